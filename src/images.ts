@@ -1,0 +1,24 @@
+/**
+ * Every default container image, pinned, in one place. Each is overridable per component
+ * (`image` prop). Upstream registries only: Bitnami's free images stopped updating in 2025.
+ */
+export const DEFAULT_IMAGES = {
+  /** prometheus/prometheus release v3.14.0 (2026-08-17). */
+  prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
+  /** thanos-io/thanos release v0.42.4; entrypoint /bin/thanos, so args[0] is the subcommand. */
+  thanos: 'quay.io/thanos/thanos:v0.42.4',
+  /** prometheus/alertmanager release v0.34.0 (2026-08-16). */
+  alertmanager: 'quay.io/prometheus/alertmanager:v0.34.0',
+  /** grafana/grafana (docker.io/grafana/grafana; grafana-oss is deprecated since 12.4). */
+  grafana: 'docker.io/grafana/grafana:12.4.0',
+  /**
+   * MinIO is archived (community edition source-only since Oct 2025): this is the last official
+   * server image on quay.io. CVE-2025-62506 is fixed only in an unreleased build; prefer an
+   * external S3 store or a maintained in-cluster one for anything but a demo.
+   */
+  minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
+  /** MinIO client for creating the bucket; last official build on quay.io. */
+  minioClient: 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z',
+  /** docker.io/library/memcached, for the optional store index cache and frontend results cache. */
+  memcached: 'docker.io/library/memcached:1.6.39-alpine',
+} as const;

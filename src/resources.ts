@@ -1,0 +1,92 @@
+import { Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-27';
+
+/** Size presets for container resources; the README documents the table. */
+export enum SizePreset {
+  /** A demo or a small cluster (tens of targets). */
+  SMALL = 'small',
+  /** A production cluster of moderate size (hundreds of targets, ~1M series). */
+  MEDIUM = 'medium',
+  /** A large cluster or a global view over many (several million series). */
+  LARGE = 'large',
+}
+
+/** The containers a preset covers. */
+export type PresetWorkload =
+  | 'prometheus' | 'sidecar' | 'query' | 'queryFrontend' | 'store' | 'compactor' | 'ruler'
+  | 'bucketWeb' | 'alertmanager' | 'grafana' | 'minio' | 'memcached' | 'job';
+
+/** [CPU millicores requested, memory MiB requested] per workload and preset. Limits: memory x2, no CPU limit. */
+export const RESOURCE_PRESETS: Record<PresetWorkload, Record<SizePreset, readonly [number, number]>> = {
+  prometheus: { small: [250, 1024], medium: [1000, 4096], large: [2000, 16384] },
+  sidecar: { small: [50, 128], medium: [100, 256], large: [200, 512] },
+  query: { small: [100, 256], medium: [500, 1024], large: [1000, 4096] },
+  queryFrontend: { small: [50, 128], medium: [200, 512], large: [500, 1024] },
+  store: { small: [100, 512], medium: [500, 2048], large: [1000, 8192] },
+  compactor: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
+  ruler: { small: [50, 256], medium: [200, 512], large: [500, 2048] },
+  bucketWeb: { small: [20, 64], medium: [50, 128], large: [100, 256] },
+  alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
+  grafana: { small: [50, 128], medium: [200, 256], large: [500, 512] },
+  minio: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
+  memcached: { small: [50, 128], medium: [100, 1024], large: [200, 4096] },
+  job: { small: [10, 32], medium: [10, 32], large: [10, 32] },
+};
+
+/** Properties of `Resources.of`. */
+export interface ResourcesProps {
+  /** CPU request. */
+  readonly cpu: Cpu;
+  /** Memory request. */
+  readonly memory: Size;
+  /**
+   * Memory limit.
+   * @default - twice the memory request
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * CPU limit.
+   * @default - none: CPU limits throttle Go programs and cause latency spikes
+   */
+  readonly cpuLimit?: Cpu;
+}
+
+/** Requests and limits of one container. Always has requests and a memory limit. */
+export class Resources {
+  /** Explicit requests and limits. */
+  public static of(props: ResourcesProps): Resources {
+    return new Resources(props.cpu.amount, props.memory.toMebibytes(), props.memoryLimit?.toMebibytes(), props.cpuLimit?.amount);
+  }
+
+  /** The preset for a workload. */
+  public static preset(workload: PresetWorkload, size: SizePreset): Resources {
+    const [cpu, memory] = RESOURCE_PRESETS[workload][size];
+    return new Resources(`${cpu}m`, memory);
+  }
+
+  private constructor(
+    private readonly cpu: string,
+    private readonly memoryMi: number,
+    private readonly memoryLimitMi?: number,
+    private readonly cpuLimit?: string,
+  ) {}
+
+  /** @internal */
+  public _toKube(): k8s.ResourceRequirements {
+    return {
+      requests: { cpu: k8s.Quantity.fromString(this.cpu), memory: k8s.Quantity.fromString(`${this.memoryMi}Mi`) },
+      limits: {
+        memory: k8s.Quantity.fromString(`${this.memoryLimitMi ?? this.memoryMi * 2}Mi`),
+        ...(this.cpuLimit ? { cpu: k8s.Quantity.fromString(this.cpuLimit) } : {}),
+      },
+    };
+  }
+
+  /** Problems with these values (a limit under its request). */
+  public _problems(): string[] {
+    if (this.memoryLimitMi !== undefined && this.memoryLimitMi < this.memoryMi) {
+      return [`memory limit ${this.memoryLimitMi}Mi is below the request ${this.memoryMi}Mi; raise memoryLimit to at least the request`];
+    }
+    return [];
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * Internal builders shared by every component: containers, pod templates, Services, PDBs and
+ * claim templates, so each component file only says what is particular to it.
+ */
+import { createHash } from 'crypto';
+import { Chart, Lazy, Size, Yaml } from 'cdk8s';
+import { k8s, ServiceType } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Labels } from './labels';
+import { NamedPort } from './ports';
+import { Resources } from './resources';
+import { containerSecurityContext, podSecurityContext } from './security';
+import { sizeQuantity } from './units';
+
+/** A value computed at synth time, after every `addXxx` call has been made. */
+export function lazy<T>(produce: () => T): T {
+  return Lazy.any({ produce }) as unknown as T;
+}
+
+/**
+ * YAML text of a generated config file. The JSON round trip drops shared references, which the
+ * YAML writer would otherwise turn into anchors and aliases.
+ */
+export function configYaml(doc: object): string {
+  return Yaml.stringify(JSON.parse(JSON.stringify(doc)));
+}
+
+/** The namespace of the chart `scope` is in, if it sets one. */
+export function namespaceOf(scope: Construct): string | undefined {
+  return Chart.of(scope).namespace;
+}
+
+/** The in-cluster DNS name of a Service: `<name>.<namespace>.svc`, or `<name>` in a namespace-less chart. */
+export function serviceHost(scope: Construct, name: string): string {
+  const ns = namespaceOf(scope);
+  return ns ? `${name}.${ns}.svc` : name;
+}
+
+/** A short, stable checksum of config content, as a pod annotation that rolls pods on change. */
+export function checksum(...contents: string[]): string {
+  const h = createHash('sha256');
+  for (const c of contents) h.update(c).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** What a container needs; everything else (security, pull policy) is the same everywhere. */
+export interface ContainerOptions {
+  readonly name: string;
+  readonly image: string;
+  readonly user: number;
+  readonly resources: Resources;
+  readonly args?: string[];
+  readonly ports?: readonly NamedPort[];
+  readonly env?: k8s.EnvVar[];
+  readonly volumeMounts?: k8s.VolumeMount[];
+  readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
+}
+
+/** A restricted-profile container with a read-only root filesystem. */
+export function container(o: ContainerOptions): k8s.Container {
+  return {
+    name: o.name,
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(o.args ? { args: o.args } : {}),
+    ...(o.ports?.length ? { ports: o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) } : {}),
+    ...(o.env?.length ? { env: o.env } : {}),
+    ...(o.volumeMounts?.length ? { volumeMounts: o.volumeMounts } : {}),
+    ...o.probes,
+    resources: o.resources._toKube(),
+    securityContext: containerSecurityContext(o.user),
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+}
+
+/** An env var read from a key of a Secret (never a literal credential). */
+export function secretEnv(name: string, secretName: string, key: string): k8s.EnvVar {
+  return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
+}
+
+/** What a pod template needs. */
+export interface PodTemplateOptions {
+  readonly labels: Labels;
+  readonly selector: Labels;
+  readonly user: number;
+  readonly serviceAccountName: string;
+  readonly containers: k8s.Container[];
+  readonly initContainers?: k8s.Container[];
+  readonly volumes?: k8s.Volume[];
+  /** Prometheus needs the token for Kubernetes service discovery; nothing else does. */
+  readonly automountServiceAccountToken?: boolean;
+  readonly terminationGracePeriodSeconds?: number;
+  readonly annotations?: Record<string, string>;
+  /** Spread replicas over nodes and zones. */
+  readonly spread: boolean;
+}
+
+/** A pod template that passes Pod Security "restricted". */
+export function podTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
+  return {
+    metadata: {
+      labels: { ...o.labels },
+      ...(o.annotations && Object.keys(o.annotations).length ? { annotations: o.annotations } : {}),
+    },
+    spec: {
+      serviceAccountName: o.serviceAccountName,
+      automountServiceAccountToken: o.automountServiceAccountToken ?? false,
+      securityContext: podSecurityContext(o.user),
+      ...(o.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds } : {}),
+      ...(o.spread ? { topologySpreadConstraints: spreadConstraints(o.selector) } : {}),
+      ...(o.initContainers?.length ? { initContainers: o.initContainers } : {}),
+      containers: o.containers,
+      ...(o.volumes?.length ? { volumes: o.volumes } : {}),
+    },
+  };
+}
+
+/** Soft spread over nodes and zones: replicas separate where they can, and still schedule on one node. */
+function spreadConstraints(selector: Labels): k8s.TopologySpreadConstraint[] {
+  return ['kubernetes.io/hostname', 'topology.kubernetes.io/zone'].map((topologyKey) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { ...selector } },
+  }));
+}
+
+/** A ReadWriteOnce claim template. */
+export function claimTemplate(name: string, size: Size, labels: Labels, storageClassName?: string): k8s.KubePersistentVolumeClaimProps {
+  return {
+    metadata: { name, labels: { ...labels } },
+    spec: {
+      accessModes: ['ReadWriteOnce'],
+      ...(storageClassName ? { storageClassName } : {}),
+      resources: { requests: { storage: k8s.Quantity.fromString(sizeQuantity(size)) } },
+    },
+  };
+}
+
+/** StatefulSets keep their volumes when scaled down or deleted: metrics data is never thrown away implicitly. */
+export const RETAIN_CLAIMS: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+
+/** A ServiceAccount with no token mounted unless asked. */
+export function serviceAccount(scope: Construct, id: string, name: string, labels: Labels): k8s.KubeServiceAccount {
+  return new k8s.KubeServiceAccount(scope, id, {
+    metadata: { name, labels: { ...labels } },
+    automountServiceAccountToken: false,
+  });
+}
+
+/** What a Service needs. */
+export interface ServiceOptions {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly selector: Labels;
+  readonly ports: readonly NamedPort[];
+  /** @default ServiceType.CLUSTER_IP */
+  readonly type?: ServiceType;
+  /** Headless: one DNS record per pod, what Thanos `dnssrv+` discovery needs. */
+  readonly headless?: boolean;
+  /** Headless Services of StatefulSets publish pods before they are ready, so peers can find each other. */
+  readonly publishNotReadyAddresses?: boolean;
+}
+
+/** A Service whose ports target the pods' named container ports. */
+export function service(scope: Construct, id: string, o: ServiceOptions): k8s.KubeService {
+  return new k8s.KubeService(scope, id, {
+    metadata: { name: o.name, labels: { ...o.labels } },
+    spec: {
+      type: o.headless ? 'ClusterIP' : (o.type ?? ServiceType.CLUSTER_IP),
+      ...(o.headless ? { clusterIP: 'None' } : {}),
+      ...(o.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),
+      selector: { ...o.selector },
+      ports: o.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),
+    },
+  });
+}
+
+/** At most one replica down at a time during voluntary disruptions (drains, upgrades). */
+export function podDisruptionBudget(scope: Construct, id: string, name: string, labels: Labels, selector: Labels): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata: { name, labels: { ...labels } },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...selector } } },
+  });
+}
+
+/** An emptyDir volume (scratch space under a read-only root filesystem). */
+export function emptyDir(name: string, sizeLimit?: Size): k8s.Volume {
+  return { name, emptyDir: sizeLimit ? { sizeLimit: k8s.Quantity.fromString(sizeQuantity(sizeLimit)) } : {} };
+}
+
+/** A ConfigMap volume. */
+export function configMapVolume(name: string, configMapName: string): k8s.Volume {
+  return { name, configMap: { name: configMapName } };
+}
