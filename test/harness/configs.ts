@@ -1,0 +1,254 @@
+/**
+ * Runs the real `promtool check config|rules` and `amtool check-config` on every Prometheus config, rule
+ * file and Alertmanager config of the set. A config is checked as the pod sees it: the ConfigMaps, Secrets
+ * and token the container mounts are written under a temp root and every file path in the config is
+ * re-rooted there, so promtool also proves that rule files and credential files exist and parse.
+ *
+ * Debian's promtool is 2.42: it lacks `kubernetes_sd_configs` (Debian builds without client-go) and every
+ * field added since 2.42. kubernetes_sd_configs are therefore checked here and handed to promtool as
+ * `http_sd_configs` carrying the same HTTP client settings, so their TLS/token files are still verified.
+ */
+import { spawnSync } from 'child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, posix } from 'path';
+import { parse, stringify } from 'yaml';
+import { ContainerTree, SA_DIR, containerTree, globProblem, inPodPathsOfKey, materialize, mountersOf, pathExists } from './files';
+import { Binary, parseCommandLine } from './flags';
+import { Container, HarnessOptions, K8sObject, ManifestSet, PodTemplate, arr, cref, dataOf, rec } from './model';
+
+export interface ConfigReport {
+  problems: string[];
+  /** Files each tool accepted or rejected (0 when the tool is missing). */
+  checked: { prometheusConfigs: number; ruleFiles: number; alertmanagerConfigs: number };
+  /** Tools that were not found. */
+  missingTools: string[];
+}
+
+interface Job {
+  /** What a problem names: `ConfigMap ns/name: key "prometheus.yml"` (+ where it is mounted). */
+  label: string;
+  file: string;
+  /** Temp root to strip from tool output so messages show in-pod paths. */
+  root?: string;
+  /** How the file is named in messages (its key). */
+  shownAs: string;
+  args: string[];
+}
+
+const K8S_SD_ROLES = new Set(['endpoints', 'endpointslice', 'service', 'pod', 'node', 'ingress']);
+const K8S_SD_OWN_KEYS = new Set(['api_server', 'role', 'kubeconfig_file', 'namespaces', 'selectors', 'attach_metadata']);
+/** HTTP client settings shared by kubernetes_sd_configs and http_sd_configs. */
+const HTTP_CLIENT_KEYS = new Set([
+  'basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy',
+  'proxy_from_environment', 'proxy_connect_header', 'follow_redirects', 'enable_http2', 'http_headers',
+]);
+
+const toolCache = new Map<string, boolean>();
+const warned = new Set<string>();
+
+function toolAvailable(bin: string): boolean {
+  if (!toolCache.has(bin)) toolCache.set(bin, !spawnSync(bin, ['--version'], { encoding: 'utf8' }).error);
+  return toolCache.get(bin) as boolean;
+}
+
+/** Rewrites every file path of a config (keys `*_file`, `*_files`, `files`, `rule_files`, `templates`) under `root`. */
+function rerootPaths(node: unknown, root: string, baseDir: string, key = ''): unknown {
+  const isPathKey = /(_file|_files)$/.test(key) || key === 'files' || key === 'templates';
+  const reroot = (p: string): string => join(root, posix.resolve(baseDir, p));
+  if (isPathKey && typeof node === 'string' && node !== '') return reroot(node);
+  if (isPathKey && Array.isArray(node)) return node.map((p) => (typeof p === 'string' ? reroot(p) : p));
+  if (Array.isArray(node)) return node.map((n) => rerootPaths(n, root, baseDir));
+  if (node !== null && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, rerootPaths(v, root, baseDir, k)]));
+  }
+  return node;
+}
+
+/** Checks kubernetes_sd_configs (promtool 2.42 cannot) and swaps them for equivalent http_sd_configs. */
+function replaceKubernetesSd(owner: Record<string, unknown>, tree: ContainerTree | undefined, where: string, problems: string[]): void {
+  const sds = owner.kubernetes_sd_configs;
+  if (sds === undefined) return;
+  const http: unknown[] = [];
+  for (const [i, raw] of arr<unknown>(sds).entries()) {
+    const sd = rec(raw);
+    const at = `${where}: kubernetes_sd_configs[${i}]`;
+    if (!K8S_SD_ROLES.has(String(sd.role))) problems.push(`${at}: role ${JSON.stringify(sd.role)} must be one of ${[...K8S_SD_ROLES].join(', ')}`);
+    const ns = rec(sd.namespaces);
+    for (const k of Object.keys(ns)) if (k !== 'names' && k !== 'own_namespace') problems.push(`${at}: unknown field namespaces.${k}`);
+    for (const sel of arr<unknown>(sd.selectors)) {
+      for (const k of Object.keys(rec(sel))) if (!['role', 'label', 'field'].includes(k)) problems.push(`${at}: unknown field selectors.${k}`);
+      if (!K8S_SD_ROLES.has(String(rec(sel).role))) problems.push(`${at}: selector role ${JSON.stringify(rec(sel).role)} is invalid`);
+    }
+    for (const k of Object.keys(rec(sd.attach_metadata))) if (k !== 'node' && k !== 'namespace') problems.push(`${at}: unknown field attach_metadata.${k}`);
+    const client: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(sd)) {
+      if (HTTP_CLIENT_KEYS.has(k)) client[k] = v;
+      else if (!K8S_SD_OWN_KEYS.has(k)) problems.push(`${at}: unknown field ${JSON.stringify(k)}`);
+    }
+    // In-cluster discovery (no api_server, no kubeconfig) authenticates with the mounted ServiceAccount token.
+    if (tree && !sd.api_server && !sd.kubeconfig_file && !pathExists(tree, `${SA_DIR}/token`)) {
+      problems.push(`${at}: in-cluster discovery needs the ServiceAccount token at ${SA_DIR}, but the pod does not mount it (set automountServiceAccountToken: true)`);
+    }
+    http.push({ url: 'http://127.0.0.1:1/', ...client });
+  }
+  delete owner.kubernetes_sd_configs;
+  owner.http_sd_configs = [...arr<unknown>(owner.http_sd_configs), ...http];
+}
+
+/** Thanos ruler groups may carry `partial_response_strategy`, which promtool does not know. */
+function stripThanosRuleFields(text: string, where: string, problems: string[]): string {
+  let doc: unknown;
+  try { doc = parse(text); } catch { return text; } // promtool reports the syntax error
+  let changed = false;
+  for (const g of arr<unknown>(rec(doc).groups)) {
+    const group = rec(g);
+    if ('partial_response_strategy' in group) {
+      if (!['warn', 'abort'].includes(String(group.partial_response_strategy))) {
+        problems.push(`${where}: group ${JSON.stringify(group.name)}: partial_response_strategy must be warn or abort (got ${JSON.stringify(group.partial_response_strategy)})`);
+      }
+      delete group.partial_response_strategy;
+      changed = true;
+    }
+  }
+  return changed ? stringify(doc) : text;
+}
+
+/** Runs one tool over many files at once; only when that fails, file by file to attribute the errors. */
+function runBatch(bin: string, jobs: Job[], problems: string[]): void {
+  if (jobs.length === 0) return;
+  const batches = new Map<string, Job[]>();
+  for (const j of jobs) batches.set(j.args.join(' '), [...(batches.get(j.args.join(' ')) ?? []), j]);
+  for (const group of batches.values()) {
+    const all = spawnSync(bin, [...group[0].args, ...group.map((j) => j.file)], { encoding: 'utf8' });
+    if (all.status === 0) continue;
+    for (const job of group) {
+      const one = group.length === 1 ? all : spawnSync(bin, [...job.args, job.file], { encoding: 'utf8' });
+      if (one.status === 0) continue;
+      let out = `${one.stdout ?? ''}\n${one.stderr ?? ''}`.split(job.file).join(job.shownAs);
+      if (job.root) out = out.split(job.root).join('');
+      // amtool prints "Checking 'f'  FAILED: ..." on one line: keep what follows the file name.
+      const lines = out.split('\n').map((l) => l.trim().replace(/^Checking \S+\s*/, ''))
+        .filter((l) => l && !/^SUCCESS|^Found:|^- |^FAILED:$|^amtool: error: failed to validate/.test(l));
+      problems.push(`${job.label}: ${bin.split('/').pop()} ${job.args.join(' ')} failed: ${lines.join(' | ')}`);
+    }
+  }
+}
+
+interface Mounted {
+  pod: PodTemplate;
+  container: Container;
+}
+
+function mountedIn(set: ManifestSet, obj: K8sObject, binary: Binary): Mounted[] {
+  return mountersOf(set, obj).filter((m) => parseCommandLine(m.container)?.binary === binary);
+}
+
+/**
+ * Prepares one config file for its tool: as mounted in `m` (re-rooted, materialized) or, when no container
+ * of that binary mounts it, as a standalone file.
+ */
+function prepare(set: ManifestSet, opts: HarnessOptions, tmp: string, n: number, obj: K8sObject, key: string, text: string,
+  m: Mounted | undefined, problems: string[]): Job {
+  const dir = join(tmp, `c${n}`);
+  mkdirSync(dir, { recursive: true });
+  const label = `${set.ref(obj)}: key ${JSON.stringify(key)}${m ? ` (as mounted in ${m.pod.ref} ${cref(m.container)})` : ''}`;
+  const file = join(dir, key);
+  const isProm = key === 'prometheus.yml';
+  let doc: Record<string, unknown>;
+  try {
+    doc = rec(parse(text));
+  } catch (e) {
+    problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    writeFileSync(file, text);
+    return { label, file, shownAs: key, args: [] };
+  }
+  const tree = m ? containerTree(set, opts, m.pod, m.container) : undefined;
+  if (isProm) {
+    for (const sc of arr<unknown>(doc.scrape_configs)) replaceKubernetesSd(rec(sc), tree, `${label}: job ${JSON.stringify(rec(sc).job_name)}`, problems);
+    for (const am of arr<unknown>(rec(doc.alerting).alertmanagers)) replaceKubernetesSd(rec(am), tree, `${label}: alerting.alertmanagers`, problems);
+  }
+  if (!tree || !m) {
+    writeFileSync(file, stringify(doc));
+    return { label, file, shownAs: key, args: [] };
+  }
+  const root = join(dir, 'root');
+  const inPod = inPodPathsOfKey(tree, obj, key)[0] ?? `/${key}`;
+  if (isProm) {
+    for (const pattern of arr<unknown>(doc.rule_files)) {
+      const abs = posix.resolve(posix.dirname(inPod), String(pattern));
+      const why = globProblem(tree, abs); // promtool itself accepts a glob that matches nothing
+      if (why) problems.push(`${label}: rule_files ${JSON.stringify(pattern)} ${why}`);
+    }
+  }
+  try {
+    materialize(tree, root);
+  } catch (e) {
+    problems.push(`${label}: mounted files overlap: ${(e as Error).message}`);
+  }
+  writeFileSync(file, stringify(rerootPaths(doc, root, posix.dirname(inPod))));
+  return { label, file, root, shownAs: inPod, args: [] };
+}
+
+export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigReport {
+  const report: ConfigReport = { problems: [], checked: { prometheusConfigs: 0, ruleFiles: 0, alertmanagerConfigs: 0 }, missingTools: [] };
+  const sources: Array<{ obj: K8sObject; key: string; text: string }> = [];
+  for (const obj of set.objects) {
+    if (obj.kind !== 'ConfigMap' && obj.kind !== 'Secret') continue;
+    for (const [key, text] of Object.entries(dataOf(obj))) {
+      if (key === 'prometheus.yml' || key === 'alertmanager.yml' || key.endsWith('.rules.yaml')) sources.push({ obj, key, text });
+    }
+  }
+  if (sources.length === 0) return report;
+  const promtool = opts.promtool ?? 'promtool';
+  const amtool = opts.amtool ?? 'amtool';
+  const requireTools = opts.requireTools ?? process.env.CI === 'true';
+  /** Whether to run `bin`; a needed but missing tool is a warning, or a problem when tools are required (CI). */
+  const usable = (bin: string, needed: boolean): boolean => {
+    if (!needed) return false;
+    if (toolAvailable(bin)) return true;
+    report.missingTools.push(bin);
+    const msg = `${bin} not found: Prometheus/Alertmanager configs are NOT validated (apt-get install prometheus prometheus-alertmanager)`;
+    if (requireTools) report.problems.push(`[configs] ${msg}`);
+    else if (!warned.has(bin)) {
+      warned.add(bin);
+      console.warn(`\n${'!'.repeat(80)}\n!! ${msg}\n${'!'.repeat(80)}\n`);
+    }
+    return false;
+  };
+  const withProm = usable(promtool, sources.some((s) => s.key !== 'alertmanager.yml'));
+  const withAm = usable(amtool, sources.some((s) => s.key === 'alertmanager.yml'));
+  const tmp = mkdtempSync(join(tmpdir(), 'k8s-harness-'));
+  try {
+    const ruleJobs: Job[] = [];
+    const promJobs: Job[] = [];
+    const amJobs: Job[] = [];
+    let n = 0;
+    for (const { obj, key, text } of sources) {
+      if (key.endsWith('.rules.yaml')) {
+        if (!withProm) continue;
+        const label = `${set.ref(obj)}: key ${JSON.stringify(key)}`;
+        const file = join(tmp, `r${n++}-${key}`);
+        writeFileSync(file, stripThanosRuleFields(text, label, report.problems));
+        ruleJobs.push({ label, file, shownAs: key, args: ['check', 'rules'] });
+        continue;
+      }
+      const isProm = key === 'prometheus.yml';
+      if (isProm ? !withProm : !withAm) continue;
+      const mounts = mountedIn(set, obj, isProm ? 'prometheus' : 'alertmanager');
+      // Standalone (no file references resolvable) when no Prometheus/Alertmanager container mounts it.
+      for (const m of mounts.length > 0 ? mounts : [undefined]) {
+        const job = prepare(set, opts, tmp, n++, obj, key, text, m, report.problems);
+        if (isProm) promJobs.push({ ...job, args: m ? ['check', 'config'] : ['check', 'config', '--syntax-only'] });
+        else amJobs.push({ ...job, args: ['check-config'] });
+      }
+    }
+    runBatch(promtool, ruleJobs, report.problems);
+    runBatch(promtool, promJobs, report.problems);
+    runBatch(amtool, amJobs, report.problems);
+    report.checked = { prometheusConfigs: promJobs.length, ruleFiles: ruleJobs.length, alertmanagerConfigs: amJobs.length };
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return report;
+}
