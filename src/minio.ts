@@ -1,0 +1,257 @@
+import { Size } from 'cdk8s';
+import { ISecret, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { componentLabels, selectorLabels } from './labels';
+import { Connections } from './network';
+import { IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorage } from './object-storage';
+import { PORTS } from './ports';
+import { requireSecret } from './prerequisites';
+import { PROBE_TIMINGS, httpProbe } from './probes';
+import { Resources, SizePreset } from './resources';
+import { USERS } from './security';
+import { nameProblems, validateWith } from './validation';
+import {
+  RETAIN_CLAIMS, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost,
+} from './workload';
+
+/**
+ * Properties of `MinIO`.
+ *
+ * Defaults: name `minio`, bucket `thanos`, Secret keys `access_key` / `secret_key`, a 50 GiB volume.
+ */
+export interface MinIOProps {
+  /**
+   * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy (the headless Service is `<name>-headless`,
+   * the bucket Job `<name>-create-bucket`).
+   * @default 'minio'
+   */
+  readonly name?: string;
+  /**
+   * The Secret you create holding the root user and password; the Thanos S3 client uses the same keys.
+   * Both values must be URL-safe (letters, digits, `-`, `_`, `.`, `~`): the bucket Job passes them in a URL.
+   * MinIO wants a user of at least 3 and a password of at least 8 characters.
+   */
+  readonly credentials: ISecret;
+  /**
+   * Key of the root user (S3 access key) in `credentials`.
+   * @default 'access_key'
+   */
+  readonly accessKeyKey?: string;
+  /**
+   * Key of the root password (S3 secret key) in `credentials`.
+   * @default 'secret_key'
+   */
+  readonly secretKeyKey?: string;
+  /**
+   * Bucket created on first start and used by Thanos.
+   * @default 'thanos'
+   */
+  readonly bucket?: string;
+  /**
+   * Data volume size.
+   * @default Size.gibibytes(50)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the data volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * MinIO server image.
+   * @default DEFAULT_IMAGES.minio
+   */
+  readonly image?: string;
+  /**
+   * MinIO client (`mc`) image of the bucket Job.
+   * @default DEFAULT_IMAGES.minioClient
+   */
+  readonly clientImage?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Server container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render NetworkPolicies (the server's and the bucket Job's).
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'minio',
+  bucket: 'thanos',
+  accessKeyKey: 'access_key',
+  secretKeyKey: 'secret_key',
+  storageSize: Size.gibibytes(50),
+} as const;
+
+const DATA_DIR = '/data';
+const TMP_DIR = '/tmp';
+/** The embedded console listens here; no Service exposes it and the NetworkPolicy admits nobody to it. */
+const CONSOLE_PORT = 9001;
+const METRICS_PATH = '/minio/v2/metrics/cluster';
+/** Retries of the bucket Job (exponential back-off capped at 6 minutes): long enough to outwait a slow first start. */
+const BUCKET_JOB_BACKOFF_LIMIT = 20;
+const SECRET_KEY_NAME = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * A single-node MinIO as the in-cluster S3 store of the default stack, with its bucket created by a
+ * Job. Thanos components never see this class: they take `objectStorage`, an `IObjectStorage` like any
+ * external bucket, so MinIO can be swapped for S3, GCS, Azure or another S3-compatible server.
+ *
+ * MinIO's community edition is archived (see `DEFAULT_IMAGES.minio`): prefer an external or a maintained
+ * object store for anything but a demo.
+ */
+export class MinIO extends Construct implements IScrapeTarget {
+  /** Object name. */
+  public readonly name: string;
+  /** The bucket Thanos uses. */
+  public readonly bucket: string;
+  /** S3 endpoint, `host:port` (plain HTTP). */
+  public readonly endpoint: string;
+  /** The bucket, for `objectStorage` of Thanos components. */
+  public readonly objectStorage: IObjectStorage;
+  public readonly connections: Connections;
+
+  constructor(scope: Construct, id: string, private readonly props: MinIOProps) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.bucket = props.bucket ?? DEFAULTS.bucket;
+    this.endpoint = `${serviceHost(this, this.name)}:${PORTS.minio.port}`;
+    const accessKeyKey = props.accessKeyKey ?? DEFAULTS.accessKeyKey;
+    const secretKeyKey = props.secretKeyKey ?? DEFAULTS.secretKeyKey;
+    const secretName = props.credentials.name;
+    const image = props.image ?? DEFAULT_IMAGES.minio;
+    const size = props.size ?? SizePreset.SMALL;
+    const identity = { name: 'minio', instance: this.name, component: 'object-storage' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+    const namespace = namespaceOf(this);
+
+    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace, enabled: props.networkPolicy });
+    requireSecret(this, { name: secretName, keys: [accessKeyKey, secretKeyKey], purpose: `MinIO root user and password (${this.name})` });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    const headless = service(this, 'HeadlessService', { name: `${this.name}-headless`, labels, selector, headless: true, ports: [PORTS.minio] });
+    service(this, 'Service', { name: this.name, labels, selector, ports: [PORTS.minio] });
+
+    const server = container({
+      name: 'minio',
+      image,
+      user: USERS.minio,
+      // The image's entrypoint prepends `minio`. Certificates (none: plain HTTP) would default to $HOME/.minio.
+      args: ['server', DATA_DIR, `--address=:${PORTS.minio.port}`, `--console-address=:${CONSOLE_PORT}`, `--certs-dir=${TMP_DIR}/certs`],
+      ports: [PORTS.minio],
+      env: [
+        secretEnv('MINIO_ROOT_USER', secretName, accessKeyKey),
+        secretEnv('MINIO_ROOT_PASSWORD', secretName, secretKeyKey),
+        // Prometheus scrapes the metrics endpoint without a bearer token.
+        { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
+        { name: 'HOME', value: TMP_DIR },
+      ],
+      volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, { name: 'tmp', mountPath: TMP_DIR }],
+      probes: {
+        livenessProbe: httpProbe('/minio/health/live', PORTS.minio.name, PROBE_TIMINGS.liveness),
+        readinessProbe: httpProbe('/minio/health/ready', PORTS.minio.name, PROBE_TIMINGS.readiness),
+      },
+      resources: props.resources ?? Resources.preset('minio', size),
+    });
+
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: 1,
+        serviceName: headless.name,
+        selector: { matchLabels: selector },
+        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
+        template: podTemplate({
+          labels, selector, user: USERS.minio, serviceAccountName: sa.name, spread: false, containers: [server], volumes: [emptyDir('tmp')],
+        }),
+        volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
+      },
+    });
+
+    this.addBucketJob(secretName, accessKeyKey, secretKeyKey, sa.name, size);
+
+    this.objectStorage = new S3ObjectStorage(this, 'ObjectStorage', {
+      bucket: this.bucket,
+      endpoint: this.endpoint,
+      insecure: true,
+      bucketLookup: S3BucketLookup.PATH,
+      credentials: S3Credentials.fromSecret(props.credentials, accessKeyKey, secretKeyKey),
+      // Every component bound to the bucket gets egress to MinIO, and MinIO admits it.
+      networkPeer: this,
+    });
+
+    // The bucket name is validated by the S3ObjectStorage child.
+    validateWith(this, () => [
+      ...nameProblems('name', this.name, 48),
+      ...[['accessKeyKey', accessKeyKey], ['secretKeyKey', secretKeyKey]].flatMap(([prop, key]) => SECRET_KEY_NAME.test(key) ? [] : [
+        `${prop} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`,
+      ]),
+      ...(props.resources?._problems() ?? []),
+    ]);
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** MinIO's cluster metrics (public: `MINIO_PROMETHEUS_AUTH_TYPE=public`). */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.minio, path: METRICS_PATH }];
+  }
+
+  /**
+   * A Job that creates the bucket with `mc mb --ignore-existing` (idempotent), retrying until MinIO is up.
+   * No shell: `mc` reads its alias from `MC_HOST_minio`, which Kubernetes assembles from the Secret-backed
+   * env vars before it (`$(VAR)` expansion), so the keys must be URL-safe. A Job's pod template is
+   * immutable: to re-run it with other settings, delete the Job first.
+   */
+  private addBucketJob(secretName: string, accessKeyKey: string, secretKeyKey: string, serviceAccountName: string, size: SizePreset): void {
+    const scope = new Construct(this, 'CreateBucket');
+    const jobName = `${this.name}-create-bucket`;
+    const clientImage = this.props.clientImage ?? DEFAULT_IMAGES.minioClient;
+    const identity = { name: 'minio-client', instance: jobName, component: 'object-storage-setup' };
+    const labels = componentLabels(identity, clientImage);
+    const selector = selectorLabels(identity);
+
+    const connections = new Connections(scope, 'NetworkPolicy', {
+      name: jobName, labels, selector, namespace: namespaceOf(this), enabled: this.props.networkPolicy,
+    });
+    connections.allowTo(this, PORTS.minio.port);
+
+    const mc = container({
+      name: 'mc',
+      image: clientImage,
+      user: USERS.minio,
+      args: ['mb', '--ignore-existing', `minio/${this.bucket}`],
+      env: [
+        secretEnv('MINIO_ACCESS_KEY', secretName, accessKeyKey),
+        secretEnv('MINIO_SECRET_KEY', secretName, secretKeyKey),
+        { name: 'MC_HOST_minio', value: `http://$(MINIO_ACCESS_KEY):$(MINIO_SECRET_KEY)@${this.endpoint}` },
+        { name: 'MC_CONFIG_DIR', value: `${TMP_DIR}/.mc` },
+      ],
+      volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
+      resources: Resources.preset('job', size),
+    });
+    const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, containers: [mc], volumes: [emptyDir('tmp')] });
+
+    new k8s.KubeJob(scope, 'Resource', {
+      metadata: { name: jobName, labels },
+      spec: {
+        backoffLimit: BUCKET_JOB_BACKOFF_LIMIT,
+        template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },
+      },
+    });
+  }
+}

@@ -1,0 +1,427 @@
+import { ApiObject, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { Labels, componentLabels, selectorLabels } from './labels';
+import { Connections, INetworkPeer, NetworkPeer } from './network';
+import { IObjectStorage } from './object-storage';
+import { PORTS } from './ports';
+import { healthyReadyProbes } from './probes';
+import { Resources, SizePreset } from './resources';
+import { USERS } from './security';
+import { sizeBytesText } from './units';
+import { nameProblems, replicaProblems, validateWith } from './validation';
+import {
+  RETAIN_CLAIMS, claimTemplate, configYaml, container, emptyDir, namespaceOf, podDisruptionBudget, podTemplate, service,
+  serviceAccount, serviceHost,
+} from './workload';
+
+/** Properties of `TimePartition.of`. */
+export interface TimePartitionProps {
+  /**
+   * Oldest data served: RFC3339 (`2024-01-01T00:00:00Z`) or a duration relative to now (`-8w`; units ms, s, m, h, d, w, y).
+   * @default - no lower bound
+   */
+  readonly minTime?: string;
+  /**
+   * Newest data served, same syntax as `minTime`.
+   * @default - no upper bound
+   */
+  readonly maxTime?: string;
+}
+
+/**
+ * A time range one set of store gateways serves (`--min-time`/`--max-time`), to split a large bucket
+ * between StatefulSets. Ranges may overlap (upstream recommends a little overlap: the querier merges
+ * duplicates), but must not leave gaps.
+ */
+export class TimePartition {
+  /** A time range; omit a bound to leave it open. */
+  public static of(props: TimePartitionProps): TimePartition {
+    return new TimePartition(props.minTime, props.maxTime);
+  }
+
+  private constructor(
+    /** Oldest data served, as given. */
+    public readonly minTime?: string,
+    /** Newest data served, as given. */
+    public readonly maxTime?: string,
+  ) {}
+
+  /** @internal */
+  public _args(): string[] {
+    return [...(this.minTime ? [`--min-time=${this.minTime}`] : []), ...(this.maxTime ? [`--max-time=${this.maxTime}`] : [])];
+  }
+
+  /** @internal */
+  public _describe(): string {
+    return `{minTime: ${this.minTime ?? 'none'}, maxTime: ${this.maxTime ?? 'none'}}`;
+  }
+}
+
+/** Options of `IndexCache.memcached`. */
+export interface MemcachedIndexCacheOptions {
+  /**
+   * Memcached servers in Thanos DNS discovery syntax, e.g. `dnssrvnoa+_memcached._tcp.memcached.monitoring.svc`
+   * (a headless Service) or `memcached-0.memcached.monitoring.svc:11211`.
+   */
+  readonly addresses: string[];
+  /**
+   * The memcached pods, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
+   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+/** The store gateway's index cache (postings and series). */
+export class IndexCache {
+  /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
+  public static inMemory(maxSize: Size): IndexCache {
+    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], [], maxSize);
+  }
+
+  /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
+  public static memcached(options: MemcachedIndexCacheOptions): IndexCache {
+    const addresses = [...options.addresses];
+    const ports = [...new Set(addresses.map(memcachedPort))];
+    const problems = addresses.length ? addresses.flatMap(memcachedAddressProblems) : [
+      'indexCache memcached has no addresses: give at least one, e.g. "dnssrvnoa+_memcached._tcp.memcached.monitoring.svc"',
+    ];
+    const egress = ports.map((port) => ({ peer: options.networkPeer ?? NetworkPeer.anywhere(), port }));
+    return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, egress, problems);
+  }
+
+  private constructor(
+    private readonly config: object,
+    /** @internal */ public readonly _egress: Array<{ peer: INetworkPeer; port: number }>,
+    /** @internal */ public readonly _problems: string[],
+    /** @internal */ public readonly _inMemorySize?: Size,
+  ) {}
+
+  /** @internal */
+  public _configYaml(): string {
+    return configYaml(this.config);
+  }
+}
+
+/**
+ * Properties of `ThanosStore`.
+ *
+ * Defaults: name `thanos-store`, 1 shard x 1 replica, a 512 MiB in-memory index cache, a 10 GiB volume.
+ */
+export interface ThanosStoreProps {
+  /** The bucket to serve. */
+  readonly objectStorage: IObjectStorage;
+  /**
+   * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
+   * (`<name>` with one partition and one shard, else `<name>-t<partition>-<shard>`).
+   * @default 'thanos-store'
+   */
+  readonly name?: string;
+  /**
+   * Replicas per shard and time partition (each serves the same blocks; the querier fans out to all).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Shards: blocks are split by `hashmod` of their ID, each shard a StatefulSet serving its part.
+   * @default 1
+   */
+  readonly shards?: number;
+  /**
+   * Time ranges, each served by its own StatefulSets (times `shards`).
+   * @default - one partition serving all time
+   */
+  readonly timePartitions?: TimePartition[];
+  /**
+   * Index cache.
+   * @default IndexCache.inMemory(Size.mebibytes(512))
+   */
+  readonly indexCache?: IndexCache;
+  /**
+   * Volume per pod for index headers (about 1 MiB per block in the bucket).
+   * @default Size.gibibytes(10)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Keep index headers in an `emptyDir` (sized `storageSize`) instead of a volume: no PVCs, at the cost of
+   * rebuilding them from the bucket on every restart (slower start).
+   * @default false
+   */
+  readonly ephemeralStorage?: boolean;
+  /**
+   * Thanos image.
+   * @default DEFAULT_IMAGES.thanos
+   */
+  readonly image?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'thanos-store',
+  replicas: 1,
+  shards: 1,
+  indexCacheSize: Size.mebibytes(512),
+  storageSize: Size.gibibytes(10),
+} as const;
+
+const DATA_DIR = '/var/thanos/store';
+/** A StatefulSet's name ends up in its pods' `controller-revision-hash` label (`<name>-<10 chars>`, at most 63). */
+const MAX_STATEFULSET_NAME = 52;
+const SHARD_LABEL = 'store.thanos.io/shard';
+const PARTITION_LABEL = 'store.thanos.io/time-partition';
+
+/**
+ * The Thanos store gateway: serves the bucket's blocks over the StoreAPI. Optionally split into
+ * shards (by block ID) and time partitions, each a StatefulSet; one headless Service `thanos-store`
+ * selects them all, so a querier discovers every shard through one `dnssrv+` address.
+ */
+export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
+  /** Object name (Service). */
+  public readonly name: string;
+  /** Replicas per shard and partition. */
+  public readonly replicas: number;
+  /** Shard count. */
+  public readonly shards: number;
+  /** Names of the StatefulSets, one per time partition and shard. */
+  public readonly statefulSetNames: string[] = [];
+  public readonly storeApiAddress: string;
+  public readonly storeApiPort = PORTS.thanosGrpc.port;
+  /** Blocks carry their producers' replica labels; the store itself adds none. */
+  public readonly replicaLabels: string[] = [];
+  public readonly connections: Connections;
+
+  private readonly partitions: TimePartition[];
+  private readonly indexCache: IndexCache;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.shards = props.shards ?? DEFAULTS.shards;
+    this.partitions = [...(props.timePartitions ?? [])];
+    this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
+    this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+
+    const image = props.image ?? DEFAULT_IMAGES.thanos;
+    const identity = { name: 'thanos-store', instance: this.name, component: 'object-store-gateway' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+
+    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy });
+    const storage = props.objectStorage.bind(this);
+    this.connections.allowTo(storage.peer, ...storage.ports);
+    for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
+    // One Service over every shard and partition: the querier needs all of them.
+    const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+
+    const size = props.size ?? SizePreset.SMALL;
+    const partitions: Array<TimePartition | undefined> = this.partitions.length ? this.partitions : [undefined];
+    const byPartition = this.partitions.length > 1;
+    const byShard = this.shards > 1;
+    partitions.forEach((partition, p) => {
+      for (let s = 0; s < this.shards; s++) {
+        const suffix = `${byPartition ? `-t${p}` : ''}${byShard ? `-${s}` : ''}`;
+        const name = `${this.name}${suffix}`;
+        const own: Labels = { ...(byPartition ? { [PARTITION_LABEL]: `t${p}` } : {}), ...(byShard ? { [SHARD_LABEL]: `shard-${s}` } : {}) };
+        const stsLabels = { ...labels, ...own };
+        const stsSelector = { ...selector, ...own };
+        this.statefulSetNames.push(name);
+
+        const store = container({
+          name: 'thanos-store',
+          image,
+          user: USERS.nobody,
+          args: [
+            'store',
+            `--data-dir=${DATA_DIR}`,
+            `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
+            `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+            ...storage.args,
+            `--index-cache.config=${this.indexCache._configYaml()}`,
+            ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
+            ...(partition?._args() ?? []),
+          ],
+          ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+          env: storage.env,
+          volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
+          // Ready only after the initial block sync, which can take minutes on a large bucket.
+          probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+          resources: props.resources ?? Resources.preset('store', size),
+        });
+
+        new k8s.KubeStatefulSet(this, suffix ? `Resource${suffix}` : 'Resource', {
+          metadata: { name, labels: stsLabels },
+          spec: {
+            replicas: this.replicas,
+            serviceName: headless.name,
+            podManagementPolicy: 'Parallel',
+            selector: { matchLabels: stsSelector },
+            persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
+            template: podTemplate({
+              labels: stsLabels,
+              selector: stsSelector,
+              user: USERS.nobody,
+              serviceAccountName: sa.name,
+              // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
+              terminationGracePeriodSeconds: 120,
+              annotations: { 'checksum/objstore': storage.configChecksum },
+              spread: this.replicas > 1,
+              containers: [store],
+              volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes],
+            }),
+            ...(props.ephemeralStorage ? {} : {
+              volumeClaimTemplates: [claimTemplate('data', this.storageSize, selector, props.storageClassName)],
+            }),
+          },
+        });
+        if (this.replicas > 1) podDisruptionBudget(this, `DisruptionBudget${suffix}`, name, stsLabels, stsSelector);
+      }
+    });
+
+    validateWith(this, () => this.problems());
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** Metrics of every shard, through the shared Service. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  private get storageSize(): Size {
+    return this.props.storageSize ?? DEFAULTS.storageSize;
+  }
+
+  private problems(): string[] {
+    const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
+      + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
+    const problems = [
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME - longestSuffix),
+      ...replicaProblems('replicas', this.replicas),
+      ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
+      ...this.indexCache._problems,
+      ...partitionProblems(this.partitions),
+      ...(this.props.resources?._problems() ?? []),
+    ];
+    const cache = this.indexCache._inMemorySize;
+    const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset('store', this.props.size ?? SizePreset.SMALL));
+    if (cache && limitMi !== undefined && cache.toMebibytes() >= limitMi) {
+      problems.push(`indexCache in-memory size ${sizeBytesText(cache)} is not below the container memory limit ${limitMi}Mi: the store would be OOM-killed once the cache fills; lower the cache size or raise resources`);
+    }
+    return problems;
+  }
+}
+
+/** Keeps the blocks whose ID hashes to `shard` (`__block_id` is the store's per-block relabel source). */
+function shardSelector(shard: number, shards: number): string {
+  return configYaml([
+    { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: shards },
+    { action: 'keep', source_labels: ['shard'], regex: String(shard) },
+  ]);
+}
+
+function memoryLimitMi(resources: Resources): number | undefined {
+  const m = /^(\d+)Mi$/.exec(String(resources._toKube().limits?.memory?.value ?? ''));
+  return m ? Number(m[1]) : undefined;
+}
+
+function memcachedPort(address: string): number {
+  const m = /:(\d+)$/.exec(address);
+  return m ? Number(m[1]) : PORTS.memcached.port;
+}
+
+function memcachedAddressProblems(address: string): string[] {
+  if (!address || /\s/.test(address)) {
+    return [`indexCache memcached address ${JSON.stringify(address)} is empty or contains whitespace: give host:port or a dnssrv+ name`];
+  }
+  // SRV records carry the port; every other form needs one.
+  if (!/^dnssrv(noa)?\+/.test(address) && !/:\d{1,5}$/.test(address)) {
+    return [`indexCache memcached address ${JSON.stringify(address)} has no port: write "${address}:${PORTS.memcached.port}" or use "dnssrvnoa+_memcached._tcp.<service>"`];
+  }
+  return [];
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** Prometheus `model.Duration` (what Thanos parses after an optional leading `-`). */
+const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+
+/**
+ * A Thanos `--min-time`/`--max-time` value as epoch milliseconds; relative values are taken from `now`
+ * (the order of a relative and an absolute bound is checked as of synth time). Undefined if malformed.
+ */
+function thanosTime(value: string, now: number): number | undefined {
+  if (RFC3339.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  const negative = value.startsWith('-');
+  const body = negative ? value.slice(1) : value;
+  if (body === '0') return now;
+  const m = PROM_DURATION.exec(body);
+  if (!body || !m) return undefined;
+  const ms = m.slice(1).reduce((sum, v, i) => sum + (v ? Number(v) * DURATION_MS[i] : 0), 0);
+  return now + (negative ? -ms : ms);
+}
+
+function partitionProblems(partitions: TimePartition[]): string[] {
+  const now = Date.now();
+  const problems: string[] = [];
+  const ranges: Array<{ p: TimePartition; min: number; max: number }> = [];
+  for (const p of partitions) {
+    const bounds: number[] = [];
+    for (const [prop, value, open] of [['minTime', p.minTime, -Infinity], ['maxTime', p.maxTime, Infinity]] as const) {
+      const t = value === undefined ? open : thanosTime(value, now);
+      if (t === undefined) {
+        problems.push(`time partition ${prop} ${JSON.stringify(value)} is not a Thanos time: use RFC3339 (e.g. "2024-01-01T00:00:00Z") or a duration relative to now (e.g. "-8w", units ms s m h d w y)`);
+      } else {
+        bounds.push(t);
+      }
+    }
+    if (bounds.length < 2) continue;
+    if (bounds[0] >= bounds[1]) {
+      problems.push(`time partition ${p._describe()} is empty: minTime must be before maxTime`);
+      continue;
+    }
+    ranges.push({ p, min: bounds[0], max: bounds[1] });
+  }
+  if (problems.length) return problems;
+  // Overlaps are fine (the querier merges them); a gap is data no store serves.
+  ranges.sort((a, b) => a.min - b.min);
+  let covered = ranges.length ? ranges[0].max : -Infinity;
+  for (let i = 1; i < ranges.length; i++) {
+    const r = ranges[i];
+    if (r.min > covered) {
+      const before = ranges.slice(0, i).reduce((a, b) => (b.max > a.max ? b : a));
+      problems.push(`time partitions ${before.p._describe()} and ${r.p._describe()} leave a gap no store serves: extend one so they meet or overlap`);
+    }
+    covered = Math.max(covered, r.max);
+  }
+  return problems;
+}
