@@ -1,7 +1,8 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
+import { settleWiring } from './wiring';
 
 /** Something a NetworkPolicy rule can name as source or destination. */
 export interface INetworkPeer {
@@ -119,6 +120,7 @@ export class Connections extends Construct implements INetworkPeer {
   }
 
   private renderSpec(): k8s.NetworkPolicySpec {
+    settleWiring(this);
     return {
       podSelector: { matchLabels: { ...this.props.selector } },
       policyTypes: ['Ingress', 'Egress'],
@@ -150,9 +152,4 @@ function renderRules(rules: Rule[]): Array<[k8s.NetworkPolicyPeer[], k8s.Network
     const ports = key.split(',').map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(Number(p)) }));
     return [sortedPeers, ports];
   });
-}
-
-/** The NetworkPolicy object of a component, if rendered (for tests and escape hatches). */
-export function networkPolicyOf(c: Connections): ApiObject | undefined {
-  return c.node.tryFindChild('Resource') as ApiObject | undefined;
 }

@@ -1,0 +1,170 @@
+import { ApiObject, Duration } from 'cdk8s';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { componentLabels, selectorLabels } from './labels';
+import { Connections, NetworkPeer } from './network';
+import { IObjectStorage } from './object-storage';
+import { PORTS } from './ports';
+import { healthyReadyProbes } from './probes';
+import { Resources, SizePreset } from './resources';
+import { USERS } from './security';
+import { goDuration } from './units';
+import { labelNameProblems, nameProblems, validateWith } from './validation';
+import { container, namespaceOf, podTemplate, service, serviceAccount, serviceHost } from './workload';
+
+/** Properties of `ThanosBucketWeb`. */
+export interface ThanosBucketWebProps {
+  /** The bucket to inspect. */
+  readonly objectStorage: IObjectStorage;
+  /**
+   * Name of the Deployment, Service and ServiceAccount.
+   * @default 'thanos-bucketweb'
+   */
+  readonly name?: string;
+  /**
+   * `--refresh`: how often block metadata is read from the bucket.
+   * @default Duration.minutes(30)
+   */
+  readonly refresh?: Duration;
+  /**
+   * `--label`: the external label blocks are grouped by in the UI, e.g. `cluster`.
+   * @default - none
+   */
+  readonly label?: string;
+  /**
+   * `--disable-admin-operations`: hide the UI actions that mark blocks for deletion or no-compaction.
+   * @default false
+   */
+  readonly disableAdminOperations?: boolean;
+  /**
+   * Type of the Service.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * Thanos image.
+   * @default DEFAULT_IMAGES.thanos
+   */
+  readonly image?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'thanos-bucketweb',
+  refresh: Duration.minutes(30),
+  serviceType: ServiceType.CLUSTER_IP,
+  size: SizePreset.SMALL,
+} as const;
+
+/**
+ * `thanos tools bucket web`: a UI listing the bucket's blocks (time ranges, resolutions, overlaps).
+ * One replica: it only reads metadata and serves a page.
+ */
+export class ThanosBucketWeb extends Construct implements IScrapeTarget {
+  /** Object name. */
+  public readonly name: string;
+  /** In-cluster URL of the UI. */
+  public readonly url: string;
+  public readonly connections: Connections;
+
+  private readonly refresh: Duration;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosBucketWebProps) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.refresh = props.refresh ?? DEFAULTS.refresh;
+    const ns = namespaceOf(this);
+    this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
+
+    const image = props.image ?? DEFAULT_IMAGES.thanos;
+    const identity = { name: 'thanos-bucketweb', instance: this.name, component: 'object-store-bucket-debugging' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+    const serviceType = props.serviceType ?? DEFAULTS.serviceType;
+
+    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: ns, enabled: props.networkPolicy });
+    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port);
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    const storage = props.objectStorage.bind(this);
+    for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
+    this.connections.allowTo(storage.peer, ...storage.ports);
+
+    service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+
+    const web = container({
+      name: 'thanos-bucketweb',
+      image,
+      user: USERS.nobody,
+      args: [
+        'tools', 'bucket', 'web',
+        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        `--refresh=${goDuration(this.refresh)}`,
+        ...(props.label ? [`--label=${props.label}`] : []),
+        ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
+        ...storage.args,
+      ],
+      ports: [PORTS.thanosHttp],
+      env: storage.env,
+      volumeMounts: storage.volumeMounts,
+      probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      resources: props.resources ?? Resources.preset('bucketWeb', props.size ?? DEFAULTS.size),
+    });
+
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: podTemplate({
+          labels,
+          selector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          annotations: { 'checksum/objstore': storage.configChecksum },
+          spread: false,
+          containers: [web],
+          volumes: storage.volumes,
+        }),
+      },
+    });
+
+    validateWith(this, () => this.problems());
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** The UI's metrics endpoint. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [...nameProblems('name', this.name), ...(p.resources?._problems() ?? [])];
+    if (p.label !== undefined) problems.push(...labelNameProblems('label', p.label));
+    if (this.refresh.toMilliseconds() < 1000) problems.push(`refresh ${goDuration(this.refresh)} is under a second: use e.g. Duration.minutes(30)`);
+    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
+      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,283 @@
+import { Duration, Size } from 'cdk8s';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { componentLabels, selectorLabels } from './labels';
+import { Connections, INetworkPeer, NetworkPeer } from './network';
+import { PORTS } from './ports';
+import { healthyReadyProbes } from './probes';
+import { Resources, SizePreset } from './resources';
+import { USERS } from './security';
+import { goDuration, sizeBytesText } from './units';
+import { nameProblems, replicaProblems, validateWith } from './validation';
+import {
+  checksum, configMapVolume, configYaml, container, namespaceOf, podDisruptionBudget, podTemplate, service,
+  serviceAccount, serviceHost,
+} from './workload';
+
+/** Options of `ResultsCache.memcached`. */
+export interface MemcachedResultsCacheOptions {
+  /**
+   * Memcached servers: `host:port`, or `dnssrv+_memcached._tcp.<service>.<namespace>.svc` for every
+   * pod of a headless Service.
+   */
+  readonly addresses: string[];
+  /**
+   * How long cached results live.
+   * @default - Thanos' default, 24 hours
+   */
+  readonly expiration?: Duration;
+  /**
+   * The servers as a NetworkPolicy peer (a Memcached component of this library opens its side too).
+   * @default - any address
+   */
+  readonly peer?: INetworkPeer;
+  /**
+   * The servers' port, for NetworkPolicy egress.
+   * @default 11211
+   */
+  readonly port?: number;
+}
+
+/** Where the frontend caches range-query results. */
+export class ResultsCache {
+  /**
+   * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own.
+   * @param maxSize @default Size.mebibytes(512)
+   */
+  public static inMemory(maxSize: Size = Size.mebibytes(512)): ResultsCache {
+    return new ResultsCache('IN-MEMORY', maxSize);
+  }
+
+  /** Memcached, shared by every replica and kept across rollouts. */
+  public static memcached(options: MemcachedResultsCacheOptions): ResultsCache {
+    return new ResultsCache('MEMCACHED', undefined, options);
+  }
+
+  private constructor(
+    /** The Thanos cache type (`IN-MEMORY` or `MEMCACHED`). */
+    public readonly type: string,
+    private readonly maxSize?: Size,
+    private readonly memcachedOptions?: MemcachedResultsCacheOptions,
+  ) {}
+
+  /** @internal `--query-range.response-cache-config` content. */
+  public _toYaml(): object {
+    const m = this.memcachedOptions;
+    if (!m) {
+      // Items and validity stay unlimited: the byte size bounds the cache.
+      const kib = this.maxSize!.toKibibytes();
+      return { type: this.type, config: { max_size: kib % 1024 === 0 ? sizeBytesText(this.maxSize!) : `${kib}KiB` } };
+    }
+    return { type: this.type, config: { addresses: [...m.addresses], ...(m.expiration ? { expiration: goDuration(m.expiration) } : {}) } };
+  }
+
+  /** @internal Where the cache is, for NetworkPolicy egress. */
+  public _network(): { peer: INetworkPeer; port: number } | undefined {
+    const m = this.memcachedOptions;
+    return m ? { peer: m.peer ?? NetworkPeer.anywhere(), port: m.port ?? PORTS.memcached.port } : undefined;
+  }
+
+  /** @internal */
+  public _problems(): string[] {
+    const problems: string[] = [];
+    if (this.maxSize) {
+      if (this.maxSize.toKibibytes() <= 0) problems.push('results cache size 0 disables the cache: give a size, e.g. Size.mebibytes(512)');
+    }
+    const m = this.memcachedOptions;
+    if (m) {
+      if (m.addresses.length === 0) problems.push('memcached results cache has no addresses: give at least one, e.g. "dnssrv+_memcached._tcp.memcached.monitoring.svc"');
+      for (const a of m.addresses) {
+        if (!/^(dns\+|dnssrv\+|dnssrvnoa\+)?[^\s/:]+(:\d{1,5})?$/.test(a)) {
+          problems.push(`memcached address ${JSON.stringify(a)} is not valid: give host:port or a dns+/dnssrv+ name, without scheme or path`);
+        }
+      }
+      const port = m.port ?? PORTS.memcached.port;
+      if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`memcached port ${port} is not a valid port: use 1-65535`);
+    }
+    return problems;
+  }
+}
+
+/** Properties of `ThanosQueryFrontend`. */
+export interface ThanosQueryFrontendProps {
+  /** The query API it splits, caches and forwards to (`--query-frontend.downstream-url`): a querier. */
+  readonly query: IQueryApi;
+  /**
+   * Name of the Deployment, Service, ConfigMap and ServiceAccount.
+   * @default 'thanos-query-frontend'
+   */
+  readonly name?: string;
+  /**
+   * Replicas (stateless; spread over nodes and zones, with a PodDisruptionBudget).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * `--query-range.split-interval`: range queries are split into pieces this long, run in parallel
+   * and cached one by one.
+   * @default Duration.hours(24)
+   */
+  readonly splitInterval?: Duration;
+  /**
+   * Where results are cached (`--query-range.response-cache-config-file`).
+   * @default ResultsCache.inMemory(Size.mebibytes(512))
+   */
+  readonly cache?: ResultsCache;
+  /**
+   * Type of the Service.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * Thanos image.
+   * @default DEFAULT_IMAGES.thanos
+   */
+  readonly image?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'thanos-query-frontend',
+  replicas: 2,
+  splitInterval: Duration.hours(24),
+  serviceType: ServiceType.CLUSTER_IP,
+  size: SizePreset.SMALL,
+} as const;
+
+const CONFIG_DIR = '/etc/thanos/query-frontend';
+const CACHE_FILE = 'response-cache.yaml';
+/** The Thanos mixin selects the frontend's job by this substring. */
+const MIXIN_JOB = 'thanos-query-frontend';
+
+/**
+ * The Thanos query frontend: splits long range queries, caches results and retries, in front of a
+ * querier. Grafana points here. It is ready only while its downstream is (it polls the downstream's
+ * `/-/ready`), so a broken querier shows as an unready frontend rather than failing queries.
+ */
+export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrapeTarget {
+  /** Object name. */
+  public readonly name: string;
+  /** Replica count. */
+  public readonly replicas: number;
+  public readonly queryUrl: string;
+  public readonly queryPort = PORTS.thanosHttp.port;
+  public readonly connections: Connections;
+
+  private readonly cache: ResultsCache;
+  private readonly splitInterval: Duration;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.cache = props.cache ?? ResultsCache.inMemory();
+    this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
+    this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
+
+    const image = props.image ?? DEFAULT_IMAGES.thanos;
+    const identity = { name: 'thanos-query-frontend', instance: this.name, component: 'query-cache' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+    const serviceType = props.serviceType ?? DEFAULTS.serviceType;
+
+    this.connections = new Connections(this, 'NetworkPolicy', {
+      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
+    });
+    this.connections.allowTo(props.query, props.query.queryPort);
+    const cacheNetwork = this.cache._network();
+    if (cacheNetwork) this.connections.allowTo(cacheNetwork.peer, cacheNetwork.port);
+    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port);
+
+    const cacheConfig = configYaml(this.cache._toYaml());
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${this.name}-config`, labels },
+      data: { [CACHE_FILE]: cacheConfig },
+    });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+
+    const frontend = container({
+      name: 'thanos-query-frontend',
+      image,
+      user: USERS.nobody,
+      args: [
+        'query-frontend',
+        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        `--query-frontend.downstream-url=${props.query.queryUrl}`,
+        `--query-range.split-interval=${goDuration(this.splitInterval)}`,
+        `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+      ],
+      ports: [PORTS.thanosHttp],
+      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+      probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      resources: props.resources ?? Resources.preset('queryFrontend', props.size ?? DEFAULTS.size),
+    });
+
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: this.replicas,
+        selector: { matchLabels: selector },
+        template: podTemplate({
+          labels,
+          selector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
+          terminationGracePeriodSeconds: 120,
+          annotations: { 'checksum/config': checksum(cacheConfig) },
+          spread: this.replicas > 1,
+          containers: [frontend],
+          volumes: [configMapVolume('config', `${this.name}-config`)],
+        }),
+      },
+    });
+    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
+
+    validateWith(this, () => this.problems());
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** The frontend's metrics endpoint; the job name contains `thanos-query-frontend` for the mixin. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    const jobName = this.name.includes(MIXIN_JOB) ? this.name : `${MIXIN_JOB}-${this.name}`;
+    return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [
+      ...nameProblems('name', this.name),
+      ...replicaProblems('replicas', this.replicas),
+      ...(p.resources?._problems() ?? []),
+      ...this.cache._problems(),
+    ];
+    if (this.splitInterval.toMilliseconds() <= 0) {
+      problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');
+    }
+    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
+      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
+    }
+    return problems;
+  }
+}

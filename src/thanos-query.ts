@@ -1,0 +1,301 @@
+import { Duration } from 'cdk8s';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { componentLabels, selectorLabels } from './labels';
+import { Connections, NetworkPeer } from './network';
+import { PORTS } from './ports';
+import { requireSecret } from './prerequisites';
+import { healthyReadyProbes } from './probes';
+import { Resources, SizePreset } from './resources';
+import { USERS } from './security';
+import { StoreEndpoint } from './store-endpoint';
+import { goDuration } from './units';
+import { labelNameProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import { deferWiring } from './wiring';
+import {
+  checksum, configMapVolume, configYaml, container, lazy, namespaceOf, podDisruptionBudget, podTemplate, service,
+  serviceAccount, serviceHost,
+} from './workload';
+
+/** Properties of `ThanosQuery`. */
+export interface ThanosQueryProps {
+  /**
+   * Name of the Deployment, Service, ConfigMap and ServiceAccount.
+   * @default 'thanos-query'
+   */
+  readonly name?: string;
+  /**
+   * Replicas (stateless; spread over nodes and zones, with a PodDisruptionBudget).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Fan out to every StoreAPI in the app (Prometheus sidecars, store gateways, rulers), found when the
+   * app is synthesized.
+   * @default true
+   */
+  readonly autoDiscover?: boolean;
+  /**
+   * StoreAPIs of the app to query, on top of (or, with `autoDiscover: false`, instead of) those found.
+   * @default - none
+   */
+  readonly stores?: IStoreApi[];
+  /**
+   * StoreAPIs outside the app: sidecars in other clusters, stores in other namespaces.
+   * @default - none
+   */
+  readonly endpoints?: StoreEndpoint[];
+  /**
+   * `--query.replica-label`: external labels along which replicas are deduplicated.
+   * @default - the replica labels of every store and endpoint queried
+   */
+  readonly replicaLabels?: string[];
+  /**
+   * `--query.auto-downsampling`: pick downsampled data for long ranges when the request gives no resolution.
+   * @default true
+   */
+  readonly autoDownsampling?: boolean;
+  /**
+   * `--query.timeout`: maximum time to process one query.
+   * @default - Thanos' default, 2 minutes
+   */
+  readonly timeout?: Duration;
+  /**
+   * Type of the Service (HTTP API/UI and gRPC).
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+  /**
+   * Thanos image.
+   * @default DEFAULT_IMAGES.thanos
+   */
+  readonly image?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'thanos-query',
+  replicas: 2,
+  autoDiscover: true,
+  autoDownsampling: true,
+  serviceType: ServiceType.CLUSTER_IP,
+  size: SizePreset.SMALL,
+} as const;
+
+const CONFIG_DIR = '/etc/thanos/query';
+const CONFIG_FILE = 'endpoints.yaml';
+/** The Thanos mixin's dashboards and alerts select the querier's job by this substring. */
+const MIXIN_JOB = 'thanos-query';
+
+/**
+ * The Thanos querier: a stateless Deployment serving the Prometheus query API over every StoreAPI,
+ * deduplicating replicas. StoreAPIs of the app are found on their own and listed, with remote
+ * endpoints, in an `--endpoint.sd-config-file` ConfigMap (a multi-line YAML reads and diffs better
+ * than one long argument; pods roll on change through a checksum, so the change lands at once
+ * instead of at the next 5-minute reload). Replica labels come from the sources, so they are never
+ * typed twice.
+ */
+export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
+  /** Object name. */
+  public readonly name: string;
+  /** Replica count. */
+  public readonly replicas: number;
+  public readonly queryUrl: string;
+  public readonly queryPort = PORTS.thanosHttp.port;
+  public readonly connections: Connections;
+
+  private readonly addedStores: IStoreApi[] = [];
+  private readonly endpoints: StoreEndpoint[];
+  private readonly wired = new Set<IStoreApi>();
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosQueryProps = {}) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.endpoints = [...(props.endpoints ?? [])];
+    this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
+
+    const image = props.image ?? DEFAULT_IMAGES.thanos;
+    const identity = { name: 'thanos-query', instance: this.name, component: 'query-layer' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+    const serviceType = props.serviceType ?? DEFAULTS.serviceType;
+
+    this.connections = new Connections(this, 'NetworkPolicy', {
+      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
+    });
+    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
+    for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
+    for (const s of props.stores ?? []) this.addStore(s);
+    // Discovery needs the whole app; it runs before the first NetworkPolicy renders.
+    deferWiring(this, () => this.allStores().forEach((s) => this.wire(s)));
+
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${this.name}-endpoints`, labels },
+      data: lazy(() => ({ [CONFIG_FILE]: this.renderEndpointConfig() })),
+    });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+
+    const tls = uniqueBy(this.endpoints.flatMap((e) => e._tlsVolume() ?? []), (t) => t.volume.name);
+    for (const t of uniqueBy(this.endpoints.flatMap((e) => e.tls ?? []), (t) => t.secretName)) {
+      requireSecret(this, { name: t.secretName, keys: t.keys, purpose: 'gRPC client TLS of the Thanos querier' });
+    }
+
+    const query = container({
+      name: 'thanos-query',
+      image,
+      user: USERS.nobody,
+      args: lazy(() => this.args()),
+      ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+      volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
+      probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      resources: props.resources ?? Resources.preset('query', props.size ?? DEFAULTS.size),
+    });
+
+    new k8s.KubeDeployment(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: this.replicas,
+        selector: { matchLabels: selector },
+        template: podTemplate({
+          labels,
+          selector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
+          terminationGracePeriodSeconds: 120,
+          annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
+          spread: this.replicas > 1,
+          containers: [query],
+          volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
+        }),
+      },
+    });
+    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
+
+    validateWith(this, () => this.problems());
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** The querier's metrics endpoint; the job name contains `thanos-query` for the mixin. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    return [{ jobName: mixinJobName(this.name, MIXIN_JOB), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  /** Queries a StoreAPI of the app (in addition to those discovered) and opens the NetworkPolicies between them. */
+  public addStore(store: IStoreApi): void {
+    if (!this.addedStores.includes(store)) this.addedStores.push(store);
+    this.wire(store);
+  }
+
+  /** Every StoreAPI of the app queried, discovered ones included (complete once the app is built). */
+  public get stores(): IStoreApi[] {
+    return this.allStores();
+  }
+
+  /** The `--query.replica-label` values: given, or those of every store and endpoint queried. */
+  public get replicaLabels(): string[] {
+    const labels = this.props.replicaLabels ?? [...this.allStores(), ...this.endpoints].flatMap((s) => s.replicaLabels);
+    return [...new Set(labels)].sort();
+  }
+
+  private allStores(): IStoreApi[] {
+    const found = (this.props.autoDiscover ?? DEFAULTS.autoDiscover)
+      ? this.node.root.node.findAll().filter((c): c is IStoreApi & Construct => c !== this && isStoreApi(c))
+      : [];
+    return [...new Set<IStoreApi>([...this.addedStores, ...found])];
+  }
+
+  private wire(store: IStoreApi): void {
+    if (this.wired.has(store)) return;
+    this.wired.add(store);
+    this.connections.allowTo(store, store.storeApiPort);
+  }
+
+  private args(): string[] {
+    const timeout = this.props.timeout;
+    return [
+      'query',
+      `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
+      `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+      `--endpoint.sd-config-file=${CONFIG_DIR}/${CONFIG_FILE}`,
+      ...this.replicaLabels.map((l) => `--query.replica-label=${l}`),
+      ...((this.props.autoDownsampling ?? DEFAULTS.autoDownsampling) ? ['--query.auto-downsampling'] : []),
+      ...(timeout ? [`--query.timeout=${goDuration(timeout)}`] : []),
+    ];
+  }
+
+  /** The endpoint list, sorted and de-duplicated by address so output is stable. */
+  private endpointEntries(): Map<string, object[]> {
+    const byAddress = new Map<string, object[]>();
+    const add = (address: string, entry: object) => {
+      const entries = byAddress.get(address) ?? [];
+      if (!entries.some((e) => JSON.stringify(e) === JSON.stringify(entry))) entries.push(entry);
+      byAddress.set(address, entries);
+    };
+    for (const s of this.allStores()) add(s.storeApiAddress, { address: s.storeApiAddress });
+    for (const e of this.endpoints) add(e.address, e._toYaml());
+    return byAddress;
+  }
+
+  private renderEndpointConfig(): string {
+    const entries = this.endpointEntries();
+    return configYaml({ endpoints: [...entries.keys()].sort().map((a) => entries.get(a)![0]) });
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [
+      ...nameProblems('name', this.name),
+      ...replicaProblems('replicas', this.replicas),
+      ...(p.resources?._problems() ?? []),
+      ...this.endpoints.flatMap((e) => e._problems()),
+      // Derived labels are validated by the sources they come from.
+      ...(p.replicaLabels ?? []).flatMap((l) => labelNameProblems('replica label', l)),
+    ];
+    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
+      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
+    }
+    const entries = this.endpointEntries();
+    if (entries.size === 0) {
+      problems.push('a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints');
+    }
+    for (const [address, variants] of entries) {
+      if (variants.length > 1) problems.push(`endpoint ${address} is given twice with different TLS settings: keep one`);
+    }
+    if (p.timeout && p.timeout.toMilliseconds() <= 0) problems.push('timeout 0 would fail every query: give a positive duration, e.g. Duration.minutes(2)');
+    return problems;
+  }
+}
+
+/** The mixin selects jobs by substring: the job is the Service name when it contains it, else prefixed. */
+function mixinJobName(name: string, mixinJob: string): string {
+  return name.includes(mixinJob) ? name : `${mixinJob}-${name}`;
+}
+
+function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const i of items) if (!seen.has(key(i))) seen.set(key(i), i);
+  return [...seen.values()];
+}

@@ -1,0 +1,314 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { DEFAULT_IMAGES } from './images';
+import { componentLabels, selectorLabels } from './labels';
+import { Connections } from './network';
+import { IObjectStorage } from './object-storage';
+import { PORTS } from './ports';
+import { healthyReadyProbes } from './probes';
+import { Prometheus } from './prometheus';
+import { Resources, SizePreset } from './resources';
+import { RuleGroup, ruleGroupProblems } from './rules';
+import { USERS } from './security';
+import { goDuration, promDuration } from './units';
+import { labelNameProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import {
+  RETAIN_CLAIMS, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, podDisruptionBudget,
+  podTemplate, service, serviceAccount, serviceHost,
+} from './workload';
+
+/** Properties of `ThanosRuler`. */
+export interface ThanosRulerProps {
+  /** The query API rules are evaluated against (`--query`): a querier or query frontend. */
+  readonly query: IQueryApi;
+  /**
+   * Name of the StatefulSet, headless Service, ConfigMap and ServiceAccount.
+   * @default 'thanos-rule'
+   */
+  readonly name?: string;
+  /**
+   * Replicas: each evaluates every rule; the querier deduplicates their series and Alertmanager their alerts.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Where alerts go (every replica of the cluster, found by DNS).
+   * @default - no alerting: alerting rules are evaluated but not sent
+   */
+  readonly alertmanager?: IAlertmanagerApi;
+  /**
+   * The bucket the ruler ships its blocks to (recorded series outlive local retention).
+   * @default - no uploads: recorded series are kept for `retention` only
+   */
+  readonly objectStorage?: IObjectStorage;
+  /**
+   * Rule groups, each its own file in the `<name>-rules` ConfigMap.
+   * @default - none; add with `addRuleGroup`
+   */
+  readonly ruleGroups?: RuleGroup[];
+  /**
+   * External labels (`--label`) identifying the ruler's series and blocks; must differ from every
+   * Prometheus' set. The replica label is added per pod.
+   * @default { ruler: <name> }
+   */
+  readonly externalLabels?: { [name: string]: string };
+  /**
+   * The external label that differs between replicas (its value is the pod name); queriers deduplicate
+   * on it and it is dropped from alerts so Alertmanager deduplicates them.
+   * @default 'rule_replica'
+   */
+  readonly replicaLabel?: string;
+  /**
+   * `--eval-interval`: default evaluation interval of groups that set none.
+   * @default Duration.seconds(30)
+   */
+  readonly evaluationInterval?: Duration;
+  /**
+   * `--tsdb.retention`: how long blocks stay on the local disk.
+   * @default Duration.days(2)
+   */
+  readonly retention?: Duration;
+  /**
+   * Data volume size (per replica).
+   * @default Size.gibibytes(10)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the data volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Thanos image.
+   * @default DEFAULT_IMAGES.thanos
+   */
+  readonly image?: string;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Container resources.
+   * @default - from `size`
+   */
+  readonly resources?: Resources;
+  /**
+   * Render a NetworkPolicy.
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+}
+
+const DEFAULTS = {
+  name: 'thanos-rule',
+  replicas: 1,
+  replicaLabel: 'rule_replica',
+  evaluationInterval: Duration.seconds(30),
+  retention: Duration.days(2),
+  storageSize: Size.gibibytes(10),
+  size: SizePreset.SMALL,
+} as const;
+
+/** Thanos uploads 2h blocks; retention must cover a few so none is deleted before it ships. */
+const BLOCK_DURATION = Duration.hours(2);
+const DATA_DIR = '/var/thanos/rule';
+const RULES_DIR = '/etc/thanos/rules';
+/** The Thanos mixin selects the ruler's job by this substring. */
+const MIXIN_JOB = 'thanos-rule';
+
+/**
+ * The Thanos ruler: evaluates recording and alerting rules against a query API (so rules see every
+ * cluster and the bucket), sends alerts to Alertmanager, and serves its series as a StoreAPI the
+ * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so
+ * pods roll when the rules change.
+ */
+export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
+  /** Object name. */
+  public readonly name: string;
+  /** Replica count. */
+  public readonly replicas: number;
+  /** External labels (without the replica label). */
+  public readonly externalLabels: { [name: string]: string };
+  /** The label that differs between replicas. */
+  public readonly replicaLabel: string;
+  public readonly storeApiAddress: string;
+  public readonly storeApiPort = PORTS.thanosGrpc.port;
+  public readonly replicaLabels: string[];
+  public readonly connections: Connections;
+
+  private readonly ruleGroups: RuleGroup[];
+  private readonly evaluationInterval: Duration;
+  private readonly retention: Duration;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosRulerProps) {
+    super(scope, id);
+    this.name = props.name ?? DEFAULTS.name;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
+    this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
+    this.replicaLabels = [this.replicaLabel];
+    this.ruleGroups = [...(props.ruleGroups ?? [])];
+    this.evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
+    this.retention = props.retention ?? DEFAULTS.retention;
+    this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+
+    const image = props.image ?? DEFAULT_IMAGES.thanos;
+    const identity = { name: 'thanos-rule', instance: this.name, component: 'rule-evaluation-engine' };
+    const labels = componentLabels(identity, image);
+    const selector = selectorLabels(identity);
+
+    this.connections = new Connections(this, 'NetworkPolicy', {
+      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
+    });
+    this.connections.allowTo(props.query, props.query.queryPort);
+    if (props.alertmanager) this.connections.allowTo(props.alertmanager, props.alertmanager.alertmanagerPort.port);
+
+    const rulesConfigMap = `${this.name}-rules`;
+    new k8s.KubeConfigMap(this, 'Rules', {
+      metadata: { name: rulesConfigMap, labels },
+      data: lazy(() => this.renderRules()),
+    });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    const storage = props.objectStorage?.bind(this);
+    for (const [k, v] of Object.entries(storage?.serviceAccountAnnotations ?? {})) ApiObject.of(sa).metadata.addAnnotation(k, v);
+    if (storage) this.connections.allowTo(storage.peer, ...storage.ports);
+
+    const headless = service(this, 'Service', {
+      name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+    });
+
+    const ruler = container({
+      name: 'thanos-rule',
+      image,
+      user: USERS.nobody,
+      args: [...this.args(), ...(storage?.args ?? [])],
+      ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...(storage?.env ?? [])],
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+        ...(storage?.volumeMounts ?? []),
+      ],
+      // WAL replay on start can take minutes.
+      probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+      resources: props.resources ?? Resources.preset('ruler', props.size ?? DEFAULTS.size),
+    });
+
+    new k8s.KubeStatefulSet(this, 'Resource', {
+      metadata: { name: this.name, labels },
+      spec: {
+        replicas: this.replicas,
+        serviceName: headless.name,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: selector },
+        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
+        template: podTemplate({
+          labels,
+          selector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          annotations: {
+            'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
+            ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
+          },
+          spread: this.replicas > 1,
+          containers: [ruler],
+          volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
+        }),
+        volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
+      },
+    });
+    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
+
+    validateWith(this, () => this.problems());
+  }
+
+  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
+    return this.connections.toNetworkPolicyPeer();
+  }
+
+  /** The ruler's metrics endpoint; the job name contains `thanos-rule` for the mixin. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    const jobName = this.name.includes(MIXIN_JOB) ? this.name : `${MIXIN_JOB}-${this.name}`;
+    return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  /** Adds a rule group (its own rule file); pods roll to load it. */
+  public addRuleGroup(group: RuleGroup): void {
+    this.ruleGroups.push(group);
+  }
+
+  private args(): string[] {
+    const am = this.props.alertmanager;
+    const labels = Object.keys(this.externalLabels).sort().map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
+    return [
+      'rule',
+      `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
+      `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+      `--data-dir=${DATA_DIR}`,
+      `--eval-interval=${goDuration(this.evaluationInterval)}`,
+      `--tsdb.retention=${goDuration(this.retention)}`,
+      `--tsdb.block-duration=${goDuration(BLOCK_DURATION)}`,
+      ...labels,
+      // Kubernetes expands $(POD_NAME) from the downward API: each replica gets its own value.
+      `--label=${this.replicaLabel}="$(POD_NAME)"`,
+      `--alert.label-drop=${this.replicaLabel}`,
+      `--query=${this.props.query.queryUrl}`,
+      // dns+ resolves the headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
+      ...(am ? [`--alertmanagers.url=dns+http://${am.alertmanagerHost}:${am.alertmanagerPort.port}`] : []),
+      `--rule-file=${RULES_DIR}/*.rules.yaml`,
+    ];
+  }
+
+  private renderRules(): { [file: string]: string } {
+    return Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, configYaml(g._toYaml())]));
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [
+      ...nameProblems('name', this.name),
+      ...replicaProblems('replicas', this.replicas),
+      ...labelNameProblems('replicaLabel', this.replicaLabel),
+      ...ruleGroupProblems(this.ruleGroups),
+      ...(p.resources?._problems() ?? []),
+    ];
+    const labelNames = Object.keys(this.externalLabels);
+    if (labelNames.length === 0) {
+      problems.push('externalLabels is empty: the ruler\'s series and blocks need a label set of their own; set e.g. { ruler: "global" }');
+    }
+    for (const [k, v] of Object.entries(this.externalLabels)) {
+      problems.push(...labelNameProblems('external label', k));
+      if (!v) problems.push(`external label ${JSON.stringify(k)} has an empty value: give it a value or remove it`);
+    }
+    if (labelNames.includes(this.replicaLabel)) {
+      problems.push(`replicaLabel ${JSON.stringify(this.replicaLabel)} is also in externalLabels: remove it from externalLabels; its value is set per pod`);
+    }
+    if (this.evaluationInterval.toMilliseconds() < 1000) {
+      problems.push(`evaluationInterval ${goDuration(this.evaluationInterval)} is under a second: use e.g. Duration.seconds(30)`);
+    }
+    const minRetention = BLOCK_DURATION.toMilliseconds() * 3;
+    if (this.retention.toMilliseconds() < minRetention) {
+      problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
+    }
+    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabelSet(c.externalLabels, this.externalLabels));
+    if (twin) {
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
+    }
+    return problems;
+  }
+}
+
+/** A `--label` value: Go-quoted (Thanos unquotes it), with `$(` escaped so Kubernetes does not expand it. */
+function quoteLabelValue(value: string): string {
+  return JSON.stringify(value).split('$(').join('$$(');
+}
+
+function sameLabelSet(a: { [k: string]: string }, b: { [k: string]: string }): boolean {
+  const key = (l: { [k: string]: string }) => JSON.stringify(Object.entries(l).sort());
+  return key(a) === key(b);
+}
