@@ -1,15 +1,18 @@
 import { App, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Prometheus } from './src';
+import { ThanosStack, synthesizeOrExit } from './src';
 
-/** The default stack, as `cdk8s synth` writes it to dist/. */
+/** The default stack: every component on, in the `monitoring` namespace. */
 export class MonitoringChart extends Chart {
+  public readonly stack: ThanosStack;
+
   constructor(scope: Construct, id: string) {
     super(scope, id, { namespace: 'monitoring' });
-    new Prometheus(this, 'Prometheus');
+    this.stack = new ThanosStack(this, 'Thanos');
   }
 }
 
+/** The app `cdk8s synth` runs; tests build it without writing anything. */
 export function buildApp(outdir?: string): App {
   const app = new App({ outdir });
   new MonitoringChart(app, 'monitoring');
@@ -17,5 +20,5 @@ export function buildApp(outdir?: string): App {
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  synthesizeOrExit(buildApp);
 }

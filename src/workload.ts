@@ -168,7 +168,7 @@ export function service(scope: Construct, id: string, o: ServiceOptions): k8s.Ku
     metadata: { name: o.name, labels: { ...o.labels } },
     spec: {
       type: o.headless ? 'ClusterIP' : (o.type ?? ServiceType.CLUSTER_IP),
-      ...(o.headless ? { clusterIP: 'None' } : {}),
+      ...(o.headless ? { clusterIp: 'None' } : {}),
       ...(o.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),
       selector: { ...o.selector },
       ports: o.ports.map((p) => ({ name: p.name, port: p.port, targetPort: k8s.IntOrString.fromString(p.name), protocol: 'TCP' })),

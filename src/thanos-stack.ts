@@ -1,0 +1,220 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Alertmanager, AlertmanagerProps } from './alertmanager';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget } from './endpoints';
+import { Grafana, GrafanaProps } from './grafana';
+import { MANAGED_BY, PART_OF } from './labels';
+import { MinIO, MinIOProps } from './minio';
+import { IObjectStorage } from './object-storage';
+import { Prometheus, PrometheusProps } from './prometheus';
+import { SizePreset } from './resources';
+import { ThanosBucketWeb, ThanosBucketWebProps } from './thanos-bucket-web';
+import { ThanosCompactor, ThanosCompactorProps } from './thanos-compactor';
+import { ThanosQuery, ThanosQueryProps } from './thanos-query';
+import { ThanosQueryFrontend, ThanosQueryFrontendProps } from './thanos-query-frontend';
+import { ThanosRuler, ThanosRulerProps } from './thanos-ruler';
+import { ThanosStore, ThanosStoreProps } from './thanos-store';
+import { namespaceOf } from './workload';
+import { validateWith } from './validation';
+
+/** Switches a stack component on or off. */
+export interface ComponentSwitch {
+  /**
+   * Deploy the component.
+   * @default - true, unless what it depends on is off (no bucket, no querier)
+   */
+  readonly enabled?: boolean;
+}
+
+/** Options of the stack's Prometheus: everything but what the stack wires. */
+export interface StackPrometheusOptions extends Omit<PrometheusProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's MinIO. */
+export interface StackMinIOOptions extends ComponentSwitch, Omit<MinIOProps, 'credentials' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's store gateway. */
+export interface StackStoreOptions extends ComponentSwitch, Omit<ThanosStoreProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's compactor. */
+export interface StackCompactorOptions extends ComponentSwitch, Omit<ThanosCompactorProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's querier. */
+export interface StackQueryOptions extends ComponentSwitch, Omit<ThanosQueryProps, 'size' | 'networkPolicy'> {}
+/** Options of the stack's query frontend. */
+export interface StackQueryFrontendOptions extends ComponentSwitch, Omit<ThanosQueryFrontendProps, 'query' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's ruler. */
+export interface StackRulerOptions extends ComponentSwitch, Omit<ThanosRulerProps, 'query' | 'alertmanager' | 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's Alertmanager. */
+export interface StackAlertmanagerOptions extends ComponentSwitch, Omit<AlertmanagerProps, 'size' | 'networkPolicy'> {}
+/** Options of the stack's bucket web UI. */
+export interface StackBucketWebOptions extends ComponentSwitch, Omit<ThanosBucketWebProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's Grafana. */
+export interface StackGrafanaOptions extends ComponentSwitch, Omit<GrafanaProps, 'datasource' | 'adminSecret' | 'size' | 'networkPolicy'> {}
+
+/** Properties of `ThanosStack`. */
+export interface ThanosStackProps {
+  /**
+   * Resource preset for every component (each can still override its own resources).
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Render a default-deny NetworkPolicy per component that admits exactly the traffic the wiring needs.
+   * @default true
+   */
+  readonly networkPolicies?: boolean;
+  /**
+   * Emit the chart's Namespace (first in the output) with Pod Security "restricted" enforced.
+   * @default - true when the chart sets a namespace
+   */
+  readonly createNamespace?: boolean;
+  /**
+   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns MinIO off.
+   * @default - an in-cluster MinIO
+   */
+  readonly objectStorage?: IObjectStorage;
+  /**
+   * The Secret (keys `access_key`, `secret_key`) MinIO's root credentials and the Thanos S3 client read.
+   * @default - the Secret named `thanos-objstore`, created by you before `kubectl apply`
+   */
+  readonly objectStorageSecret?: ISecret;
+  /**
+   * The Secret (keys `admin-user`, `admin-password`) Grafana's admin account is read from.
+   * @default - the Secret named `grafana-admin`, created by you before `kubectl apply`
+   */
+  readonly grafanaAdminSecret?: ISecret;
+  /** @default - on */
+  readonly prometheus?: StackPrometheusOptions;
+  /** @default - on, unless `objectStorage` is given */
+  readonly minio?: StackMinIOOptions;
+  /** @default - on when there is a bucket */
+  readonly store?: StackStoreOptions;
+  /** @default - on when there is a bucket */
+  readonly compactor?: StackCompactorOptions;
+  /** @default - on */
+  readonly query?: StackQueryOptions;
+  /** @default - on with the querier */
+  readonly queryFrontend?: StackQueryFrontendOptions;
+  /** @default - on with the querier */
+  readonly ruler?: StackRulerOptions;
+  /** @default - on */
+  readonly alertmanager?: StackAlertmanagerOptions;
+  /** @default - on when there is a bucket */
+  readonly bucketWeb?: StackBucketWebOptions;
+  /** @default - on with the querier */
+  readonly grafana?: StackGrafanaOptions;
+}
+
+/**
+ * The whole Prometheus + Thanos stack, wired: sidecar uploads, store gateway and compactor on one
+ * bucket, querier discovering every StoreAPI with replica labels taken from the sources, frontend in
+ * front of it, ruler and Prometheus alerting to Alertmanager, Grafana on the frontend, Prometheus
+ * scraping every component, and NetworkPolicies following each of those edges.
+ */
+export class ThanosStack extends Construct {
+  public readonly objectStorage?: IObjectStorage;
+  public readonly minio?: MinIO;
+  public readonly prometheus: Prometheus;
+  public readonly store?: ThanosStore;
+  public readonly compactor?: ThanosCompactor;
+  public readonly query?: ThanosQuery;
+  public readonly queryFrontend?: ThanosQueryFrontend;
+  public readonly ruler?: ThanosRuler;
+  public readonly alertmanager?: Alertmanager;
+  public readonly bucketWeb?: ThanosBucketWeb;
+  public readonly grafana?: Grafana;
+  private readonly common: { size: SizePreset; networkPolicy: boolean };
+
+  constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
+    super(scope, id);
+    const common = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
+    this.common = common;
+    const on = (o: ComponentSwitch | undefined, dependencyMet = true) => (o?.enabled ?? dependencyMet) && dependencyMet;
+    const ns = namespaceOf(this);
+
+    if (props.createNamespace ?? ns !== undefined) this.addNamespace();
+
+    const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
+    if (!props.objectStorage && on(props.minio)) {
+      this.minio = new MinIO(this, 'MinIO', { ...props.minio, ...common, credentials: storageSecret });
+    }
+    this.objectStorage = props.objectStorage ?? this.minio?.objectStorage;
+    const bucket = this.objectStorage;
+
+    this.prometheus = new Prometheus(this, 'Prometheus', { ...props.prometheus, ...common, objectStorage: bucket });
+
+    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...props.store, ...common, objectStorage: bucket });
+    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...props.compactor, ...common, objectStorage: bucket });
+    if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...props.bucketWeb, ...common, objectStorage: bucket });
+    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...props.alertmanager, ...common });
+
+    if (on(props.query)) {
+      const query = new ThanosQuery(this, 'Query', { ...props.query, ...common });
+      this.query = query;
+      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...props.queryFrontend, ...common, query });
+      if (on(props.ruler)) {
+        this.ruler = new ThanosRuler(this, 'Ruler', { ...props.ruler, ...common, query, alertmanager: this.alertmanager, objectStorage: bucket });
+      }
+      if (on(props.grafana)) {
+        const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
+        const datasource: IQueryApi = this.queryFrontend ?? query;
+        this.grafana = new Grafana(this, 'Grafana', { ...props.grafana, ...common, datasource, adminSecret });
+      }
+    }
+
+    const alertmanager: IAlertmanagerApi | undefined = this.alertmanager;
+    if (alertmanager) this.prometheus.addAlertmanager(alertmanager);
+    for (const target of this.scrapeTargets()) this.prometheus.scrape(target);
+
+    validateWith(this, () => this.problems(props, bucket !== undefined));
+  }
+
+  /**
+   * Another Prometheus (one per cluster, tenant or shard) wired like the first: same bucket, same
+   * Alertmanager, discovered by the querier. Its external labels must differ from every other's.
+   */
+  public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
+    const prometheus = new Prometheus(this, id, { ...options, ...this.common, objectStorage: this.objectStorage });
+    if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
+    return prometheus;
+  }
+
+  /** Every component but Prometheus itself (which scrapes itself). */
+  private scrapeTargets(): IScrapeTarget[] {
+    return [this.minio, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
+      .filter((c): c is NonNullable<typeof c> => c !== undefined);
+  }
+
+  /** The namespace, with Pod Security "restricted" enforced so no pod can slip out of it. */
+  private addNamespace(): void {
+    const name = namespaceOf(this)!;
+    const namespace = new k8s.KubeNamespace(this, 'Namespace', {
+      metadata: {
+        name,
+        labels: {
+          'app.kubernetes.io/part-of': PART_OF,
+          'app.kubernetes.io/managed-by': MANAGED_BY,
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+        },
+      },
+    });
+    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  }
+
+  /** Components explicitly switched on whose dependency is off. */
+  private problems(props: ThanosStackProps, hasBucket: boolean): string[] {
+    const problems: string[] = [];
+    if (props.createNamespace && !namespaceOf(this)) {
+      problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
+    }
+    if (props.objectStorage && props.minio?.enabled) {
+      problems.push('minio.enabled is true and objectStorage is given: the stack uses one bucket; drop one of them');
+    }
+    for (const key of ['store', 'compactor', 'bucketWeb'] as const) {
+      if (props[key]?.enabled && !hasBucket) problems.push(`${key}.enabled is true but there is no bucket: give objectStorage or enable minio`);
+    }
+    const queryOff = props.query?.enabled === false;
+    for (const key of ['queryFrontend', 'ruler', 'grafana'] as const) {
+      if (props[key]?.enabled && queryOff) problems.push(`${key}.enabled is true but query is off: ${key} needs the querier; enable query or drop ${key}`);
+    }
+    return problems;
+  }
+}
