@@ -1,4 +1,4 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './alertmanager';
@@ -8,6 +8,7 @@ import { MANAGED_BY, PART_OF } from './labels';
 import { MinIO, MinIOProps } from './minio';
 import { IObjectStorage } from './object-storage';
 import { Prometheus, PrometheusProps } from './prometheus';
+import { Rule, RuleGroup } from './rules';
 import { SizePreset } from './resources';
 import { ThanosBucketWeb, ThanosBucketWebProps } from './thanos-bucket-web';
 import { ThanosCompactor, ThanosCompactorProps } from './thanos-compactor';
@@ -92,7 +93,11 @@ export interface ThanosStackProps {
   readonly query?: StackQueryOptions;
   /** @default - on with the querier */
   readonly queryFrontend?: StackQueryFrontendOptions;
-  /** @default - on with the querier */
+  /**
+   * The ruler evaluates rule groups against the global view. Without `ruleGroups` it gets the
+   * `PrometheusDown` alert for the stack's Prometheus.
+   * @default - on with the querier
+   */
   readonly ruler?: StackRulerOptions;
   /** @default - on */
   readonly alertmanager?: StackAlertmanagerOptions;
@@ -150,7 +155,10 @@ export class ThanosStack extends Construct {
       this.query = query;
       if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...props.queryFrontend, ...common, query });
       if (on(props.ruler)) {
-        this.ruler = new ThanosRuler(this, 'Ruler', { ...props.ruler, ...common, query, alertmanager: this.alertmanager, objectStorage: bucket });
+        this.ruler = new ThanosRuler(this, 'Ruler', {
+          ruleGroups: [prometheusDownGroup(this.prometheus)],
+          ...props.ruler, ...common, query, alertmanager: this.alertmanager, objectStorage: bucket,
+        });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
@@ -161,7 +169,7 @@ export class ThanosStack extends Construct {
 
     const alertmanager: IAlertmanagerApi | undefined = this.alertmanager;
     if (alertmanager) this.prometheus.addAlertmanager(alertmanager);
-    for (const target of this.scrapeTargets()) this.prometheus.scrape(target);
+    for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
 
     validateWith(this, () => this.problems(props, bucket !== undefined));
   }
@@ -176,9 +184,9 @@ export class ThanosStack extends Construct {
     return prometheus;
   }
 
-  /** Every component but Prometheus itself (which scrapes itself). */
-  private scrapeTargets(): IScrapeTarget[] {
-    return [this.minio, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
+  /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
+  public get components(): IScrapeTarget[] {
+    return [this.prometheus, this.minio, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
@@ -217,4 +225,18 @@ export class ThanosStack extends Construct {
     }
     return problems;
   }
+}
+
+/** The seed's first rule: alert when a Prometheus disappears from the global view. */
+function prometheusDownGroup(prometheus: Prometheus): RuleGroup {
+  return new RuleGroup({
+    name: 'prometheus-availability',
+    rules: [Rule.alert({
+      alert: 'PrometheusDown',
+      expr: `absent(up{job="${prometheus.name}"} == 1)`,
+      for: Duration.minutes(5),
+      labels: { severity: 'critical' },
+      annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
+    })],
+  });
 }
