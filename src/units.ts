@@ -5,6 +5,7 @@ const UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m
 /** Prometheus/Thanos `model.Duration` text (`15d`, `2h`, `90s`): the largest unit that divides evenly. */
 export function promDuration(d: Duration): string {
   const ms = d.toMilliseconds();
+  if (ms === 0) return '0s';
   for (const [unit, size] of UNITS) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
@@ -14,6 +15,7 @@ export function promDuration(d: Duration): string {
 /** Go `time.Duration` text (no days: Alertmanager and Go flags refuse `d`). */
 export function goDuration(d: Duration): string {
   const ms = d.toMilliseconds();
+  if (ms === 0) return '0s';
   for (const [unit, size] of UNITS.slice(1)) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }

@@ -455,8 +455,8 @@ describe('Alertmanager validation', () => {
       receivers: [Receiver.none('a')],
       route: new Route({ receiver: 'a', groupInterval: Duration.seconds(0), repeatInterval: Duration.seconds(0) }),
     }));
-    expect(out).toMatch(/route groupInterval 0h is not allowed/);
-    expect(out).toMatch(/route repeatInterval 0h is not allowed/);
+    expect(out).toMatch(/route groupInterval 0s is not allowed/);
+    expect(out).toMatch(/route repeatInterval 0s is not allowed/);
   });
 
   test('rejects inhibit rules without or with bad matchers', () => {
@@ -499,7 +499,7 @@ describe('Alertmanager validation', () => {
     }));
     expect(out).toMatch(/name "Alert_Manager" is not a valid name/);
     expect(out).toMatch(/replicas 0 is not a valid replica count/);
-    expect(out).toMatch(/retention 0h is not allowed/);
+    expect(out).toMatch(/retention 0s is not allowed/);
     expect(out).toMatch(/externalUrl "alerts.example.com" is not an http\(s\) URL/);
     expect(out).toMatch(/serviceType ExternalName cannot expose pods/);
   });

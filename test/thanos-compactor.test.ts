@@ -114,7 +114,7 @@ describe('ThanosCompactor options', () => {
     const args = containerOf(sts, 'thanos-compact').args;
     expect(flag(args, '--retention.resolution-raw')).toBe('400d');
     expect(flag(args, '--retention.resolution-5m')).toBe('10d');
-    expect(flag(args, '--retention.resolution-1h')).toBe('0d');
+    expect(flag(args, '--retention.resolution-1h')).toBe('0s');
     expect(flag(args, '--downsampling.disable')).toBe(true);
     expect(args.filter((a: string) => a.startsWith('--downsampling'))).toEqual(['--downsampling.disable']);
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'ssd', resources: { requests: { storage: '500Gi' } } });
@@ -125,7 +125,7 @@ describe('ThanosCompactor options', () => {
 
   test('forever (0) retention is accepted and outlives any finite one', () => {
     const o = synth((c) => compactor(c, { retentionRaw: Duration.days(60), retention5m: Duration.seconds(0), retention1h: Duration.seconds(0) }));
-    expect(flag(containerOf(find(o, 'StatefulSet', 'thanos-compact'), 'thanos-compact').args, '--retention.resolution-5m')).toBe('0d');
+    expect(flag(containerOf(find(o, 'StatefulSet', 'thanos-compact'), 'thanos-compact').args, '--retention.resolution-5m')).toBe('0s');
   });
 
   test('deduplication labels: one flag each, penalty merge by default', () => {
