@@ -3,7 +3,7 @@
  * table and writes bench/results.json, and never fails on timings.
  */
 import { spawnSync } from 'child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Yaml } from 'cdk8s';
@@ -40,9 +40,10 @@ function pair(a: () => number, b: () => number) {
 const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-thanos-bench-'));
 const node = process.execPath;
 
-// (a) the app process alone vs node loading cdk8s + cdk8s-plus-27.
+// (a) the app process alone (the `app:` command of cdk8s.yaml) vs node loading cdk8s + cdk8s-plus-27.
+const [appCmd, ...appArgs] = /^app:\s*(.+)$/m.exec(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8'))![1].trim().split(/\s+/);
 const appVsFloor = pair(
-  () => timeCommand(node, ['-r', 'esbuild-register', 'main.ts'], ROOT, { CDK8S_OUTDIR: join(scratch, 'a') }),
+  () => timeCommand(appCmd === 'node' ? node : appCmd, appArgs, ROOT, { CDK8S_OUTDIR: join(scratch, 'a') }),
   () => timeCommand(node, ['-e', "require('cdk8s'); require('cdk8s-plus-27')"], ROOT),
 );
 

@@ -8,7 +8,7 @@ const ROOT = join(__dirname, '..');
 
 function runApp(script: string) {
   const outdir = join(mkdtempSync(join(tmpdir(), 'synth-test-')), 'dist');
-  const r = spawnSync(process.execPath, ['-r', 'esbuild-register', script], {
+  const r = spawnSync(process.execPath, ['scripts/run-ts.js', script], {
     cwd: ROOT, env: { ...process.env, CDK8S_OUTDIR: outdir }, encoding: 'utf8',
   });
   return { ...r, outdir };
