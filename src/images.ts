@@ -9,16 +9,17 @@ export const DEFAULT_IMAGES = {
   thanos: 'quay.io/thanos/thanos:v0.42.4',
   /** prometheus/alertmanager release v0.34.0 (2026-08-16). */
   alertmanager: 'quay.io/prometheus/alertmanager:v0.34.0',
-  /** grafana/grafana (docker.io/grafana/grafana; grafana-oss is deprecated since 12.4). */
-  grafana: 'docker.io/grafana/grafana:12.4.0',
+  /**
+   * grafana/grafana 13.2.3, the newest stable tag seen pinned in public repositories in late 2026
+   * (`grafana-oss` stopped updating at 12.4).
+   */
+  grafana: 'docker.io/grafana/grafana:13.2.3',
   /**
    * MinIO is archived (community edition source-only since Oct 2025): this is the last official
    * server image on quay.io. CVE-2025-62506 is fixed only in an unreleased build; prefer an
    * external S3 store or a maintained in-cluster one for anything but a demo.
    */
   minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
-  /** MinIO client for creating the bucket; last official build on quay.io. */
+  /** MinIO client for creating the bucket: the last official build on quay.io, as pinned in public repositories. */
   minioClient: 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z',
-  /** docker.io/library/memcached, for the optional store index cache and frontend results cache. */
-  memcached: 'docker.io/library/memcached:1.6.39-alpine',
 } as const;

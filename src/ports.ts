@@ -9,6 +9,7 @@ export const PORTS = {
   alertmanagerCluster: { name: 'cluster', port: 9094 },
   grafana: { name: 'http', port: 3000 },
   minio: { name: 's3', port: 9000 },
+  /** An external memcached (index and results caches), when an address gives no port. */
   memcached: { name: 'memcached', port: 11211 },
 } as const;
 

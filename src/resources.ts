@@ -14,7 +14,7 @@ export enum SizePreset {
 /** The containers a preset covers. */
 export type PresetWorkload =
   | 'prometheus' | 'sidecar' | 'query' | 'queryFrontend' | 'store' | 'compactor' | 'ruler'
-  | 'bucketWeb' | 'alertmanager' | 'grafana' | 'minio' | 'memcached' | 'job';
+  | 'bucketWeb' | 'alertmanager' | 'grafana' | 'minio' | 'job';
 
 /** [CPU millicores requested, memory MiB requested] per workload and preset. Limits: memory x2, no CPU limit. */
 export const RESOURCE_PRESETS: Record<PresetWorkload, Record<SizePreset, readonly [number, number]>> = {
@@ -29,7 +29,6 @@ export const RESOURCE_PRESETS: Record<PresetWorkload, Record<SizePreset, readonl
   alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   grafana: { small: [50, 128], medium: [200, 256], large: [500, 512] },
   minio: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
-  memcached: { small: [50, 128], medium: [100, 1024], large: [200, 4096] },
   job: { small: [10, 32], medium: [10, 32], large: [10, 32] },
 };
 

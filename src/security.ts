@@ -8,8 +8,6 @@ export const USERS = {
   grafana: 472,
   /** MinIO's image has no USER (root); any non-root user with fsGroup works. */
   minio: 1000,
-  /** memcached:alpine's `memcache` user. */
-  memcached: 11211,
 } as const;
 
 const RUNTIME_DEFAULT = { type: 'RuntimeDefault' };

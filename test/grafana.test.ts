@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { Dashboard, MAX_DASHBOARD_BYTES } from '../src/dashboards';
 import { thanosOverviewQueries } from '../src/dashboards/thanos-overview';
 import { Grafana, GrafanaProps } from '../src/grafana';
+import { DEFAULT_IMAGES } from '../src/images';
 import { prerequisiteSecrets } from '../src/prerequisites';
 import { Prometheus } from '../src/prometheus';
 import { Rule, RuleGroup } from '../src/rules';
@@ -74,7 +75,7 @@ describe('Grafana defaults', () => {
   test('one replica, rolling updates, image entrypoint kept', () => {
     expect(deploy.spec.replicas).toBe(1);
     expect(deploy.spec.strategy).toEqual({ type: 'RollingUpdate' });
-    expect(gf.image).toBe('docker.io/grafana/grafana:12.4.0');
+    expect(gf.image).toBe(DEFAULT_IMAGES.grafana);
     expect(gf.command).toBeUndefined();
     expect(gf.args).toBeUndefined();
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'grafana')).toBe(false);
