@@ -1,0 +1,21 @@
+import { readFileSync } from 'fs';
+import { join } from 'path';
+import { DEFAULT_IMAGES, RESOURCE_PRESETS } from '../src';
+
+const README = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+/** The README table between `<!-- name:start -->` and `<!-- name:end -->`, as rows of cells. */
+function table(name: string): string[][] {
+  const m = new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)<!-- ${name}:end -->`).exec(README);
+  if (!m) throw new Error(`README has no ${name} table`);
+  return m[1].trim().split('\n').slice(2).map((row) => row.split('|').slice(1, -1).map((c) => c.trim()));
+}
+
+test('the README presets table is the code', () => {
+  const fromCode = Object.entries(RESOURCE_PRESETS).map(([w, p]) => [w, ...(['small', 'medium', 'large'] as const).map((s) => `${p[s][0]}m / ${p[s][1]}Mi`)]);
+  expect(table('presets')).toEqual(fromCode);
+});
+
+test('the README images table is the code', () => {
+  expect(table('images')).toEqual(Object.entries(DEFAULT_IMAGES).map(([k, v]) => [k, `\`${v}\``]));
+});
