@@ -3,6 +3,7 @@ export * from './alertmanager-config';
 export * from './dashboards';
 export * from './endpoints';
 export * from './grafana';
+export * from './grpc-server-tls';
 export * from './images';
 export * from './minio';
 export * from './network';

@@ -2,6 +2,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
@@ -126,6 +127,13 @@ export interface PrometheusProps {
    */
   readonly sidecarServiceType?: ServiceType;
   /**
+   * TLS on the sidecar's gRPC server, for queriers in other clusters (with `sidecarServiceType`).
+   * Queriers of the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint
+   * TLS; synth fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * @default - plaintext gRPC
+   */
+  readonly grpcServerTls?: GrpcServerTls;
+  /**
    * Prometheus image.
    * @default DEFAULT_IMAGES.prometheus
    */
@@ -168,7 +176,7 @@ const CONFIG_FILE = 'prometheus.yml';
  * RBAC for Kubernetes service discovery. Configuration reloads without restarts (the sidecar watches
  * the ConfigMaps and calls `/-/reload`).
  */
-export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, IQueryApi {
+export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, IQueryApi, IGrpcTlsServer {
   /** Object name. */
   public readonly name: string;
   /** External labels (without the replica label). */
@@ -185,6 +193,8 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.prometheus.port;
   public readonly connections: Connections;
+  /** TLS of the sidecar's gRPC server, if on. */
+  public readonly grpcServerTls?: GrpcServerTls;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
   private readonly ruleGroups: RuleGroup[] = [];
@@ -204,6 +214,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     this.sidecarServiceName = `${this.name}-thanos-sidecar`;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
+    this.grpcServerTls = props.grpcServerTls;
 
     const image = props.image ?? DEFAULT_IMAGES.prometheus;
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
@@ -233,6 +244,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     this.addDiscoveryRbac(labels, sa.name);
 
     const storage = props.objectStorage?.bind(this);
+    const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos sidecar');
     for (const [k, v] of Object.entries(storage?.serviceAccountAnnotations ?? {})) ApiObject.of(sa).metadata.addAnnotation(k, v);
     if (storage) this.connections.allowTo(storage.peer, ...storage.ports);
 
@@ -268,10 +280,11 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
         `--reloader.rule-dir=${RULES_DIR}`,
         ...(storage?.args ?? []),
         ...(props.uploadCompacted ? ['--shipper.upload-compacted'] : []),
+        ...(tls?.args ?? []),
       ],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       env: storage?.env,
-      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? [])],
+      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? []), ...(tls ? [tls.volumeMount] : [])],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
       resources: props.sidecarResources ?? Resources.preset('sidecar', size),
     });
@@ -305,7 +318,10 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
           annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
           spread: this.replicas > 1,
           containers: [prometheus, sidecar],
-          volumes: [configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? [])],
+          volumes: [
+            configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
+            ...(tls ? [tls.volume] : []),
+          ],
         }),
         volumeClaimTemplates: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
       },
@@ -437,6 +453,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       ...ruleGroupProblems(this.ruleGroups),
       ...(p.resources?._problems() ?? []),
       ...(p.sidecarResources?._problems() ?? []),
+      ...(p.grpcServerTls?._problems() ?? []),
     ];
     const labelNames = Object.keys(this.externalLabels);
     if (labelNames.length === 0) {

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi } from './endpoints';
+import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
@@ -285,6 +286,12 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
       if (variants.length > 1) problems.push(`endpoint ${address} is given twice with different TLS settings: keep one`);
     }
     if (p.timeout && p.timeout.toMilliseconds() <= 0) problems.push('timeout 0 would fail every query: give a positive duration, e.g. Duration.minutes(2)');
+    // Thanos dials every dns+/dnssrv+ endpoint with the global client TLS and ignores per-endpoint TLS.
+    for (const s of this.allStores().filter((x) => grpcServerTlsOf(x))) {
+      problems.push(`${(s as unknown as Construct).node.path} serves gRPC with TLS (grpcServerTls) but this querier would dial it through ${s.storeApiAddress}, `
+        + 'and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: set autoDiscover: false (or leave it out of stores) and add it as '
+        + 'StoreEndpoint.address("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
+    }
     return problems;
   }
 }

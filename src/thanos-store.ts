@@ -1,7 +1,8 @@
 import { ApiObject, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { Labels, componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer, NetworkPeer } from './network';
@@ -156,6 +157,19 @@ export interface ThanosStoreProps {
    */
   readonly ephemeralStorage?: boolean;
   /**
+   * Type of an extra gRPC Service `<name>-grpc` over every shard, for queriers in other clusters
+   * (LOAD_BALANCER or NODE_PORT). Queriers in the app use the headless Service.
+   * @default - only the headless Service
+   */
+  readonly grpcServiceType?: ServiceType;
+  /**
+   * TLS on the gRPC server, for queriers in other clusters (with `grpcServiceType`). Queriers of
+   * the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint TLS; synth
+   * fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * @default - plaintext gRPC
+   */
+  readonly grpcServerTls?: GrpcServerTls;
+  /**
    * Thanos image.
    * @default DEFAULT_IMAGES.thanos
    */
@@ -196,7 +210,7 @@ const PARTITION_LABEL = 'store.thanos.io/time-partition';
  * shards (by block ID) and time partitions, each a StatefulSet; one headless Service `thanos-store`
  * selects them all, so a querier discovers every shard through one `dnssrv+` address.
  */
-export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
+export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, IGrpcTlsServer {
   /** Object name (Service). */
   public readonly name: string;
   /** Replicas per shard and partition. */
@@ -210,6 +224,8 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
   /** Blocks carry their producers' replica labels; the store itself adds none. */
   public readonly replicaLabels: string[] = [];
   public readonly connections: Connections;
+  /** TLS of the gRPC server, if on. */
+  public readonly grpcServerTls?: GrpcServerTls;
 
   private readonly partitions: TimePartition[];
   private readonly indexCache: IndexCache;
@@ -222,6 +238,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
     this.partitions = [...(props.timePartitions ?? [])];
     this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+    this.grpcServerTls = props.grpcServerTls;
 
     const image = props.image ?? DEFAULT_IMAGES.thanos;
     const identity = { name: 'thanos-store', instance: this.name, component: 'object-store-gateway' };
@@ -232,11 +249,17 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
     const storage = props.objectStorage.bind(this);
     this.connections.allowTo(storage.peer, ...storage.ports);
     for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
+    const exposed = props.grpcServiceType === ServiceType.NODE_PORT || props.grpcServiceType === ServiceType.LOAD_BALANCER;
+    if (exposed) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosGrpc.port);
+    const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
     // One Service over every shard and partition: the querier needs all of them.
     const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+    if (props.grpcServiceType) {
+      service(this, 'GrpcService', { name: `${this.name}-grpc`, labels, selector, type: props.grpcServiceType, ports: [PORTS.thanosGrpc] });
+    }
 
     const size = props.size ?? SizePreset.SMALL;
     const partitions: Array<TimePartition | undefined> = this.partitions.length ? this.partitions : [undefined];
@@ -264,10 +287,11 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
             `--index-cache.config=${this.indexCache._configYaml()}`,
             ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
             ...(partition?._args() ?? []),
+            ...(tls?.args ?? []),
           ],
           ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
           env: storage.env,
-          volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
+          volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
           probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
           resources: props.resources ?? Resources.preset('store', size),
@@ -291,7 +315,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
               annotations: { 'checksum/objstore': storage.configChecksum },
               spread: this.replicas > 1,
               containers: [store],
-              volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes],
+              volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],
             }),
             ...(props.ephemeralStorage ? {} : {
               volumeClaimTemplates: [claimTemplate('data', this.storageSize, selector, props.storageClassName)],
@@ -328,6 +352,8 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget {
       ...this.indexCache._problems,
       ...partitionProblems(this.partitions),
       ...(this.props.resources?._problems() ?? []),
+      ...(this.props.grpcServerTls?._problems() ?? []),
+      ...(this.props.grpcServiceType === ServiceType.EXTERNAL_NAME ? ['grpcServiceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER'] : []),
     ];
     const cache = this.indexCache._inMemorySize;
     const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset('store', this.props.size ?? SizePreset.SMALL));

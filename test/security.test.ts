@@ -4,7 +4,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { buildFleet } from '../bench/fleet';
 import { MonitoringChart } from '../main';
 import { NetworkPeer, prerequisiteSecrets, ThanosStack } from '../src';
-import { loadManifests, validateManifestsDetailed } from './harness';
+import { validateManifestsDetailed } from './harness';
 import { find, Manifest } from './util';
 
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job'];
@@ -14,19 +14,19 @@ function subset(selector: Record<string, string>, labels: Record<string, string>
 }
 
 /** Every stack the project ships or documents: the default app, a fleet, and each committed example. */
-function stacks(): Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets> | undefined]> {
+function stacks(): Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets>]> {
   const app = Testing.app();
   const chart = new MonitoringChart(app, 'monitoring');
   const fleet: App = buildFleet(3);
-  const result: Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets> | undefined]> = [
+  const result: Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets>]> = [
     ['default', Testing.synth(chart) as Manifest[], prerequisiteSecrets(app)],
     ['fleet of 3', fleet.charts.flatMap((c) => c.toJson()) as Manifest[], prerequisiteSecrets(fleet)],
   ];
+  // Each chart of an example is one cluster's output (examples.test.ts proves dist/ equals it).
   const examples = join(__dirname, '..', 'examples');
-  for (const name of existsSync(examples) ? readdirSync(examples).sort() : []) {
-    const dist = join(examples, name, 'dist');
-    // The examples' prerequisites are checked with their apps in examples.test.ts; here every Secret counts as external.
-    if (existsSync(dist)) result.push([`example ${name}`, loadManifests(dist) as Manifest[], undefined]);
+  for (const name of readdirSync(examples).filter((d) => existsSync(join(examples, d, 'cdk8s.yaml'))).sort()) {
+    const example: App = require(join(examples, name, 'main.ts')).buildApp();
+    for (const chart of example.charts) result.push([`example ${name}/${chart.node.id}`, Testing.synth(chart) as Manifest[], prerequisiteSecrets(example)]);
   }
   return result;
 }
@@ -36,10 +36,7 @@ describe.each(stacks())('%s', (_, objects, secrets) => {
   const longRunning = pods.filter((o) => o.kind !== 'Job');
 
   test('passes the restricted profile, credential and integrity checks of the harness', () => {
-    const { problems } = validateManifestsDetailed(objects, {
-      externalSecrets: secrets ?? secretRefs(objects),
-      skip: secrets ? [] : ['configs'],
-    });
+    const { problems } = validateManifestsDetailed(objects, { externalSecrets: secrets });
     expect(problems).toEqual([]);
   });
 
@@ -101,28 +98,6 @@ describe.each(stacks())('%s', (_, objects, secrets) => {
     }
   });
 });
-
-/** For committed example output: every Secret it references, as the external Secrets the harness accepts. */
-function secretRefs(objects: Manifest[]): Array<{ name: string; keys: string[] }> {
-  const refs = new Map<string, Set<string>>();
-  const add = (name: string, key?: string) => {
-    const keys = refs.get(name) ?? new Set<string>();
-    if (key) keys.add(key);
-    refs.set(name, keys);
-  };
-  const walk = (x: any): void => {
-    if (Array.isArray(x)) return x.forEach(walk);
-    if (!x || typeof x !== 'object') return;
-    if (x.secretKeyRef) add(x.secretKeyRef.name, x.secretKeyRef.key);
-    if (x.secret?.secretName) {
-      add(x.secret.secretName);
-      for (const i of x.secret.items ?? []) add(x.secret.secretName, i.key);
-    }
-    Object.values(x).forEach(walk);
-  };
-  walk(objects);
-  return [...refs].map(([name, keys]) => ({ name, keys: [...keys] }));
-}
 
 describe('the traffic each component accepts follows the wiring', () => {
   const objects = Testing.synth(new MonitoringChart(Testing.app(), 'monitoring')) as Manifest[];
