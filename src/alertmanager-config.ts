@@ -239,6 +239,7 @@ export interface RouteProps {
 
 /** A node of the routing tree. */
 export class Route {
+  /** @param props the route's matchers, receiver and children */
   constructor(public readonly props: RouteProps) {}
 
   /** @internal */
@@ -294,6 +295,7 @@ export interface InhibitRuleProps {
 
 /** Mutes alerts matching `targetMatchers` while an alert matching `sourceMatchers` fires. */
 export class InhibitRule {
+  /** @param props the source and target matchers */
   constructor(public readonly props: InhibitRuleProps) {}
 
   /** @internal */
@@ -372,8 +374,11 @@ function urlPort(url: string): number | undefined {
 
 /** Everything `alertmanager.yml` is made of. */
 export interface AlertmanagerConfigParts {
+  /** The root of the routing tree. */
   readonly route: Route;
+  /** Every receiver the routes name. */
   readonly receivers: readonly Receiver[];
+  /** Inhibition rules. */
   readonly inhibitRules: readonly InhibitRule[];
 }
 

@@ -11,7 +11,10 @@ export interface ScrapeEndpoint {
   readonly jobName: string;
   /** The Service whose endpoints are scraped. */
   readonly serviceName: string;
-  /** The Service's namespace, when its chart sets one. */
+  /**
+   * The Service's namespace, when its chart sets one.
+   * @default - none: the chart sets no namespace
+   */
   readonly namespace?: string;
   /** The named port serving metrics. */
   readonly port: NamedPort;

@@ -93,7 +93,10 @@ export class GrpcServerTls {
 
 /** A StoreAPI that may serve gRPC over TLS. */
 export interface IGrpcTlsServer {
-  /** The server TLS, when on. */
+  /**
+   * The server TLS, when on.
+   * @default - plain gRPC
+   */
   readonly grpcServerTls?: GrpcServerTls;
 }
 

@@ -11,6 +11,7 @@ export * from './object-storage';
 export * from './ports';
 export * from './prerequisites';
 export * from './prometheus';
+export * from './prometheus-operator';
 export * from './resources';
 export * from './rules';
 export * from './scrape';

@@ -56,7 +56,10 @@ export interface ConnectionsProps {
   readonly labels: Labels;
   /** Selector labels of the component's pods. */
   readonly selector: Labels;
-  /** Namespace of the component's pods, when its chart has one. */
+  /**
+   * Namespace of the component's pods, when its chart has one.
+   * @default - the policy's own namespace
+   */
   readonly namespace?: string;
   /**
    * Render the NetworkPolicy.

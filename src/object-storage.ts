@@ -16,12 +16,15 @@ export interface ObjectStorageBinding {
   readonly args: string[];
   /** Secret-backed env vars the config's `$(VAR)` placeholders read. */
   readonly env: k8s.EnvVar[];
+  /** Volumes holding the config (and any key file). */
   readonly volumes: k8s.Volume[];
+  /** Mounts of those volumes into the container. */
   readonly volumeMounts: k8s.VolumeMount[];
   /** Workload identity annotations for the component's ServiceAccount. */
   readonly serviceAccountAnnotations: { [key: string]: string };
   /** Where the store is, for NetworkPolicy egress. */
   readonly peer: INetworkPeer;
+  /** The store's ports, for NetworkPolicy egress. */
   readonly ports: number[];
   /** Changes when the config changes, so pods roll. */
   readonly configChecksum: string;
@@ -159,6 +162,7 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
 
 /** An S3 or S3-compatible bucket (AWS, MinIO, SeaweedFS, Garage, Ceph RGW...). */
 export class S3ObjectStorage extends ConfigMapObjectStorage {
+  /** `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. */
   public readonly bucketId: string;
 
   constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
@@ -246,6 +250,7 @@ export interface GcsObjectStorageProps {
 
 /** A Google Cloud Storage bucket. */
 export class GcsObjectStorage extends ConfigMapObjectStorage {
+  /** `gcs://<bucket>/<prefix>`: two compactors on one id corrupt it. */
   public readonly bucketId: string;
 
   constructor(scope: Construct, id: string, private readonly props: GcsObjectStorageProps) {
@@ -253,6 +258,7 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
     this.bucketId = `gcs://${props.bucket}/${props.prefix ?? ''}`;
   }
 
+  /** What a consumer's container needs, the service account key file included. */
   public bind(consumer: IConstruct): ObjectStorageBinding {
     const base = super.bind(consumer);
     const secret = this.props.serviceAccountKeySecret;
@@ -318,6 +324,7 @@ export interface AzureObjectStorageProps {
 
 /** An Azure Blob Storage container. */
 export class AzureObjectStorage extends ConfigMapObjectStorage {
+  /** `azure://<storageAccount>/<container>`: two compactors on one id corrupt it. */
   public readonly bucketId: string;
 
   constructor(scope: Construct, id: string, private readonly props: AzureObjectStorageProps) {

@@ -81,7 +81,10 @@ export class Resources {
     };
   }
 
-  /** Problems with these values (a limit under its request). */
+  /**
+   * Problems with these values (a limit under its request).
+   * @internal
+   */
   public _problems(): string[] {
     if (this.memoryLimitMi !== undefined && this.memoryLimitMi < this.memoryMi) {
       return [`memory limit ${this.memoryLimitMi}Mi is below the request ${this.memoryMi}Mi; raise memoryLimit to at least the request`];

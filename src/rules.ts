@@ -83,6 +83,7 @@ export interface RuleGroupProps {
 
 /** A Prometheus rule group, rendered into its own rule file. */
 export class RuleGroup {
+  /** @param props the group's name, rules and interval */
   constructor(public readonly props: RuleGroupProps) {}
 
   /** The rule file name in the rules ConfigMap. */
@@ -101,7 +102,10 @@ export class RuleGroup {
     };
   }
 
-  /** Problems with the group (empty, duplicate names). */
+  /**
+   * Problems with the group (empty, duplicate names).
+   * @internal
+   */
   public _problems(): string[] {
     const problems: string[] = [];
     if (!this.props.name.trim()) problems.push('rule group name is empty: give every group a name');

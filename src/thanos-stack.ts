@@ -8,6 +8,7 @@ import { MANAGED_BY, PART_OF } from './labels';
 import { MinIO, MinIOProps } from './minio';
 import { IObjectStorage } from './object-storage';
 import { Prometheus, PrometheusProps } from './prometheus';
+import { PrometheusOperator } from './prometheus-operator';
 import { Rule, RuleGroup } from './rules';
 import { SizePreset } from './resources';
 import { ThanosBucketWeb, ThanosBucketWebProps } from './thanos-bucket-web';
@@ -105,6 +106,13 @@ export interface ThanosStackProps {
   readonly bucketWeb?: StackBucketWebOptions;
   /** @default - on with the querier */
   readonly grafana?: StackGrafanaOptions;
+  /**
+   * Also emit prometheus-operator objects (`PrometheusOperator`): a ServiceMonitor per metrics endpoint
+   * of every component and a PrometheusRule per rule source (Prometheus, ruler), for clusters whose
+   * monitoring runs through the operator. Its CRDs must be installed.
+   * @default false
+   */
+  readonly prometheusOperator?: boolean;
 }
 
 /**
@@ -114,17 +122,30 @@ export interface ThanosStackProps {
  * scraping every component, and NetworkPolicies following each of those edges.
  */
 export class ThanosStack extends Construct {
+  /** The bucket every component shares: `objectStorage`, or MinIO's. */
   public readonly objectStorage?: IObjectStorage;
+  /** The in-cluster object store, unless `objectStorage` is given or `minio.enabled` is false. */
   public readonly minio?: MinIO;
+  /** The first Prometheus (add more with `addPrometheus`). */
   public readonly prometheus: Prometheus;
+  /** The store gateway, when on. */
   public readonly store?: ThanosStore;
+  /** The compactor, when on. */
   public readonly compactor?: ThanosCompactor;
+  /** The querier, when on. */
   public readonly query?: ThanosQuery;
+  /** The query frontend, when on. */
   public readonly queryFrontend?: ThanosQueryFrontend;
+  /** The ruler, when on. */
   public readonly ruler?: ThanosRuler;
+  /** Alertmanager, when on. */
   public readonly alertmanager?: Alertmanager;
+  /** The bucket web UI, when on. */
   public readonly bucketWeb?: ThanosBucketWeb;
+  /** Grafana, when on. */
   public readonly grafana?: Grafana;
+  /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
+  public readonly prometheusOperator?: PrometheusOperator;
   private readonly common: { size: SizePreset; networkPolicy: boolean };
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
@@ -170,6 +191,9 @@ export class ThanosStack extends Construct {
     const alertmanager: IAlertmanagerApi | undefined = this.alertmanager;
     if (alertmanager) this.prometheus.addAlertmanager(alertmanager);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
+    if (props.prometheusOperator) {
+      this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
+    }
 
     validateWith(this, () => this.problems(props, bucket !== undefined));
   }
@@ -181,6 +205,8 @@ export class ThanosStack extends Construct {
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
     const prometheus = new Prometheus(this, id, { ...options, ...this.common, objectStorage: this.objectStorage });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
+    this.prometheusOperator?.addScrapeTarget(prometheus);
+    this.prometheusOperator?.addRuleSource(prometheus);
     return prometheus;
   }
 
