@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   AlertmanagerConfigParts, InhibitRule, Receiver, Route, SecretKeyRef, alertmanagerConfigDocument, alertmanagerConfigProblems,
 } from './alertmanager-config';
+import { ComponentOptions } from './component';
 import { IAlertmanagerApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -11,7 +12,7 @@ import { Connections, NetworkPeer } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration } from './units';
 import { nameProblems, replicaProblems, validateWith } from './validation';
@@ -26,7 +27,7 @@ import {
  * Defaults: name 'alertmanager', 2 clustered replicas, a 1Gi volume per replica, 120h retention,
  * every alert to one receiver that notifies nobody, grouped by alertname and cluster.
  */
-export interface AlertmanagerProps {
+export interface AlertmanagerProps extends ComponentOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMap and NetworkPolicy. The scrape job is named after it.
    * @default 'alertmanager'
@@ -84,26 +85,6 @@ export interface AlertmanagerProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Image.
-   * @default DEFAULT_IMAGES.alertmanager
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
 }
 
 const CONFIG_DIR = '/etc/alertmanager/config';
@@ -184,7 +165,7 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
         ...secretMounts.map((s) => ({ name: s.volume.name, mountPath: s.mountPath, readOnly: true })),
       ],
       probes: healthyReadyProbes(PORTS.alertmanager.name),
-      resources: props.resources ?? Resources.preset('alertmanager', props.size ?? SizePreset.SMALL),
+      resources: props.resources ?? Resources.preset(PresetWorkload.ALERTMANAGER, props.size ?? SizePreset.SMALL),
     });
 
     new k8s.KubeStatefulSet(this, 'Resource', {

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { ISecret, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { Dashboard } from './dashboards';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
@@ -9,7 +10,7 @@ import { Connections, NetworkPeer } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { nameProblems, replicaProblems, validateWith } from './validation';
 import {
@@ -22,11 +23,7 @@ import {
  * Defaults: name 'grafana', one replica, data in an emptyDir, the Thanos overview dashboard, a
  * ClusterIP Service on port 3000, admin credentials from keys `admin-user` and `admin-password`.
  */
-export interface GrafanaProps {
-  /** The query API Grafana reads (querier or query frontend), provisioned as the default datasource `Thanos`. */
-  readonly datasource: IQueryApi;
-  /** The Secret you create holding the admin user name and password; mounted as files, never copied. */
-  readonly adminSecret: ISecret;
+export interface GrafanaOptions extends ComponentOptions {
   /**
    * Key of the admin user name in `adminSecret`.
    * @default 'admin-user'
@@ -74,26 +71,14 @@ export interface GrafanaProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Image.
-   * @default DEFAULT_IMAGES.grafana
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+}
+
+/** Properties of `Grafana`: its options plus what it is wired to. */
+export interface GrafanaProps extends GrafanaOptions {
+  /** The query API Grafana reads (querier or query frontend), provisioned as the default datasource `Thanos`. */
+  readonly datasource: IQueryApi;
+  /** The Secret you create holding the admin user name and password; mounted as files, never copied. */
+  readonly adminSecret: ISecret;
 }
 
 const PROVISIONING_DIR = '/etc/grafana/provisioning';
@@ -217,7 +202,7 @@ export class Grafana extends Construct implements IScrapeTarget {
               livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
               readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
             },
-            resources: props.resources ?? Resources.preset('grafana', size),
+            resources: props.resources ?? Resources.preset(PresetWorkload.GRAFANA, size),
           })],
           volumes: [
             ...staticVolumes,

@@ -1,5 +1,6 @@
 export * from './alertmanager';
 export * from './alertmanager-config';
+export * from './component';
 export * from './dashboards';
 export * from './endpoints';
 export * from './grafana';

@@ -1,6 +1,7 @@
 import { Size } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -9,7 +10,7 @@ import { IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorage } from '
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { nameProblems, validateWith } from './validation';
 import {
@@ -21,19 +22,13 @@ import {
  *
  * Defaults: name `minio`, bucket `thanos`, Secret keys `access_key` / `secret_key`, a 50 GiB volume.
  */
-export interface MinIOProps {
+export interface MinIOOptions extends ComponentOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy (the headless Service is `<name>-headless`,
    * the bucket Job `<name>-create-bucket`).
    * @default 'minio'
    */
   readonly name?: string;
-  /**
-   * The Secret you create holding the root user and password; the Thanos S3 client uses the same keys.
-   * Both values must be URL-safe (letters, digits, `-`, `_`, `.`, `~`): the bucket Job passes them in a URL.
-   * MinIO wants a user of at least 3 and a password of at least 8 characters.
-   */
-  readonly credentials: ISecret;
   /**
    * Key of the root user (S3 access key) in `credentials`.
    * @default 'access_key'
@@ -60,30 +55,20 @@ export interface MinIOProps {
    */
   readonly storageClassName?: string;
   /**
-   * MinIO server image.
-   * @default DEFAULT_IMAGES.minio
-   */
-  readonly image?: string;
-  /**
    * MinIO client (`mc`) image of the bucket Job.
    * @default DEFAULT_IMAGES.minioClient
    */
   readonly clientImage?: string;
+}
+
+/** Properties of `MinIO`: its options plus what it is wired to. */
+export interface MinIOProps extends MinIOOptions {
   /**
-   * Resource preset.
-   * @default SizePreset.SMALL
+   * The Secret you create holding the root user and password; the Thanos S3 client uses the same keys.
+   * Both values must be URL-safe (letters, digits, `-`, `_`, `.`, `~`): the bucket Job passes them in a URL.
+   * MinIO wants a user of at least 3 and a password of at least 8 characters.
    */
-  readonly size?: SizePreset;
-  /**
-   * Server container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render NetworkPolicies (the server's and the bucket Job's).
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+  readonly credentials: ISecret;
 }
 
 const DEFAULTS = {
@@ -163,7 +148,7 @@ export class MinIO extends Construct implements IScrapeTarget {
         livenessProbe: httpProbe('/minio/health/live', PORTS.minio.name, PROBE_TIMINGS.liveness),
         readinessProbe: httpProbe('/minio/health/ready', PORTS.minio.name, PROBE_TIMINGS.readiness),
       },
-      resources: props.resources ?? Resources.preset('minio', size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.MINIO, size),
     });
 
     new k8s.KubeStatefulSet(this, 'Resource', {
@@ -242,7 +227,7 @@ export class MinIO extends Construct implements IScrapeTarget {
         { name: 'MC_CONFIG_DIR', value: `${TMP_DIR}/.mc` },
       ],
       volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
-      resources: Resources.preset('job', size),
+      resources: Resources.preset(PresetWorkload.JOB, size),
     });
     const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, containers: [mc], volumes: [emptyDir('tmp')] });
 

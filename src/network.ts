@@ -1,7 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Labels } from './labels';
 import { settleWiring } from './wiring';
 
 /** Something a NetworkPolicy rule can name as source or destination. */
@@ -53,9 +52,9 @@ export interface ConnectionsProps {
   /** Name of the NetworkPolicy (the component's name). */
   readonly name: string;
   /** Labels of the NetworkPolicy object. */
-  readonly labels: Labels;
+  readonly labels: { [key: string]: string };
   /** Selector labels of the component's pods. */
-  readonly selector: Labels;
+  readonly selector: { [key: string]: string };
   /**
    * Namespace of the component's pods, when its chart has one.
    * @default - the policy's own namespace

@@ -1,23 +1,3 @@
-/** Well-known ports, named as the container ports and Services name them. */
-export const PORTS = {
-  /** Thanos HTTP (metrics, probes, UI, query API) on every component. */
-  thanosHttp: { name: 'http', port: 10902 },
-  /** Thanos gRPC StoreAPI (sidecar, query, store, rule). */
-  thanosGrpc: { name: 'grpc', port: 10901 },
-  /** Prometheus UI, API and metrics. */
-  prometheus: { name: 'web', port: 9090 },
-  /** Alertmanager UI, API and metrics. */
-  alertmanager: { name: 'web', port: 9093 },
-  /** Alertmanager gossip between replicas. */
-  alertmanagerCluster: { name: 'cluster', port: 9094 },
-  /** Grafana UI and API. */
-  grafana: { name: 'http', port: 3000 },
-  /** MinIO S3 API. */
-  minio: { name: 's3', port: 9000 },
-  /** An external memcached (index and results caches), when an address gives no port. */
-  memcached: { name: 'memcached', port: 11211 },
-} as const;
-
 /** A named container port. */
 export interface NamedPort {
   /** Port name, as the container port and the Service name it. */
@@ -25,3 +5,35 @@ export interface NamedPort {
   /** Port number. */
   readonly port: number;
 }
+
+/** The ports the stack uses, named as the container ports and Services name them. */
+export interface WellKnownPorts {
+  /** Thanos HTTP (metrics, probes, UI, query API) on every component. */
+  readonly thanosHttp: NamedPort;
+  /** Thanos gRPC StoreAPI (sidecar, query, store, rule). */
+  readonly thanosGrpc: NamedPort;
+  /** Prometheus UI, API and metrics. */
+  readonly prometheus: NamedPort;
+  /** Alertmanager UI, API and metrics. */
+  readonly alertmanager: NamedPort;
+  /** Alertmanager gossip between replicas. */
+  readonly alertmanagerCluster: NamedPort;
+  /** Grafana UI and API. */
+  readonly grafana: NamedPort;
+  /** MinIO S3 API. */
+  readonly minio: NamedPort;
+  /** An external memcached (index and results caches), when an address gives no port. */
+  readonly memcached: NamedPort;
+}
+
+/** Well-known ports. */
+export const PORTS: WellKnownPorts = {
+  thanosHttp: { name: 'http', port: 10902 },
+  thanosGrpc: { name: 'grpc', port: 10901 },
+  prometheus: { name: 'web', port: 9090 },
+  alertmanager: { name: 'web', port: 9093 },
+  alertmanagerCluster: { name: 'cluster', port: 9094 },
+  grafana: { name: 'http', port: 3000 },
+  minio: { name: 's3', port: 9000 },
+  memcached: { name: 'memcached', port: 11211 },
+};

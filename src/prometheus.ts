@@ -1,6 +1,7 @@
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
@@ -9,7 +10,7 @@ import { Connections, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { RuleGroup, ruleGroupProblems } from './rules';
 import { ScrapeJob } from './scrape';
 import { USERS } from './security';
@@ -31,8 +32,8 @@ export enum LocalCompaction {
   DELAYED = 'delayed',
 }
 
-/** Properties of `Prometheus`. */
-export interface PrometheusProps {
+/** Options of `Prometheus`: everything but its wiring (what `ThanosStack` derives). */
+export interface PrometheusOptions extends ComponentOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMaps and RBAC objects. Unique per instance.
    * @default 'prometheus'
@@ -75,11 +76,6 @@ export interface PrometheusProps {
    * @default LocalCompaction.DISABLED
    */
   readonly localCompaction?: LocalCompaction;
-  /**
-   * The bucket the sidecar ships blocks to.
-   * @default - no uploads: the sidecar only serves the StoreAPI
-   */
-  readonly objectStorage?: IObjectStorage;
   /**
    * Upload blocks Prometheus compacted before the sidecar ran (once, when adopting Thanos on an existing Prometheus).
    * @default false
@@ -134,35 +130,24 @@ export interface PrometheusProps {
    */
   readonly grpcServerTls?: GrpcServerTls;
   /**
-   * Prometheus image.
-   * @default DEFAULT_IMAGES.prometheus
-   */
-  readonly image?: string;
-  /**
    * Thanos image of the sidecar.
    * @default DEFAULT_IMAGES.thanos
    */
   readonly thanosImage?: string;
   /**
-   * Resource preset of both containers.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Prometheus container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
    * Sidecar container resources.
    * @default - from `size`
    */
   readonly sidecarResources?: Resources;
+}
+
+/** Properties of `Prometheus`: its options plus what it is wired to. */
+export interface PrometheusProps extends PrometheusOptions {
   /**
-   * Render a NetworkPolicy.
-   * @default true
+   * The bucket the sidecar ships blocks to.
+   * @default - no uploads: the sidecar only serves the StoreAPI
    */
-  readonly networkPolicy?: boolean;
+  readonly objectStorage?: IObjectStorage;
 }
 
 const TSDB_PATH = '/prometheus';
@@ -264,7 +249,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
       probes: healthyReadyProbes(PORTS.prometheus.name, true),
-      resources: props.resources ?? Resources.preset('prometheus', size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.PROMETHEUS, size),
     });
     const sidecar = container({
       name: 'thanos-sidecar',
@@ -286,7 +271,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       env: storage?.env,
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? []), ...(tls ? [tls.volumeMount] : [])],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.sidecarResources ?? Resources.preset('sidecar', size),
+      resources: props.sidecarResources ?? Resources.preset(PresetWorkload.SIDECAR, size),
     });
 
     const headless = service(this, 'SidecarService', {

@@ -12,9 +12,32 @@ export enum SizePreset {
 }
 
 /** The containers a preset covers. */
-export type PresetWorkload =
-  | 'prometheus' | 'sidecar' | 'query' | 'queryFrontend' | 'store' | 'compactor' | 'ruler'
-  | 'bucketWeb' | 'alertmanager' | 'grafana' | 'minio' | 'job';
+export enum PresetWorkload {
+  /** The Prometheus container. */
+  PROMETHEUS = 'prometheus',
+  /** The Thanos sidecar next to Prometheus. */
+  SIDECAR = 'sidecar',
+  /** The querier. */
+  QUERY = 'query',
+  /** The query frontend. */
+  QUERY_FRONTEND = 'queryFrontend',
+  /** The store gateway. */
+  STORE = 'store',
+  /** The compactor. */
+  COMPACTOR = 'compactor',
+  /** The ruler. */
+  RULER = 'ruler',
+  /** The bucket web UI. */
+  BUCKET_WEB = 'bucketWeb',
+  /** Alertmanager. */
+  ALERTMANAGER = 'alertmanager',
+  /** Grafana. */
+  GRAFANA = 'grafana',
+  /** The MinIO server. */
+  MINIO = 'minio',
+  /** One-shot Jobs (the MinIO bucket creation). */
+  JOB = 'job',
+}
 
 /** [CPU millicores requested, memory MiB requested] per workload and preset. Limits: memory x2, no CPU limit. */
 export const RESOURCE_PRESETS: Record<PresetWorkload, Record<SizePreset, readonly [number, number]>> = {

@@ -83,8 +83,20 @@ export interface RuleGroupProps {
 
 /** A Prometheus rule group, rendered into its own rule file. */
 export class RuleGroup {
+  /** Group name. */
+  public readonly name: string;
+  private readonly rules: Rule[];
+
   /** @param props the group's name, rules and interval */
-  constructor(public readonly props: RuleGroupProps) {}
+  constructor(private readonly props: RuleGroupProps) {
+    this.name = props.name;
+    this.rules = [...props.rules];
+  }
+
+  /** Appends a rule to the group. */
+  public addRule(rule: Rule): void {
+    this.rules.push(rule);
+  }
 
   /** The rule file name in the rules ConfigMap. */
   public get fileName(): string {
@@ -97,7 +109,7 @@ export class RuleGroup {
       groups: [{
         name: this.props.name,
         ...(this.props.interval ? { interval: promDuration(this.props.interval) } : {}),
-        rules: this.props.rules.map((r) => r._toYaml()),
+        rules: this.rules.map((r) => r._toYaml()),
       }],
     };
   }
@@ -109,8 +121,8 @@ export class RuleGroup {
   public _problems(): string[] {
     const problems: string[] = [];
     if (!this.props.name.trim()) problems.push('rule group name is empty: give every group a name');
-    if (this.props.rules.length === 0) problems.push(`rule group ${JSON.stringify(this.props.name)} has no rules: add at least one Rule.alert() or Rule.record()`);
-    for (const r of this.props.rules) {
+    if (this.rules.length === 0) problems.push(`rule group ${JSON.stringify(this.props.name)} has no rules: add at least one Rule.alert() or Rule.record()`);
+    for (const r of this.rules) {
       if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(r.name)) problems.push(`rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)} is not a valid metric/alert name: match [a-zA-Z_:][a-zA-Z0-9_:]*`);
     }
     return problems;

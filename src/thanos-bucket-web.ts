@@ -1,6 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -8,16 +9,14 @@ import { Connections, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration } from './units';
 import { labelNameProblems, nameProblems, validateWith } from './validation';
 import { container, namespaceOf, podTemplate, service, serviceAccount, serviceHost } from './workload';
 
-/** Properties of `ThanosBucketWeb`. */
-export interface ThanosBucketWebProps {
-  /** The bucket to inspect. */
-  readonly objectStorage: IObjectStorage;
+/** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
+export interface ThanosBucketWebOptions extends ComponentOptions {
   /**
    * Name of the Deployment, Service and ServiceAccount.
    * @default 'thanos-bucketweb'
@@ -43,26 +42,12 @@ export interface ThanosBucketWebProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+}
+
+/** Properties of `ThanosBucketWeb`: its options plus what it is wired to. */
+export interface ThanosBucketWebProps extends ThanosBucketWebOptions {
+  /** The bucket to inspect. */
+  readonly objectStorage: IObjectStorage;
 }
 
 const DEFAULTS = {
@@ -124,7 +109,7 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
       env: storage.env,
       volumeMounts: storage.volumeMounts,
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? Resources.preset('bucketWeb', props.size ?? DEFAULTS.size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.BUCKET_WEB, props.size ?? DEFAULTS.size),
     });
 
     new k8s.KubeDeployment(this, 'Resource', {

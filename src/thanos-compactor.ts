@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -8,7 +9,7 @@ import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { promDuration } from './units';
 import { labelNameProblems, nameProblems, validateWith } from './validation';
@@ -31,9 +32,7 @@ export enum DeduplicationFunc {
  * Defaults: name `thanos-compact`, raw data kept 30 days, 5m downsampled 90 days, 1h downsampled 365 days,
  * downsampling on, no offline deduplication, a 100 GiB volume.
  */
-export interface ThanosCompactorProps {
-  /** The bucket to compact. Exactly one compactor may run per bucket. */
-  readonly objectStorage: IObjectStorage;
+export interface ThanosCompactorOptions extends ComponentOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy. Contains `thanos-compact` by default,
    * which the Thanos mixin's dashboards and alerts match.
@@ -89,26 +88,12 @@ export interface ThanosCompactorProps {
    * @default - the cluster's default storage class
    */
   readonly storageClassName?: string;
-  /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+}
+
+/** Properties of `ThanosCompactor`: its options plus what it is wired to. */
+export interface ThanosCompactorProps extends ThanosCompactorOptions {
+  /** The bucket to compact. Exactly one compactor may run per bucket. */
+  readonly objectStorage: IObjectStorage;
 }
 
 const DEFAULTS = {
@@ -188,7 +173,7 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
       env: storage.env,
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? Resources.preset('compactor', props.size ?? SizePreset.SMALL),
+      resources: props.resources ?? Resources.preset(PresetWorkload.COMPACTOR, props.size ?? SizePreset.SMALL),
     });
 
     new k8s.KubeStatefulSet(this, 'Resource', {

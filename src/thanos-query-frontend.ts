@@ -1,13 +1,14 @@
 import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer, NetworkPeer } from './network';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration, sizeBytesText } from './units';
 import { nameProblems, replicaProblems, validateWith } from './validation';
@@ -100,10 +101,8 @@ export class ResultsCache {
   }
 }
 
-/** Properties of `ThanosQueryFrontend`. */
-export interface ThanosQueryFrontendProps {
-  /** The query API it splits, caches and forwards to (`--query-frontend.downstream-url`): a querier. */
-  readonly query: IQueryApi;
+/** Options of `ThanosQueryFrontend`: everything but its wiring (what `ThanosStack` derives). */
+export interface ThanosQueryFrontendOptions extends ComponentOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query-frontend'
@@ -130,26 +129,12 @@ export interface ThanosQueryFrontendProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+}
+
+/** Properties of `ThanosQueryFrontend`: its options plus what it is wired to. */
+export interface ThanosQueryFrontendProps extends ThanosQueryFrontendOptions {
+  /** The query API it splits, caches and forwards to (`--query-frontend.downstream-url`): a querier. */
+  readonly query: IQueryApi;
 }
 
 const DEFAULTS = {
@@ -227,7 +212,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? Resources.preset('queryFrontend', props.size ?? DEFAULTS.size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size),
     });
 
     new k8s.KubeDeployment(this, 'Resource', {

@@ -1,6 +1,7 @@
 import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi } from './endpoints';
 import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
@@ -9,7 +10,7 @@ import { Connections, NetworkPeer } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { StoreEndpoint } from './store-endpoint';
 import { goDuration } from './units';
@@ -21,7 +22,7 @@ import {
 } from './workload';
 
 /** Properties of `ThanosQuery`. */
-export interface ThanosQueryProps {
+export interface ThanosQueryProps extends ComponentOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query'
@@ -68,26 +69,6 @@ export interface ThanosQueryProps {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
-  /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
 }
 
 const DEFAULTS = {
@@ -168,7 +149,7 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? Resources.preset('query', props.size ?? DEFAULTS.size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.QUERY, props.size ?? DEFAULTS.size),
     });
 
     new k8s.KubeDeployment(this, 'Resource', {

@@ -1,6 +1,7 @@
 import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -9,7 +10,7 @@ import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
 import { Prometheus } from './prometheus';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { RuleGroup, ruleGroupProblems } from './rules';
 import { USERS } from './security';
 import { goDuration, promDuration } from './units';
@@ -19,10 +20,8 @@ import {
   podTemplate, service, serviceAccount, serviceHost,
 } from './workload';
 
-/** Properties of `ThanosRuler`. */
-export interface ThanosRulerProps {
-  /** The query API rules are evaluated against (`--query`): a querier or query frontend. */
-  readonly query: IQueryApi;
+/** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
+export interface ThanosRulerOptions extends ComponentOptions {
   /**
    * Name of the StatefulSet, headless Service, ConfigMap and ServiceAccount.
    * @default 'thanos-rule'
@@ -33,16 +32,6 @@ export interface ThanosRulerProps {
    * @default 1
    */
   readonly replicas?: number;
-  /**
-   * Where alerts go (every replica of the cluster, found by DNS).
-   * @default - no alerting: alerting rules are evaluated but not sent
-   */
-  readonly alertmanager?: IAlertmanagerApi;
-  /**
-   * The bucket the ruler ships its blocks to (recorded series outlive local retention).
-   * @default - no uploads: recorded series are kept for `retention` only
-   */
-  readonly objectStorage?: IObjectStorage;
   /**
    * Rule groups, each its own file in the `<name>-rules` ConfigMap.
    * @default - none; add with `addRuleGroup`
@@ -80,26 +69,22 @@ export interface ThanosRulerProps {
    * @default - the cluster's default storage class
    */
   readonly storageClassName?: string;
+}
+
+/** Properties of `ThanosRuler`: its options plus what it is wired to. */
+export interface ThanosRulerProps extends ThanosRulerOptions {
+  /** The query API rules are evaluated against (`--query`): a querier or query frontend. */
+  readonly query: IQueryApi;
   /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
+   * Where alerts go (every replica of the cluster, found by DNS).
+   * @default - no alerting: alerting rules are evaluated but not sent
    */
-  readonly image?: string;
+  readonly alertmanager?: IAlertmanagerApi;
   /**
-   * Resource preset.
-   * @default SizePreset.SMALL
+   * The bucket the ruler ships its blocks to (recorded series outlive local retention).
+   * @default - no uploads: recorded series are kept for `retention` only
    */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+  readonly objectStorage?: IObjectStorage;
 }
 
 const DEFAULTS = {
@@ -195,7 +180,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
       ],
       // WAL replay on start can take minutes.
       probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-      resources: props.resources ?? Resources.preset('ruler', props.size ?? DEFAULTS.size),
+      resources: props.resources ?? Resources.preset(PresetWorkload.RULER, props.size ?? DEFAULTS.size),
     });
 
     new k8s.KubeStatefulSet(this, 'Resource', {

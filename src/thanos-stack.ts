@@ -3,20 +3,20 @@ import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './alertmanager';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget } from './endpoints';
-import { Grafana, GrafanaProps } from './grafana';
+import { Grafana, GrafanaOptions } from './grafana';
 import { MANAGED_BY, PART_OF } from './labels';
-import { MinIO, MinIOProps } from './minio';
+import { MinIO, MinIOOptions } from './minio';
 import { IObjectStorage } from './object-storage';
-import { Prometheus, PrometheusProps } from './prometheus';
+import { Prometheus, PrometheusOptions } from './prometheus';
 import { PrometheusOperator } from './prometheus-operator';
 import { Rule, RuleGroup } from './rules';
 import { SizePreset } from './resources';
-import { ThanosBucketWeb, ThanosBucketWebProps } from './thanos-bucket-web';
-import { ThanosCompactor, ThanosCompactorProps } from './thanos-compactor';
+import { ThanosBucketWeb, ThanosBucketWebOptions } from './thanos-bucket-web';
+import { ThanosCompactor, ThanosCompactorOptions } from './thanos-compactor';
 import { ThanosQuery, ThanosQueryProps } from './thanos-query';
-import { ThanosQueryFrontend, ThanosQueryFrontendProps } from './thanos-query-frontend';
-import { ThanosRuler, ThanosRulerProps } from './thanos-ruler';
-import { ThanosStore, ThanosStoreProps } from './thanos-store';
+import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './thanos-query-frontend';
+import { ThanosRuler, ThanosRulerOptions } from './thanos-ruler';
+import { ThanosStore, ThanosStoreOptions } from './thanos-store';
 import { namespaceOf } from './workload';
 import { validateWith } from './validation';
 
@@ -29,31 +29,31 @@ export interface ComponentSwitch {
   readonly enabled?: boolean;
 }
 
-/** Options of the stack's Prometheus: everything but what the stack wires. */
-export interface StackPrometheusOptions extends Omit<PrometheusProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+/** Options of the stack's Prometheus (always on). */
+export interface StackPrometheusOptions extends PrometheusOptions {}
 /** Options of the stack's MinIO. */
-export interface StackMinIOOptions extends ComponentSwitch, Omit<MinIOProps, 'credentials' | 'size' | 'networkPolicy'> {}
+export interface StackMinIOOptions extends ComponentSwitch, MinIOOptions {}
 /** Options of the stack's store gateway. */
-export interface StackStoreOptions extends ComponentSwitch, Omit<ThanosStoreProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+export interface StackStoreOptions extends ComponentSwitch, ThanosStoreOptions {}
 /** Options of the stack's compactor. */
-export interface StackCompactorOptions extends ComponentSwitch, Omit<ThanosCompactorProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+export interface StackCompactorOptions extends ComponentSwitch, ThanosCompactorOptions {}
 /** Options of the stack's querier. */
-export interface StackQueryOptions extends ComponentSwitch, Omit<ThanosQueryProps, 'size' | 'networkPolicy'> {}
+export interface StackQueryOptions extends ComponentSwitch, ThanosQueryProps {}
 /** Options of the stack's query frontend. */
-export interface StackQueryFrontendOptions extends ComponentSwitch, Omit<ThanosQueryFrontendProps, 'query' | 'size' | 'networkPolicy'> {}
+export interface StackQueryFrontendOptions extends ComponentSwitch, ThanosQueryFrontendOptions {}
 /** Options of the stack's ruler. */
-export interface StackRulerOptions extends ComponentSwitch, Omit<ThanosRulerProps, 'query' | 'alertmanager' | 'objectStorage' | 'size' | 'networkPolicy'> {}
+export interface StackRulerOptions extends ComponentSwitch, ThanosRulerOptions {}
 /** Options of the stack's Alertmanager. */
-export interface StackAlertmanagerOptions extends ComponentSwitch, Omit<AlertmanagerProps, 'size' | 'networkPolicy'> {}
+export interface StackAlertmanagerOptions extends ComponentSwitch, AlertmanagerProps {}
 /** Options of the stack's bucket web UI. */
-export interface StackBucketWebOptions extends ComponentSwitch, Omit<ThanosBucketWebProps, 'objectStorage' | 'size' | 'networkPolicy'> {}
+export interface StackBucketWebOptions extends ComponentSwitch, ThanosBucketWebOptions {}
 /** Options of the stack's Grafana. */
-export interface StackGrafanaOptions extends ComponentSwitch, Omit<GrafanaProps, 'datasource' | 'adminSecret' | 'size' | 'networkPolicy'> {}
+export interface StackGrafanaOptions extends ComponentSwitch, GrafanaOptions {}
 
 /** Properties of `ThanosStack`. */
 export interface ThanosStackProps {
   /**
-   * Resource preset for every component (each can still override its own resources).
+   * Resource preset for every component; a component's own `size` or `resources` wins.
    * @default SizePreset.SMALL
    */
   readonly size?: SizePreset;
@@ -146,45 +146,47 @@ export class ThanosStack extends Construct {
   public readonly grafana?: Grafana;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
-  private readonly common: { size: SizePreset; networkPolicy: boolean };
+  private readonly defaults: { size: SizePreset; networkPolicy: boolean };
+  private readonly availability?: RuleGroup;
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
     super(scope, id);
-    const common = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
-    this.common = common;
+    this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined, dependencyMet = true) => (o?.enabled ?? dependencyMet) && dependencyMet;
+    const opts = <T extends object>(o: T | undefined) => this.options(o);
     const ns = namespaceOf(this);
 
     if (props.createNamespace ?? ns !== undefined) this.addNamespace();
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
     if (!props.objectStorage && on(props.minio)) {
-      this.minio = new MinIO(this, 'MinIO', { ...props.minio, ...common, credentials: storageSecret });
+      this.minio = new MinIO(this, 'MinIO', { ...opts(props.minio), credentials: storageSecret });
     }
     this.objectStorage = props.objectStorage ?? this.minio?.objectStorage;
     const bucket = this.objectStorage;
 
-    this.prometheus = new Prometheus(this, 'Prometheus', { ...props.prometheus, ...common, objectStorage: bucket });
+    this.prometheus = new Prometheus(this, 'Prometheus', { ...opts(props.prometheus), objectStorage: bucket });
 
-    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...props.store, ...common, objectStorage: bucket });
-    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...props.compactor, ...common, objectStorage: bucket });
-    if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...props.bucketWeb, ...common, objectStorage: bucket });
-    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...props.alertmanager, ...common });
+    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...opts(props.store), objectStorage: bucket });
+    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...opts(props.compactor), objectStorage: bucket });
+    if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...opts(props.bucketWeb), objectStorage: bucket });
+    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...opts(props.alertmanager) });
 
     if (on(props.query)) {
-      const query = new ThanosQuery(this, 'Query', { ...props.query, ...common });
+      const query = new ThanosQuery(this, 'Query', { ...opts(props.query) });
       this.query = query;
-      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...props.queryFrontend, ...common, query });
+      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...opts(props.queryFrontend), query });
       if (on(props.ruler)) {
+        if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
-          ruleGroups: [prometheusDownGroup(this.prometheus)],
-          ...props.ruler, ...common, query, alertmanager: this.alertmanager, objectStorage: bucket,
+          ruleGroups: this.availability ? [this.availability] : undefined,
+          ...opts(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
-        this.grafana = new Grafana(this, 'Grafana', { ...props.grafana, ...common, datasource, adminSecret });
+        this.grafana = new Grafana(this, 'Grafana', { ...opts(props.grafana), datasource, adminSecret });
       }
     }
 
@@ -198,13 +200,21 @@ export class ThanosStack extends Construct {
     validateWith(this, () => this.problems(props, bucket !== undefined));
   }
 
+  /** A component's options over the stack-wide defaults, without the stack's own switch. */
+  private options<T extends object>(o: T | undefined): Omit<T, 'enabled'> & { size: SizePreset; networkPolicy: boolean } {
+    const { enabled: _, ...own } = (o ?? {}) as T & ComponentSwitch;
+    return { ...this.defaults, ...own };
+  }
+
   /**
    * Another Prometheus (one per cluster, tenant or shard) wired like the first: same bucket, same
-   * Alertmanager, discovered by the querier. Its external labels must differ from every other's.
+   * Alertmanager, discovered by the querier, covered by the ruler's `PrometheusDown`. Its external
+   * labels must differ from every other's.
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
-    const prometheus = new Prometheus(this, id, { ...options, ...this.common, objectStorage: this.objectStorage });
+    const prometheus = new Prometheus(this, id, { ...this.options(options), objectStorage: this.objectStorage });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
+    this.availability?.addRule(prometheusDown(prometheus));
     this.prometheusOperator?.addScrapeTarget(prometheus);
     this.prometheusOperator?.addRuleSource(prometheus);
     return prometheus;
@@ -254,15 +264,12 @@ export class ThanosStack extends Construct {
 }
 
 /** The seed's first rule: alert when a Prometheus disappears from the global view. */
-function prometheusDownGroup(prometheus: Prometheus): RuleGroup {
-  return new RuleGroup({
-    name: 'prometheus-availability',
-    rules: [Rule.alert({
-      alert: 'PrometheusDown',
-      expr: `absent(up{job="${prometheus.name}"} == 1)`,
-      for: Duration.minutes(5),
-      labels: { severity: 'critical' },
-      annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
-    })],
+function prometheusDown(prometheus: Prometheus): Rule {
+  return Rule.alert({
+    alert: 'PrometheusDown',
+    expr: `absent(up{job="${prometheus.name}"} == 1)`,
+    for: Duration.minutes(5),
+    labels: { severity: 'critical' },
+    annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
   });
 }

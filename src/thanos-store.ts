@@ -1,6 +1,7 @@
 import { ApiObject, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { ComponentOptions } from './component';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
@@ -9,7 +10,7 @@ import { Connections, INetworkPeer, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
 import { healthyReadyProbes } from './probes';
-import { Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { sizeBytesText } from './units';
 import { nameProblems, replicaProblems, validateWith } from './validation';
@@ -111,9 +112,7 @@ export class IndexCache {
  *
  * Defaults: name `thanos-store`, 1 shard x 1 replica, a 512 MiB in-memory index cache, a 10 GiB volume.
  */
-export interface ThanosStoreProps {
-  /** The bucket to serve. */
-  readonly objectStorage: IObjectStorage;
+export interface ThanosStoreOptions extends ComponentOptions {
   /**
    * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
    * (`<name>` with one partition and one shard, else `<name>-t<partition>-<shard>`).
@@ -169,26 +168,12 @@ export interface ThanosStoreProps {
    * @default - plaintext gRPC
    */
   readonly grpcServerTls?: GrpcServerTls;
-  /**
-   * Thanos image.
-   * @default DEFAULT_IMAGES.thanos
-   */
-  readonly image?: string;
-  /**
-   * Resource preset.
-   * @default SizePreset.SMALL
-   */
-  readonly size?: SizePreset;
-  /**
-   * Container resources.
-   * @default - from `size`
-   */
-  readonly resources?: Resources;
-  /**
-   * Render a NetworkPolicy.
-   * @default true
-   */
-  readonly networkPolicy?: boolean;
+}
+
+/** Properties of `ThanosStore`: its options plus what it is wired to. */
+export interface ThanosStoreProps extends ThanosStoreOptions {
+  /** The bucket to serve. */
+  readonly objectStorage: IObjectStorage;
 }
 
 const DEFAULTS = {
@@ -294,7 +279,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
           probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-          resources: props.resources ?? Resources.preset('store', size),
+          resources: props.resources ?? Resources.preset(PresetWorkload.STORE, size),
         });
 
         new k8s.KubeStatefulSet(this, suffix ? `Resource${suffix}` : 'Resource', {
@@ -356,7 +341,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
       ...(this.props.grpcServiceType === ServiceType.EXTERNAL_NAME ? ['grpcServiceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER'] : []),
     ];
     const cache = this.indexCache._inMemorySize;
-    const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset('store', this.props.size ?? SizePreset.SMALL));
+    const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset(PresetWorkload.STORE, this.props.size ?? SizePreset.SMALL));
     if (cache && limitMi !== undefined && cache.toMebibytes() >= limitMi) {
       problems.push(`indexCache in-memory size ${sizeBytesText(cache)} is not below the container memory limit ${limitMi}Mi: the store would be OOM-killed once the cache fills; lower the cache size or raise resources`);
     }
