@@ -123,6 +123,27 @@ describe('the wiring is derived, not retyped', () => {
   });
 });
 
+describe('stack-wide settings and per-component overrides', () => {
+  test('a component size or networkPolicy overrides the stack-wide one', () => {
+    const objects = validStack({ size: SizePreset.LARGE, networkPolicies: false, query: { size: SizePreset.SMALL, networkPolicy: true } });
+    const memory = (name: string) => find(objects, name === 'prometheus' ? 'StatefulSet' : 'Deployment', name).spec.template.spec.containers[0].resources.requests.memory;
+    expect(memory('prometheus')).toBe('16384Mi');
+    expect(memory('thanos-query')).toBe('256Mi');
+    expect(names(objects, 'NetworkPolicy')).toEqual(['thanos-query']);
+  });
+
+  test('every Prometheus of the stack is covered by the ruler\'s PrometheusDown', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+    // addPrometheus runs after the ruler exists: the availability group grows with the fleet.
+    new ThanosStack(chart, 'Thanos').addPrometheus('Us1', { name: 'prometheus-us1', externalLabels: { cluster: 'us1' } });
+    const objects = Testing.synth(chart) as Manifest[];
+    const rules = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']);
+    expect(rules.groups[0].rules.map((r: any) => r.expr)).toEqual(['absent(up{job="prometheus"} == 1)', 'absent(up{job="prometheus-us1"} == 1)']);
+    expect(validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) }).problems).toEqual([]);
+  });
+});
+
 describe('any combination of options synthesizes a valid stack', () => {
   const serviceType = fc.constantFrom(ServiceType.CLUSTER_IP, ServiceType.NODE_PORT, ServiceType.LOAD_BALANCER);
   const on = fc.boolean();
