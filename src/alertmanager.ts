@@ -15,10 +15,10 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration } from './units';
-import { nameProblems, replicaProblems, validateWith } from './validation';
+import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  RETAIN_CLAIMS, checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, podDisruptionBudget,
-  podTemplate, service, serviceAccount, serviceHost,
+  checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
+  statefulSet,
 } from './workload';
 
 /**
@@ -168,34 +168,25 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
       resources: props.resources ?? Resources.preset(PresetWorkload.ALERTMANAGER, props.size ?? SizePreset.SMALL),
     });
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: this.replicas,
-        serviceName: headless.name,
-        // Replicas start together so peers can join each other.
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          // Alertmanager does not watch its config file: a new checksum rolls the pods.
-          annotations: { 'checksum/config': lazy(() => checksum(this.renderConfig())) },
-          spread: clustered,
-          containers: [am],
-          volumes: [
-            configMapVolume('config', `${this.name}-config`),
-            ...(persistent ? [] : [emptyDir('data')]),
-            ...secretMounts.map((s) => s.volume),
-          ],
-        }),
-        ...(persistent ? { volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? Size.gibibytes(1), selector, props.storageClassName)] } : {}),
-      },
+    // Replicas start together (the default) so peers can join each other.
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      serviceName: headless.name,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      // Alertmanager does not watch its config file: a new checksum rolls the pods.
+      annotations: { 'checksum/config': lazy(() => checksum(this.renderConfig())) },
+      containers: [am],
+      volumes: [
+        configMapVolume('config', `${this.name}-config`),
+        ...(persistent ? [] : [emptyDir('data')]),
+        ...secretMounts.map((s) => s.volume),
+      ],
+      claims: persistent ? [claimTemplate('data', props.storageSize ?? Size.gibibytes(1), selector, props.storageClassName)] : [],
     });
-    if (clustered) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
 
     validateWith(this, () => this.problems());
   }
@@ -288,7 +279,7 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
     if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
       problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://alertmanager.example.com"`);
     }
-    if (p.serviceType === ServiceType.EXTERNAL_NAME) problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     if (p.persistentStorage === false && (p.storageSize || p.storageClassName)) {
       problems.push('storageSize/storageClassName are set but persistentStorage is false: drop them or enable persistentStorage');
     }

@@ -22,6 +22,14 @@ export interface ScrapeEndpoint {
   readonly path?: string;
 }
 
+/**
+ * The scrape job of a Thanos component: the Thanos mixin's dashboards and alerts select jobs by a
+ * substring (`thanos-query`, `thanos-store`, ...), so a name without it gets it as a prefix.
+ */
+export function mixinJobName(name: string, mixinJob: string): string {
+  return name.includes(mixinJob) ? name : `${mixinJob}-${name}`;
+}
+
 /** A component Prometheus can scrape. */
 export interface IScrapeTarget extends IConnectable {
   /** Its metrics endpoints. */

@@ -12,7 +12,7 @@ import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
-import { nameProblems, replicaProblems, validateWith } from './validation';
+import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
   checksum, claimTemplate, configYaml, container, emptyDir, lazy, namespaceOf, podTemplate, service, serviceAccount,
 } from './workload';
@@ -307,7 +307,7 @@ export class Grafana extends Construct implements IScrapeTarget {
       else if (name in FIXED_ENV || name.startsWith('GF_SECURITY_ADMIN_')) problems.push(`env ${name} is managed by this construct: remove it (admin credentials come from adminSecret)`);
       else if (name.endsWith('__FILE')) problems.push(`env ${name} reads a file this construct does not mount: pass the value itself`);
     }
-    if (p.serviceType === ServiceType.EXTERNAL_NAME) problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     if (!p.persistence && p.storageClassName) problems.push('storageClassName is set without persistence: set persistence (a Size) or drop storageClassName');
     return problems;
   }

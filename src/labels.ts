@@ -34,6 +34,12 @@ export function componentLabels(id: ComponentIdentity, image?: string): Labels {
   };
 }
 
+/** True when two label sets are equal, whatever the order of their keys. */
+export function sameLabels(a: { [name: string]: string }, b: { [name: string]: string }): boolean {
+  const key = (l: { [name: string]: string }) => JSON.stringify(Object.entries(l).sort());
+  return key(a) === key(b);
+}
+
 /** The tag of an image reference, when it is a valid label value. */
 function imageTag(image: string): string | undefined {
   const afterSlash = image.slice(image.lastIndexOf('/') + 1);

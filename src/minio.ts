@@ -14,7 +14,7 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { nameProblems, validateWith } from './validation';
 import {
-  RETAIN_CLAIMS, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost,
+  claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /**
@@ -151,18 +151,18 @@ export class MinIO extends Construct implements IScrapeTarget {
       resources: props.resources ?? Resources.preset(PresetWorkload.MINIO, size),
     });
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: 1,
-        serviceName: headless.name,
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-        template: podTemplate({
-          labels, selector, user: USERS.minio, serviceAccountName: sa.name, spread: false, containers: [server], volumes: [emptyDir('tmp')],
-        }),
-        volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
-      },
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      replicas: 1,
+      serviceName: headless.name,
+      orderedStart: true,
+      labels,
+      selector,
+      user: USERS.minio,
+      serviceAccountName: sa.name,
+      containers: [server],
+      volumes: [emptyDir('tmp')],
+      claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
     this.addBucketJob(secretName, accessKeyKey, secretKeyKey, sa.name, size);

@@ -5,7 +5,7 @@ import { ComponentOptions } from './component';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
+import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
@@ -15,10 +15,9 @@ import { RuleGroup, ruleGroupProblems } from './rules';
 import { ScrapeJob } from './scrape';
 import { USERS } from './security';
 import { promDuration } from './units';
-import { labelNameProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  RETAIN_CLAIMS, claimTemplate, configYaml, configMapVolume, container, lazy, namespaceOf, podDisruptionBudget, podTemplate,
-  service, serviceAccount, serviceHost,
+  claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** How Prometheus' own compaction is kept from racing the sidecar's uploads. */
@@ -284,34 +283,25 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       });
     }
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: this.replicas,
-        serviceName: headless.name,
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          automountServiceAccountToken: true,
-          // Long enough for Prometheus to flush its head block on shutdown.
-          terminationGracePeriodSeconds: 600,
-          annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
-          spread: this.replicas > 1,
-          containers: [prometheus, sidecar],
-          volumes: [
-            configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
-            ...(tls ? [tls.volume] : []),
-          ],
-        }),
-        volumeClaimTemplates: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
-      },
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      serviceName: headless.name,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      automountServiceAccountToken: true,
+      // Long enough for Prometheus to flush its head block on shutdown.
+      terminationGracePeriodSeconds: 600,
+      annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
+      containers: [prometheus, sidecar],
+      volumes: [
+        configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
+        ...(tls ? [tls.volume] : []),
+      ],
+      claims: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
     });
-    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
 
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
     this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
@@ -434,23 +424,12 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     const problems = [
       ...nameProblems('name', this.name, 48),
       ...replicaProblems('replicas', this.replicas),
-      ...labelNameProblems('replicaLabel', this.replicaLabel),
+      ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the Thanos sidecar refuses to start without external labels', '{ cluster: "eu1" }'),
       ...ruleGroupProblems(this.ruleGroups),
       ...(p.resources?._problems() ?? []),
       ...(p.sidecarResources?._problems() ?? []),
       ...(p.grpcServerTls?._problems() ?? []),
     ];
-    const labelNames = Object.keys(this.externalLabels);
-    if (labelNames.length === 0) {
-      problems.push('externalLabels is empty: the Thanos sidecar refuses to start without external labels; set e.g. { cluster: "eu1" }');
-    }
-    for (const [k, v] of Object.entries(this.externalLabels)) {
-      problems.push(...labelNameProblems('external label', k));
-      if (!v) problems.push(`external label ${JSON.stringify(k)} has an empty value: give it a value or remove it`);
-    }
-    if (labelNames.includes(this.replicaLabel)) {
-      problems.push(`replicaLabel ${JSON.stringify(this.replicaLabel)} is also in externalLabels: remove it from externalLabels; its value is set per pod`);
-    }
     const minRetention = this.blockDuration.toMilliseconds() * 3;
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`);
@@ -461,18 +440,11 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     if (!p.objectStorage && p.uploadCompacted) {
       problems.push('uploadCompacted needs objectStorage: there is no bucket to upload to; set objectStorage or drop uploadCompacted');
     }
-    for (const [prop, type] of [['serviceType', p.serviceType], ['sidecarServiceType', p.sidecarServiceType]] as const) {
-      if (type === ServiceType.EXTERNAL_NAME) problems.push(`${prop} ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER`);
-    }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabelSet(c, this));
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType), ...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
+    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
     if (twin) {
       problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
     }
     return problems;
   }
-}
-
-function sameLabelSet(a: Prometheus, b: Prometheus): boolean {
-  const key = (p: Prometheus) => JSON.stringify(Object.entries(p.externalLabels).sort());
-  return key(a) === key(b);
 }

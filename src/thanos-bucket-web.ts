@@ -12,8 +12,8 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration } from './units';
-import { labelNameProblems, nameProblems, validateWith } from './validation';
-import { container, namespaceOf, podTemplate, service, serviceAccount, serviceHost } from './workload';
+import { labelNameProblems, nameProblems, serviceTypeProblems, validateWith } from './validation';
+import { container, deployment, namespaceOf, service, serviceAccount, serviceHost } from './workload';
 
 /** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
 export interface ThanosBucketWebOptions extends ComponentOptions {
@@ -112,22 +112,16 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
       resources: props.resources ?? Resources.preset(PresetWorkload.BUCKET_WEB, props.size ?? DEFAULTS.size),
     });
 
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selector },
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          annotations: { 'checksum/objstore': storage.configChecksum },
-          spread: false,
-          containers: [web],
-          volumes: storage.volumes,
-        }),
-      },
+    deployment(this, 'Resource', {
+      name: this.name,
+      replicas: 1,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      annotations: { 'checksum/objstore': storage.configChecksum },
+      containers: [web],
+      volumes: storage.volumes,
     });
 
     validateWith(this, () => this.problems());
@@ -147,9 +141,7 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
     const problems = [...nameProblems('name', this.name), ...(p.resources?._problems() ?? [])];
     if (p.label !== undefined) problems.push(...labelNameProblems('label', p.label));
     if (this.refresh.toMilliseconds() < 1000) problems.push(`refresh ${goDuration(this.refresh)} is under a second: use e.g. Duration.minutes(30)`);
-    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
-      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
-    }
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

@@ -2,7 +2,7 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
-import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
+import { IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections } from './network';
@@ -13,7 +13,7 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { promDuration } from './units';
 import { labelNameProblems, nameProblems, validateWith } from './validation';
-import { RETAIN_CLAIMS, claimTemplate, container, namespaceOf, podTemplate, service, serviceAccount } from './workload';
+import { claimTemplate, container, namespaceOf, service, serviceAccount, statefulSet } from './workload';
 
 /** How the compactor merges the blocks of replicas it deduplicates (`--deduplication.func`). */
 export enum DeduplicationFunc {
@@ -176,27 +176,21 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
       resources: props.resources ?? Resources.preset(PresetWorkload.COMPACTOR, props.size ?? SizePreset.SMALL),
     });
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        // Never more than one, whatever `replicas` says (a wrong value fails validation).
-        replicas: 1,
-        serviceName: headless.name,
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          annotations: { 'checksum/objstore': storage.configChecksum },
-          spread: false,
-          containers: [compact],
-          volumes: storage.volumes,
-        }),
-        volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
-      },
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      // Never more than one, whatever `replicas` says (a wrong value fails validation).
+      replicas: 1,
+      serviceName: headless.name,
+      orderedStart: true,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+      annotations: { 'checksum/objstore': storage.configChecksum },
+      containers: [compact],
+      volumes: storage.volumes,
+      claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
     validateWith(this, () => this.problems());
@@ -208,7 +202,7 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
 
   /** Compactor metrics (including `thanos_compact_halted`). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
-    return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+    return [{ jobName: mixinJobName(this.name, 'thanos-compact'), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
   private problems(): string[] {

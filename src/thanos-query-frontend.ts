@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
-import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
+import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer, NetworkPeer } from './network';
@@ -11,10 +11,9 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration, sizeBytesText } from './units';
-import { nameProblems, replicaProblems, validateWith } from './validation';
+import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  checksum, configMapVolume, configYaml, container, namespaceOf, podDisruptionBudget, podTemplate, service,
-  serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from './workload';
 
 /** Options of `ResultsCache.memcached`. */
@@ -215,26 +214,19 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       resources: props.resources ?? Resources.preset(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size),
     });
 
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: this.replicas,
-        selector: { matchLabels: selector },
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
-          terminationGracePeriodSeconds: 120,
-          annotations: { 'checksum/config': checksum(cacheConfig) },
-          spread: this.replicas > 1,
-          containers: [frontend],
-          volumes: [configMapVolume('config', `${this.name}-config`)],
-        }),
-      },
+    deployment(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
+      terminationGracePeriodSeconds: 120,
+      annotations: { 'checksum/config': checksum(cacheConfig) },
+      containers: [frontend],
+      volumes: [configMapVolume('config', `${this.name}-config`)],
     });
-    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
 
     validateWith(this, () => this.problems());
   }
@@ -245,7 +237,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
 
   /** The frontend's metrics endpoint; the job name contains `thanos-query-frontend` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
-    const jobName = this.name.includes(MIXIN_JOB) ? this.name : `${MIXIN_JOB}-${this.name}`;
+    const jobName = mixinJobName(this.name, MIXIN_JOB);
     return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
@@ -260,9 +252,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');
     }
-    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
-      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
-    }
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
-import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi } from './endpoints';
+import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from './endpoints';
 import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -14,11 +14,10 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { StoreEndpoint } from './store-endpoint';
 import { goDuration } from './units';
-import { labelNameProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import { labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import { deferWiring } from './wiring';
 import {
-  checksum, configMapVolume, configYaml, container, lazy, namespaceOf, podDisruptionBudget, podTemplate, service,
-  serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
 } from './workload';
 
 /** Properties of `ThanosQuery`. */
@@ -152,26 +151,19 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
       resources: props.resources ?? Resources.preset(PresetWorkload.QUERY, props.size ?? DEFAULTS.size),
     });
 
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: this.replicas,
-        selector: { matchLabels: selector },
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
-          terminationGracePeriodSeconds: 120,
-          annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
-          spread: this.replicas > 1,
-          containers: [query],
-          volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
-        }),
-      },
+    deployment(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
+      terminationGracePeriodSeconds: 120,
+      annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
+      containers: [query],
+      volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
     });
-    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
 
     validateWith(this, () => this.problems());
   }
@@ -256,9 +248,7 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
       // Derived labels are validated by the sources they come from.
       ...(p.replicaLabels ?? []).flatMap((l) => labelNameProblems('replica label', l)),
     ];
-    if (p.serviceType === ServiceType.EXTERNAL_NAME) {
-      problems.push('serviceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER');
-    }
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     const entries = this.endpointEntries();
     if (entries.size === 0) {
       problems.push('a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints');
@@ -275,11 +265,6 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
     }
     return problems;
   }
-}
-
-/** The mixin selects jobs by substring: the job is the Service name when it contains it, else prefixed. */
-function mixinJobName(name: string, mixinJob: string): string {
-  return name.includes(mixinJob) ? name : `${mixinJob}-${name}`;
 }
 
 function uniqueBy<T>(items: T[], key: (t: T) => string): T[] {

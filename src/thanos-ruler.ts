@@ -2,9 +2,9 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
-import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
+import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS } from './ports';
@@ -14,10 +14,9 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { RuleGroup, ruleGroupProblems } from './rules';
 import { USERS } from './security';
 import { goDuration, promDuration } from './units';
-import { labelNameProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import { externalLabelProblems, nameProblems, replicaProblems, validateWith } from './validation';
 import {
-  RETAIN_CLAIMS, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, podDisruptionBudget,
-  podTemplate, service, serviceAccount, serviceHost,
+  checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
@@ -183,31 +182,22 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
       resources: props.resources ?? Resources.preset(PresetWorkload.RULER, props.size ?? DEFAULTS.size),
     });
 
-    new k8s.KubeStatefulSet(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: this.replicas,
-        serviceName: headless.name,
-        podManagementPolicy: 'Parallel',
-        selector: { matchLabels: selector },
-        persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-        template: podTemplate({
-          labels,
-          selector,
-          user: USERS.nobody,
-          serviceAccountName: sa.name,
-          annotations: {
-            'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
-            ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
-          },
-          spread: this.replicas > 1,
-          containers: [ruler],
-          volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
-        }),
-        volumeClaimTemplates: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      serviceName: headless.name,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      annotations: {
+        'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
+        ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
       },
+      containers: [ruler],
+      volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
+      claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
-    if (this.replicas > 1) podDisruptionBudget(this, 'DisruptionBudget', this.name, labels, selector);
 
     validateWith(this, () => this.problems());
   }
@@ -218,7 +208,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
 
   /** The ruler's metrics endpoint; the job name contains `thanos-rule` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
-    const jobName = this.name.includes(MIXIN_JOB) ? this.name : `${MIXIN_JOB}-${this.name}`;
+    const jobName = mixinJobName(this.name, MIXIN_JOB);
     return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
@@ -258,21 +248,10 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     const problems = [
       ...nameProblems('name', this.name),
       ...replicaProblems('replicas', this.replicas),
-      ...labelNameProblems('replicaLabel', this.replicaLabel),
+      ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
       ...ruleGroupProblems(this.ruleGroups),
       ...(p.resources?._problems() ?? []),
     ];
-    const labelNames = Object.keys(this.externalLabels);
-    if (labelNames.length === 0) {
-      problems.push('externalLabels is empty: the ruler\'s series and blocks need a label set of their own; set e.g. { ruler: "global" }');
-    }
-    for (const [k, v] of Object.entries(this.externalLabels)) {
-      problems.push(...labelNameProblems('external label', k));
-      if (!v) problems.push(`external label ${JSON.stringify(k)} has an empty value: give it a value or remove it`);
-    }
-    if (labelNames.includes(this.replicaLabel)) {
-      problems.push(`replicaLabel ${JSON.stringify(this.replicaLabel)} is also in externalLabels: remove it from externalLabels; its value is set per pod`);
-    }
     if (this.evaluationInterval.toMilliseconds() < 1000) {
       problems.push(`evaluationInterval ${goDuration(this.evaluationInterval)} is under a second: use e.g. Duration.seconds(30)`);
     }
@@ -280,7 +259,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabelSet(c.externalLabels, this.externalLabels));
+    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabels(c.externalLabels, this.externalLabels));
     if (twin) {
       problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
     }
@@ -291,9 +270,4 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
 /** A `--label` value: Go-quoted (Thanos unquotes it), with `$(` escaped so Kubernetes does not expand it. */
 function quoteLabelValue(value: string): string {
   return JSON.stringify(value).split('$(').join('$$(');
-}
-
-function sameLabelSet(a: { [k: string]: string }, b: { [k: string]: string }): boolean {
-  const key = (l: { [k: string]: string }) => JSON.stringify(Object.entries(l).sort());
-  return key(a) === key(b);
 }

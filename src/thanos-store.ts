@@ -2,7 +2,7 @@ import { ApiObject, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
-import { IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
+import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { Labels, componentLabels, selectorLabels } from './labels';
@@ -13,10 +13,9 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { sizeBytesText } from './units';
-import { nameProblems, replicaProblems, validateWith } from './validation';
+import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  RETAIN_CLAIMS, claimTemplate, configYaml, container, emptyDir, namespaceOf, podDisruptionBudget, podTemplate, service,
-  serviceAccount, serviceHost,
+  claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** Properties of `TimePartition.of`. */
@@ -282,32 +281,21 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
           resources: props.resources ?? Resources.preset(PresetWorkload.STORE, size),
         });
 
-        new k8s.KubeStatefulSet(this, suffix ? `Resource${suffix}` : 'Resource', {
-          metadata: { name, labels: stsLabels },
-          spec: {
-            replicas: this.replicas,
-            serviceName: headless.name,
-            podManagementPolicy: 'Parallel',
-            selector: { matchLabels: stsSelector },
-            persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-            template: podTemplate({
-              labels: stsLabels,
-              selector: stsSelector,
-              user: USERS.nobody,
-              serviceAccountName: sa.name,
-              // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
-              terminationGracePeriodSeconds: 120,
-              annotations: { 'checksum/objstore': storage.configChecksum },
-              spread: this.replicas > 1,
-              containers: [store],
-              volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],
-            }),
-            ...(props.ephemeralStorage ? {} : {
-              volumeClaimTemplates: [claimTemplate('data', this.storageSize, selector, props.storageClassName)],
-            }),
-          },
+        statefulSet(this, `Resource${suffix}`, {
+          name,
+          replicas: this.replicas,
+          serviceName: headless.name,
+          labels: stsLabels,
+          selector: stsSelector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
+          terminationGracePeriodSeconds: 120,
+          annotations: { 'checksum/objstore': storage.configChecksum },
+          containers: [store],
+          volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],
+          claims: props.ephemeralStorage ? [] : [claimTemplate('data', this.storageSize, selector, props.storageClassName)],
         });
-        if (this.replicas > 1) podDisruptionBudget(this, `DisruptionBudget${suffix}`, name, stsLabels, stsSelector);
       }
     });
 
@@ -320,7 +308,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
 
   /** Metrics of every shard, through the shared Service. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
-    return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+    return [{ jobName: mixinJobName(this.name, 'thanos-store'), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
   private get storageSize(): Size {
@@ -338,7 +326,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
       ...partitionProblems(this.partitions),
       ...(this.props.resources?._problems() ?? []),
       ...(this.props.grpcServerTls?._problems() ?? []),
-      ...(this.props.grpcServiceType === ServiceType.EXTERNAL_NAME ? ['grpcServiceType ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER'] : []),
+      ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
     ];
     const cache = this.indexCache._inMemorySize;
     const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset(PresetWorkload.STORE, this.props.size ?? SizePreset.SMALL));

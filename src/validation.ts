@@ -1,3 +1,4 @@
+import { ServiceType } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 
 /** RFC 1123 label: Service, StatefulSet and most object names that end up in DNS. */
@@ -32,4 +33,27 @@ export function replicaProblems(what: string, value: number, min = 1): string[] 
     return [`${what} ${value} is not a valid replica count: use a whole number >= ${min}`];
   }
   return [];
+}
+
+/** Problems with a Service type: an ExternalName Service has no pods behind it. */
+export function serviceTypeProblems(prop: string, type: ServiceType | undefined): string[] {
+  return type === ServiceType.EXTERNAL_NAME ? [`${prop} ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER`] : [];
+}
+
+/**
+ * Problems with an external label set and its per-pod replica label (Prometheus, ruler).
+ * @param whyNeeded what breaks without labels, e.g. 'the Thanos sidecar refuses to start without external labels'
+ * @param example a label set to suggest, e.g. '{ cluster: "eu1" }'
+ */
+export function externalLabelProblems(labels: { [name: string]: string }, replicaLabel: string, whyNeeded: string, example: string): string[] {
+  const problems = labelNameProblems('replicaLabel', replicaLabel);
+  if (Object.keys(labels).length === 0) problems.push(`externalLabels is empty: ${whyNeeded}; set e.g. ${example}`);
+  for (const [k, v] of Object.entries(labels)) {
+    problems.push(...labelNameProblems('external label', k));
+    if (!v) problems.push(`external label ${JSON.stringify(k)} has an empty value: give it a value or remove it`);
+  }
+  if (replicaLabel in labels) {
+    problems.push(`replicaLabel ${JSON.stringify(replicaLabel)} is also in externalLabels: remove it from externalLabels; its value is set per pod`);
+  }
+  return problems;
 }

@@ -125,6 +125,66 @@ function spreadConstraints(selector: Labels): k8s.TopologySpreadConstraint[] {
   }));
 }
 
+/** What a StatefulSet or Deployment needs besides its pod template's own options. */
+export interface WorkloadOptions extends Omit<PodTemplateOptions, 'spread'> {
+  readonly name: string;
+  readonly replicas: number;
+}
+
+/**
+ * Replicated workloads spread over nodes and zones and get a PodDisruptionBudget: both workload
+ * builders go through here, so no component can forget either.
+ */
+function replicated<T>(scope: Construct, id: string, o: WorkloadOptions, build: (template: k8s.PodTemplateSpec) => T): T {
+  const workload = build(podTemplate({ ...o, spread: o.replicas > 1 }));
+  if (o.replicas > 1) podDisruptionBudget(scope, id.replace('Resource', 'DisruptionBudget'), o.name, o.labels, o.selector);
+  return workload;
+}
+
+/** What a StatefulSet needs. */
+export interface StatefulSetOptions extends WorkloadOptions {
+  /** Its headless governing Service. */
+  readonly serviceName: string;
+  readonly claims?: k8s.KubePersistentVolumeClaimProps[];
+  /** Start replicas one at a time instead of all together. */
+  readonly orderedStart?: boolean;
+}
+
+/** A StatefulSet whose claims are kept on scale-down and delete. */
+export function statefulSet(scope: Construct, id: string, o: StatefulSetOptions): k8s.KubeStatefulSet {
+  return replicated(scope, id, o, (template) => new k8s.KubeStatefulSet(scope, id, {
+    metadata: { name: o.name, labels: { ...o.labels } },
+    spec: {
+      replicas: o.replicas,
+      serviceName: o.serviceName,
+      ...(o.orderedStart ? {} : { podManagementPolicy: 'Parallel' }),
+      selector: { matchLabels: { ...o.selector } },
+      persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
+      template,
+      ...(o.claims?.length ? { volumeClaimTemplates: o.claims } : {}),
+    },
+  }));
+}
+
+/** What a Deployment needs. */
+export interface DeploymentOptions extends WorkloadOptions {
+  /** Stop the old pod before starting the new one (a ReadWriteOnce volume). */
+  readonly recreate?: boolean;
+}
+
+/** A Deployment of stateless replicas. */
+export function deployment(scope: Construct, id: string, o: DeploymentOptions): k8s.KubeDeployment {
+  return replicated(scope, id, o, (template) => new k8s.KubeDeployment(scope, id, {
+    metadata: { name: o.name, labels: { ...o.labels } },
+    spec: {
+      replicas: o.replicas,
+      selector: { matchLabels: { ...o.selector } },
+      ...(o.recreate !== undefined ? { strategy: { type: o.recreate ? 'Recreate' : 'RollingUpdate' } } : {}),
+      template,
+    },
+  }));
+}
+
 /** A ReadWriteOnce claim template. */
 export function claimTemplate(name: string, size: Size, labels: Labels, storageClassName?: string): k8s.KubePersistentVolumeClaimProps {
   return {
@@ -138,7 +198,7 @@ export function claimTemplate(name: string, size: Size, labels: Labels, storageC
 }
 
 /** StatefulSets keep their volumes when scaled down or deleted: metrics data is never thrown away implicitly. */
-export const RETAIN_CLAIMS: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
+const RETAIN_CLAIMS: k8s.StatefulSetPersistentVolumeClaimRetentionPolicy = { whenDeleted: 'Retain', whenScaled: 'Retain' };
 
 /** A ServiceAccount with no token mounted unless asked. */
 export function serviceAccount(scope: Construct, id: string, name: string, labels: Labels): k8s.KubeServiceAccount {
@@ -177,7 +237,7 @@ export function service(scope: Construct, id: string, o: ServiceOptions): k8s.Ku
 }
 
 /** At most one replica down at a time during voluntary disruptions (drains, upgrades). */
-export function podDisruptionBudget(scope: Construct, id: string, name: string, labels: Labels, selector: Labels): k8s.KubePodDisruptionBudget {
+function podDisruptionBudget(scope: Construct, id: string, name: string, labels: Labels, selector: Labels): k8s.KubePodDisruptionBudget {
   return new k8s.KubePodDisruptionBudget(scope, id, {
     metadata: { name, labels: { ...labels } },
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...selector } } },
