@@ -15,8 +15,8 @@ import { lazy } from './workload';
 export interface IRuleGroupSource extends IConstruct {
   /** Object name; also the name of its PrometheusRule. */
   readonly name: string;
-  /** Adds a rule group. */
-  addRuleGroup(group: RuleGroup): void;
+  /** Its rule groups. */
+  readonly ruleGroups: RuleGroup[];
 }
 
 /** Properties of `PrometheusOperator`. */
@@ -127,7 +127,7 @@ export class PrometheusOperator extends Construct {
     const labels = withoutVersion(ApiObject.of(source).metadata.toJson().labels ?? {});
     this.prometheusRules.push(new PrometheusRule(this.ruleScope, source.name, {
       metadata: { name: source.name, labels: { ...labels, ...this.props.labels } },
-      spec: { groups: lazy(() => ruleGroupsOf(source).map(specGroup)) },
+      spec: { groups: lazy(() => source.ruleGroups.map(specGroup)) },
     }));
   }
 
@@ -146,14 +146,6 @@ export class PrometheusOperator extends Construct {
 
 function withoutVersion(labels: { [key: string]: string }): { [key: string]: string } {
   return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== VERSION_LABEL));
-}
-
-/**
- * The rule groups of a source. Prometheus and ThanosRuler keep them in a `ruleGroups` field that is
- * not public yet.
- */
-function ruleGroupsOf(source: IRuleGroupSource): RuleGroup[] {
-  return (source as unknown as { ruleGroups?: RuleGroup[] }).ruleGroups ?? [];
 }
 
 /** A rule group in the PrometheusRule schema (camelCase keys the generated class converts back). */

@@ -181,7 +181,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
   public readonly grpcServerTls?: GrpcServerTls;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
-  private readonly ruleGroups: RuleGroup[] = [];
+  private readonly groups: RuleGroup[] = [];
   private readonly alertmanagers: IAlertmanagerApi[] = [];
   private readonly retention: Duration;
   private readonly blockDuration: Duration;
@@ -221,7 +221,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     });
     new k8s.KubeConfigMap(this, 'Rules', {
       metadata: { name: `${this.name}-rules`, labels },
-      data: lazy(() => Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, configYaml(g._toYaml())]))),
+      data: lazy(() => Object.fromEntries(this.groups.map((g) => [g.fileName, configYaml(g._toYaml())]))),
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -339,9 +339,14 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     }
   }
 
+  /** Its rule groups, in the order they were added. */
+  public get ruleGroups(): RuleGroup[] {
+    return [...this.groups];
+  }
+
   /** Adds a rule group (its own rule file). */
   public addRuleGroup(group: RuleGroup): void {
-    this.ruleGroups.push(group);
+    this.groups.push(group);
   }
 
   /** Sends alerts to every replica of an Alertmanager cluster. */
@@ -425,7 +430,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       ...nameProblems('name', this.name, 48),
       ...replicaProblems('replicas', this.replicas),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the Thanos sidecar refuses to start without external labels', '{ cluster: "eu1" }'),
-      ...ruleGroupProblems(this.ruleGroups),
+      ...ruleGroupProblems(this.groups),
       ...(p.resources?._problems() ?? []),
       ...(p.sidecarResources?._problems() ?? []),
       ...(p.grpcServerTls?._problems() ?? []),

@@ -123,7 +123,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
   public readonly replicaLabels: string[];
   public readonly connections: Connections;
 
-  private readonly ruleGroups: RuleGroup[];
+  private readonly groups: RuleGroup[];
   private readonly evaluationInterval: Duration;
   private readonly retention: Duration;
 
@@ -134,7 +134,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
-    this.ruleGroups = [...(props.ruleGroups ?? [])];
+    this.groups = [...(props.ruleGroups ?? [])];
     this.evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
     this.retention = props.retention ?? DEFAULTS.retention;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
@@ -212,9 +212,14 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
+  /** Its rule groups, in the order they were added. */
+  public get ruleGroups(): RuleGroup[] {
+    return [...this.groups];
+  }
+
   /** Adds a rule group (its own rule file); pods roll to load it. */
   public addRuleGroup(group: RuleGroup): void {
-    this.ruleGroups.push(group);
+    this.groups.push(group);
   }
 
   private args(): string[] {
@@ -240,7 +245,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
   }
 
   private renderRules(): { [file: string]: string } {
-    return Object.fromEntries(this.ruleGroups.map((g) => [g.fileName, configYaml(g._toYaml())]));
+    return Object.fromEntries(this.groups.map((g) => [g.fileName, configYaml(g._toYaml())]));
   }
 
   private problems(): string[] {
@@ -249,7 +254,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
       ...nameProblems('name', this.name),
       ...replicaProblems('replicas', this.replicas),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
-      ...ruleGroupProblems(this.ruleGroups),
+      ...ruleGroupProblems(this.groups),
       ...(p.resources?._problems() ?? []),
     ];
     if (this.evaluationInterval.toMilliseconds() < 1000) {
