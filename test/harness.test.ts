@@ -345,6 +345,17 @@ describe('schema', () => {
     expectProblem('schema', (o) => o.push(sm), /ServiceMonitor monitoring\/x: spec: must have required property 'selector'/, allowed);
   });
 
+  test('CRD schemas in the API server dialect: int32 formats and Go (?i) patterns', () => {
+    const rule = (strategy: string, port: number) => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: meta('r'), spec: { strategy, port } });
+    const schema = { type: 'object', properties: { spec: { type: 'object', properties: {
+      strategy: { type: 'string', pattern: '^(?i)(abort|warn)?$' }, port: { type: 'integer', format: 'int32' },
+    } } } };
+    const allowed = { ...FAST, allowedCustomKinds: { PrometheusRule: schema } };
+    expect(problemsAfter((o) => o.push(rule('ABORT', 9090)), allowed)).toEqual([]);
+    expectProblem('schema', (o) => o.push(rule('retry', 9090)), /spec\.strategy: must match pattern/, allowed);
+    expectProblem('schema', (o) => o.push(rule('warn', 2 ** 40)), /spec\.port: must match format "int32"/, allowed);
+  });
+
   test('metadata.name missing or not a DNS subdomain', () => {
     expectProblem('schema', (o) => { delete find(o, 'ConfigMap', 'thanos-objstore').metadata.name; }, /ConfigMap monitoring\/<no name>: metadata\.name is missing/);
     expectProblem('schema', (o) => { find(o, 'ConfigMap', 'thanos-objstore').metadata.name = 'Thanos_Objstore'; }, /metadata\.name "Thanos_Objstore" is not a valid DNS subdomain/);

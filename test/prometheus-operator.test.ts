@@ -29,16 +29,10 @@ function crdSchemas(): { [apiVersionKind: string]: object } {
   return schemas;
 }
 
-/**
- * The API server prunes unknown fields of structural schemas without a word; here they are errors.
- * The int32/int64 formats go (the harness' CRD validator does not know them and warns on each), and
- * so do Go-only patterns such as `(?i)` (JavaScript cannot compile them).
- */
+/** The API server prunes unknown fields of structural schemas without a word; here they are errors. */
 function strictify(schema: any): void {
   if (schema === null || typeof schema !== 'object') return;
   if (Array.isArray(schema)) return schema.forEach(strictify);
-  if (schema.format === 'int32' || schema.format === 'int64') delete schema.format;
-  if (typeof schema.pattern === 'string' && schema.pattern.includes('(?i)')) delete schema.pattern;
   if (schema.properties && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties === undefined) schema.additionalProperties = false;
   for (const [k, v] of Object.entries(schema)) {
     if (k === 'properties') Object.values(v as object).forEach(strictify);

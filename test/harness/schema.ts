@@ -61,17 +61,34 @@ function k8sSchemas(): Compiled {
     const { group, version, kind } = list[0];
     gvk.set(`${group ? `${group}/` : ''}${version}|${kind}`, name);
   }
-  // strict:false because the definitions carry x-kubernetes-* keywords; formats are checked below.
-  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: true });
+  const ajv = kubernetesAjv();
+  ajv.addSchema({ $id: 'k8s', definitions: defs });
+  compiled = { ajv, gvk, validators: new Map() };
+  return compiled;
+}
+
+/**
+ * An ajv that speaks the OpenAPI dialect of the API server: strict:false because the schemas carry
+ * x-kubernetes-* keywords, its formats, and Go's `(?i)` inline flag in CRD patterns.
+ */
+function kubernetesAjv(): Ajv {
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateFormats: true, code: { regExp: goRegExp } });
   ajv.addFormat('int32', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 });
   ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isInteger(n) });
   ajv.addFormat('double', { type: 'number', validate: () => true });
   ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
   ajv.addFormat('date-time', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i);
-  ajv.addSchema({ $id: 'k8s', definitions: defs });
-  compiled = { ajv, gvk, validators: new Map() };
-  return compiled;
+  return ajv;
 }
+
+/**
+ * Go (RE2) patterns as JavaScript ones: the `(?i)` flag group (as in `^(?i)(abort|warn)?$`) becomes
+ * the `i` flag, for the whole pattern: the same for the anchored enums CRDs use it on.
+ */
+function goRegExp(pattern: string, flags: string): RegExp {
+  return pattern.includes('(?i)') ? new RegExp(pattern.split('(?i)').join(''), `${flags}i`) : new RegExp(pattern, flags);
+}
+goRegExp.code = 'goRegExp';
 
 /** Compiled once per kind per process (the Pod-bearing kinds take ~100 ms each to compile). */
 function validatorFor(definition: string): ValidateFunction {
@@ -89,7 +106,7 @@ const customValidators = new WeakMap<object, ValidateFunction>();
 function customValidator(schema: object): ValidateFunction {
   let v = customValidators.get(schema);
   if (!v) {
-    v = new Ajv({ strict: false, allErrors: true, verbose: true }).compile(schema);
+    v = kubernetesAjv().compile(schema);
     customValidators.set(schema, v);
   }
   return v;
