@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { Duration, JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './alertmanager';
@@ -17,7 +17,7 @@ import { ThanosQuery, ThanosQueryProps } from './thanos-query';
 import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './thanos-query-frontend';
 import { ThanosRuler, ThanosRulerOptions } from './thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './thanos-store';
-import { namespaceOf } from './workload';
+import { namespaceOf, renderFirst } from './workload';
 import { validateWith } from './validation';
 
 /** Switches a stack component on or off. */
@@ -240,7 +240,8 @@ export class ThanosStack extends Construct {
         },
       },
     });
-    ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    namespace.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    renderFirst(namespace);
   }
 
   /** Components explicitly switched on whose dependency is off. */

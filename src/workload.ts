@@ -3,7 +3,7 @@
  * claim templates, so each component file only says what is particular to it.
  */
 import { createHash } from 'crypto';
-import { Chart, Lazy, Size, Yaml } from 'cdk8s';
+import { ApiObject, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
@@ -34,6 +34,23 @@ export function namespaceOf(scope: Construct): string | undefined {
 export function serviceHost(scope: Construct, name: string): string {
   const ns = namespaceOf(scope);
   return ns ? `${name}.${ns}.svc` : name;
+}
+
+/**
+ * Puts `first` ahead of every other object of its chart in the output, whatever order they were
+ * created in: a Namespace, so that `kubectl apply -f` of the chart's file works in one pass. The
+ * dependencies are added when the chart is complete, just before synthesis orders its objects.
+ */
+export function renderFirst(first: ApiObject): void {
+  const chart = Chart.of(first);
+  first.node.addValidation({
+    validate: () => {
+      for (const o of chart.node.findAll()) {
+        if (o instanceof ApiObject && o !== first && !o.node.dependencies.includes(first)) o.node.addDependency(first);
+      }
+      return [];
+    },
+  });
 }
 
 /** A short, stable checksum of config content, as a pod annotation that rolls pods on change. */

@@ -41,6 +41,13 @@ describe.each(EXAMPLES)('examples/%s', (name) => {
     expectValid(charts.get(chart)!, { externalSecrets: prerequisiteSecrets(app) });
   });
 
+  test('a chart that creates its Namespace lists it first, so `kubectl apply -f` works in one pass', () => {
+    for (const objects of charts.values()) {
+      const ns = objects.findIndex((o) => o.kind === 'Namespace');
+      if (ns >= 0) expect(ns).toBe(0);
+    }
+  });
+
   test('the committed dist/ is what the example synthesizes, one file per chart', () => {
     expect(readdirSync(join(dir, 'dist')).sort()).toEqual([...charts.keys()].map((c) => `${c}.k8s.yaml`).sort());
     for (const [chart, objects] of charts) {

@@ -123,6 +123,19 @@ describe('the wiring is derived, not retyped', () => {
   });
 });
 
+describe('one-pass apply', () => {
+  test('the Namespace comes first even when objects of the chart were created before the stack', () => {
+    const { objects } = synthStack((chart) => ({
+      objectStorage: new S3ObjectStorage(chart, 'Bucket', {
+        bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com',
+        credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'AwsKeys', 'aws-thanos')),
+      }),
+    }));
+    expect(objects.map((o) => o.kind).indexOf('ConfigMap')).toBeGreaterThan(0);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
+  });
+});
+
 describe('stack-wide settings and per-component overrides', () => {
   test('a component size or networkPolicy overrides the stack-wide one', () => {
     const objects = validStack({ size: SizePreset.LARGE, networkPolicies: false, query: { size: SizePreset.SMALL, networkPolicy: true } });
