@@ -37,3 +37,16 @@ export const PORTS: WellKnownPorts = {
   minio: { name: 's3', port: 9000 },
   memcached: { name: 'memcached', port: 11211 },
 };
+
+/**
+ * The listen flags every Thanos server takes, plus `--enable-auto-gomemlimit` so the Go runtime sizes
+ * its heap to the container's memory limit instead of being OOM-killed at it.
+ * @internal
+ */
+export function thanosServerArgs(grpc: boolean): string[] {
+  return [
+    ...(grpc ? [`--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`] : []),
+    `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+    '--enable-auto-gomemlimit',
+  ];
+}

@@ -8,7 +8,7 @@ import { DEFAULT_IMAGES } from './images';
 import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { RuleGroup, ruleGroupProblems } from './rules';
@@ -258,8 +258,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
         'sidecar',
         `--tsdb.path=${TSDB_PATH}`,
         `--prometheus.url=http://localhost:${PORTS.prometheus.port}`,
-        `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
-        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        ...thanosServerArgs(true),
         `--reloader.config-file=${CONFIG_DIR}/${CONFIG_FILE}`,
         `--reloader.rule-dir=${RULES_DIR}`,
         ...(storage?.args ?? []),

@@ -104,6 +104,11 @@ export class Resources {
     };
   }
 
+  /** @internal The memory limit in MiB. */
+  public _memoryLimitMiB(): number {
+    return this.memoryLimitMi ?? this.memoryMi * 2;
+  }
+
   /**
    * Problems with these values (a limit under its request).
    * @internal
@@ -114,4 +119,13 @@ export class Resources {
     }
     return [];
   }
+}
+
+/**
+ * @internal An in-memory cache counts towards its container's memory: at the limit, the pod is
+ * OOM-killed once the cache fills.
+ */
+export function cacheFitsProblems(what: string, cacheMiB: number, resources: Resources): string[] {
+  const limit = resources._memoryLimitMiB();
+  return cacheMiB < limit ? [] : [`${what} ${cacheMiB}MiB is not below the container memory limit ${limit}Mi: the pod would be OOM-killed once the cache fills; lower the cache size or raise resources`];
 }

@@ -7,7 +7,7 @@ import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
@@ -99,7 +99,7 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
       user: USERS.nobody,
       args: [
         'tools', 'bucket', 'web',
-        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        ...thanosServerArgs(false),
         `--refresh=${goDuration(this.refresh)}`,
         ...(props.label ? [`--label=${props.label}`] : []),
         ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),

@@ -7,7 +7,7 @@ import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
@@ -159,7 +159,7 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
         'compact',
         '--wait',
         `--data-dir=${DATA_DIR}`,
-        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        ...thanosServerArgs(false),
         ...storage.args,
         `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
         `--retention.resolution-5m=${promDuration(this.retention5m)}`,

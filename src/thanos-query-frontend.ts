@@ -3,12 +3,13 @@ import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
+import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer, NetworkPeer } from './network';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
-import { PresetWorkload, Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
 import { USERS } from './security';
 import { goDuration, sizeBytesText } from './units';
 import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
@@ -29,24 +30,20 @@ export interface MemcachedResultsCacheOptions {
    */
   readonly expiration?: Duration;
   /**
-   * The servers as a NetworkPolicy peer (a Memcached component of this library opens its side too).
-   * @default - any address
+   * The servers, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
+   * @default - any address, on the addresses' ports (11211 for SRV addresses)
    */
-  readonly peer?: INetworkPeer;
-  /**
-   * The servers' port, for NetworkPolicy egress.
-   * @default 11211
-   */
-  readonly port?: number;
+  readonly networkPeer?: INetworkPeer;
 }
 
 /** Where the frontend caches range-query results. */
 export class ResultsCache {
   /**
-   * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own.
-   * @param maxSize @default Size.mebibytes(512)
+   * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own. It counts
+   * towards the container's memory, so it must stay below the memory limit.
+   * @param maxSize @default Size.mebibytes(128)
    */
-  public static inMemory(maxSize: Size = Size.mebibytes(512)): ResultsCache {
+  public static inMemory(maxSize: Size = Size.mebibytes(128)): ResultsCache {
     return new ResultsCache('IN-MEMORY', maxSize);
   }
 
@@ -74,9 +71,14 @@ export class ResultsCache {
   }
 
   /** @internal Where the cache is, for NetworkPolicy egress. */
-  public _network(): { peer: INetworkPeer; port: number } | undefined {
+  public _egress(): Array<{ peer: INetworkPeer; port: number }> {
     const m = this.memcachedOptions;
-    return m ? { peer: m.peer ?? NetworkPeer.anywhere(), port: m.port ?? PORTS.memcached.port } : undefined;
+    return m ? memcachedEgress(m.addresses, m.networkPeer) : [];
+  }
+
+  /** @internal The in-memory size in MiB, if in memory. */
+  public _inMemoryMiB(): number | undefined {
+    return this.maxSize ? this.maxSize.toKibibytes() / 1024 : undefined;
   }
 
   /** @internal */
@@ -86,16 +88,7 @@ export class ResultsCache {
       if (this.maxSize.toKibibytes() <= 0) problems.push('results cache size 0 disables the cache: give a size, e.g. Size.mebibytes(512)');
     }
     const m = this.memcachedOptions;
-    if (m) {
-      if (m.addresses.length === 0) problems.push('memcached results cache has no addresses: give at least one, e.g. "dnssrv+_memcached._tcp.memcached.monitoring.svc"');
-      for (const a of m.addresses) {
-        if (!/^(dns\+|dnssrv\+|dnssrvnoa\+)?[^\s/:]+(:\d{1,5})?$/.test(a)) {
-          problems.push(`memcached address ${JSON.stringify(a)} is not valid: give host:port or a dns+/dnssrv+ name, without scheme or path`);
-        }
-      }
-      const port = m.port ?? PORTS.memcached.port;
-      if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`memcached port ${port} is not a valid port: use 1-65535`);
-    }
+    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses));
     return problems;
   }
 }
@@ -120,7 +113,7 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
   readonly splitInterval?: Duration;
   /**
    * Where results are cached (`--query-range.response-cache-config-file`).
-   * @default ResultsCache.inMemory(Size.mebibytes(512))
+   * @default ResultsCache.inMemory(Size.mebibytes(128))
    */
   readonly cache?: ResultsCache;
   /**
@@ -164,6 +157,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
   public readonly connections: Connections;
 
   private readonly cache: ResultsCache;
+  private readonly resources: Resources;
   private readonly splitInterval: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
@@ -171,6 +165,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
     this.name = props.name ?? DEFAULTS.name;
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = props.cache ?? ResultsCache.inMemory();
+    this.resources = props.resources ?? Resources.preset(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size);
     this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
@@ -184,8 +179,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
     });
     this.connections.allowTo(props.query, props.query.queryPort);
-    const cacheNetwork = this.cache._network();
-    if (cacheNetwork) this.connections.allowTo(cacheNetwork.peer, cacheNetwork.port);
+    for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
     if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port);
 
     const cacheConfig = configYaml(this.cache._toYaml());
@@ -203,7 +197,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       user: USERS.nobody,
       args: [
         'query-frontend',
-        `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+        ...thanosServerArgs(false),
         `--query-frontend.downstream-url=${props.query.queryUrl}`,
         `--query-range.split-interval=${goDuration(this.splitInterval)}`,
         `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
@@ -211,7 +205,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? Resources.preset(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size),
+      resources: this.resources,
     });
 
     deployment(this, 'Resource', {
@@ -248,6 +242,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       ...replicaProblems('replicas', this.replicas),
       ...(p.resources?._problems() ?? []),
       ...this.cache._problems(),
+      ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');

@@ -7,7 +7,7 @@ import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections, NetworkPeer } from './network';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
@@ -211,8 +211,7 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
     const timeout = this.props.timeout;
     return [
       'query',
-      `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
-      `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+      ...thanosServerArgs(true),
       `--endpoint.sd-config-file=${CONFIG_DIR}/${CONFIG_FILE}`,
       ...this.replicaLabels.map((l) => `--query.replica-label=${l}`),
       ...((this.props.autoDownsampling ?? DEFAULTS.autoDownsampling) ? ['--query.auto-downsampling'] : []),

@@ -7,7 +7,7 @@ import { DEFAULT_IMAGES } from './images';
 import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { Prometheus } from './prometheus';
 import { PresetWorkload, Resources, SizePreset } from './resources';
@@ -227,8 +227,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     const labels = Object.keys(this.externalLabels).sort().map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
     return [
       'rule',
-      `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
-      `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+      ...thanosServerArgs(true),
       `--data-dir=${DATA_DIR}`,
       `--eval-interval=${goDuration(this.evaluationInterval)}`,
       `--tsdb.retention=${goDuration(this.retention)}`,

@@ -3,14 +3,15 @@ import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from './endpoints';
+import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { Labels, componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer, NetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
-import { PORTS } from './ports';
+import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
-import { PresetWorkload, Resources, SizePreset } from './resources';
+import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
 import { USERS } from './security';
 import { sizeBytesText } from './units';
 import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
@@ -85,12 +86,8 @@ export class IndexCache {
   /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
   public static memcached(options: MemcachedIndexCacheOptions): IndexCache {
     const addresses = [...options.addresses];
-    const ports = [...new Set(addresses.map(memcachedPort))];
-    const problems = addresses.length ? addresses.flatMap(memcachedAddressProblems) : [
-      'indexCache memcached has no addresses: give at least one, e.g. "dnssrvnoa+_memcached._tcp.memcached.monitoring.svc"',
-    ];
-    const egress = ports.map((port) => ({ peer: options.networkPeer ?? NetworkPeer.anywhere(), port }));
-    return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, egress, problems);
+    const problems = memcachedAddressProblems('indexCache memcached', addresses);
+    return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer), problems);
   }
 
   private constructor(
@@ -213,6 +210,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
 
   private readonly partitions: TimePartition[];
   private readonly indexCache: IndexCache;
+  private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
     super(scope, id);
@@ -221,6 +219,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
     this.shards = props.shards ?? DEFAULTS.shards;
     this.partitions = [...(props.timePartitions ?? [])];
     this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
+    this.resources = props.resources ?? Resources.preset(PresetWorkload.STORE, props.size ?? SizePreset.SMALL);
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     this.grpcServerTls = props.grpcServerTls;
 
@@ -245,7 +244,6 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
       service(this, 'GrpcService', { name: `${this.name}-grpc`, labels, selector, type: props.grpcServiceType, ports: [PORTS.thanosGrpc] });
     }
 
-    const size = props.size ?? SizePreset.SMALL;
     const partitions: Array<TimePartition | undefined> = this.partitions.length ? this.partitions : [undefined];
     const byPartition = this.partitions.length > 1;
     const byShard = this.shards > 1;
@@ -265,10 +263,11 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
           args: [
             'store',
             `--data-dir=${DATA_DIR}`,
-            `--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`,
-            `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
+            ...thanosServerArgs(true),
             ...storage.args,
             `--index-cache.config=${this.indexCache._configYaml()}`,
+            // The chunk pool would grow to 2GB by default: a quarter of the memory limit keeps big queries from OOM-kills.
+            `--chunk-pool-size=${Math.floor(this.resources._memoryLimitMiB() / 4)}MiB`,
             ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
             ...(partition?._args() ?? []),
             ...(tls?.args ?? []),
@@ -278,7 +277,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
           probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-          resources: props.resources ?? Resources.preset(PresetWorkload.STORE, size),
+          resources: this.resources,
         });
 
         statefulSet(this, `Resource${suffix}`, {
@@ -329,10 +328,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
       ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
     ];
     const cache = this.indexCache._inMemorySize;
-    const limitMi = memoryLimitMi(this.props.resources ?? Resources.preset(PresetWorkload.STORE, this.props.size ?? SizePreset.SMALL));
-    if (cache && limitMi !== undefined && cache.toMebibytes() >= limitMi) {
-      problems.push(`indexCache in-memory size ${sizeBytesText(cache)} is not below the container memory limit ${limitMi}Mi: the store would be OOM-killed once the cache fills; lower the cache size or raise resources`);
-    }
+    if (cache) problems.push(...cacheFitsProblems('indexCache in-memory size', cache.toMebibytes(), this.resources));
     return problems;
   }
 }
@@ -343,27 +339,6 @@ function shardSelector(shard: number, shards: number): string {
     { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: shards },
     { action: 'keep', source_labels: ['shard'], regex: String(shard) },
   ]);
-}
-
-function memoryLimitMi(resources: Resources): number | undefined {
-  const m = /^(\d+)Mi$/.exec(String(resources._toKube().limits?.memory?.value ?? ''));
-  return m ? Number(m[1]) : undefined;
-}
-
-function memcachedPort(address: string): number {
-  const m = /:(\d+)$/.exec(address);
-  return m ? Number(m[1]) : PORTS.memcached.port;
-}
-
-function memcachedAddressProblems(address: string): string[] {
-  if (!address || /\s/.test(address)) {
-    return [`indexCache memcached address ${JSON.stringify(address)} is empty or contains whitespace: give host:port or a dnssrv+ name`];
-  }
-  // SRV records carry the port; every other form needs one.
-  if (!/^dnssrv(noa)?\+/.test(address) && !/:\d{1,5}$/.test(address)) {
-    return [`indexCache memcached address ${JSON.stringify(address)} has no port: write "${address}:${PORTS.memcached.port}" or use "dnssrvnoa+_memcached._tcp.<service>"`];
-  }
-  return [];
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;

@@ -42,6 +42,7 @@ describe('ThanosBucketWeb defaults', () => {
     expect(container.args).toEqual([
       'tools', 'bucket', 'web',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--refresh=30m',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
     ]);

@@ -49,6 +49,7 @@ describe('ThanosCompactor defaults', () => {
       '--wait',
       '--data-dir=/var/thanos/compact',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
       '--retention.resolution-raw=30d',
       '--retention.resolution-5m=90d',

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { NetworkPeer } from '../src/network';
 import { prerequisiteSecrets } from '../src/prerequisites';
 import { Prometheus } from '../src/prometheus';
-import { Resources } from '../src/resources';
+import { Resources, SizePreset } from '../src/resources';
 import { Rule, RuleGroup } from '../src/rules';
 import { ThanosQuery } from '../src/thanos-query';
 import { ResultsCache, ThanosQueryFrontend, ThanosQueryFrontendProps } from '../src/thanos-query-frontend';
@@ -52,14 +52,15 @@ describe('ThanosQueryFrontend defaults', () => {
     expect(frontend.args).toEqual([
       'query-frontend',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--query-frontend.downstream-url=http://thanos-query.monitoring.svc:10902',
       '--query-range.split-interval=24h',
       '--query-range.response-cache-config-file=/etc/thanos/query-frontend/response-cache.yaml',
     ]);
   });
 
-  test('an in-memory cache of 512MiB, mounted, rolling pods on change', () => {
-    expect(cacheConfig(objects)).toEqual({ type: 'IN-MEMORY', config: { max_size: '512MiB' } });
+  test('an in-memory cache of 128MiB (half the small limit), mounted, rolling pods on change', () => {
+    expect(cacheConfig(objects)).toEqual({ type: 'IN-MEMORY', config: { max_size: '128MiB' } });
     expect(frontend.volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/thanos/query-frontend', readOnly: true }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'config', configMap: { name: 'thanos-query-frontend-config' } }]);
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
@@ -110,20 +111,23 @@ describe('ThanosQueryFrontend options', () => {
   test('a memcached cache: addresses, expiration, egress on 11211', () => {
     const memcached = NetworkPeer.pods({ 'app.kubernetes.io/name': 'memcached' });
     const objects = synth((c) => stack(c, {
-      cache: ResultsCache.memcached({ addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'], expiration: Duration.hours(12), peer: memcached }),
+      cache: ResultsCache.memcached({ addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'], expiration: Duration.hours(12), networkPeer: memcached }),
     }));
     expect(cacheConfig(objects)).toEqual({ type: 'MEMCACHED', config: { addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'], expiration: '12h' } });
     expect(policy(objects, 'thanos-query-frontend', 'egress').get(11211)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'memcached' } } }]);
   });
 
-  test('memcached without a peer may go anywhere on its port', () => {
-    const objects = synth((c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached-0.memcached:11211'], port: 11311 }) }));
-    expect(cacheConfig(objects).config).toEqual({ addresses: ['memcached-0.memcached:11211'] });
-    expect(policy(objects, 'thanos-query-frontend', 'egress').get(11311)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+  test('memcached without a peer may go anywhere, on the ports of its addresses', () => {
+    const objects = synth((c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached-0.memcached:11311', 'memcached-1.memcached:11312'] }) }));
+    expect(cacheConfig(objects).config).toEqual({ addresses: ['memcached-0.memcached:11311', 'memcached-1.memcached:11312'] });
+    const egress = policy(objects, 'thanos-query-frontend', 'egress');
+    expect([egress.get(11311), egress.get(11312)]).toEqual([[{ ipBlock: { cidr: '0.0.0.0/0' } }], [{ ipBlock: { cidr: '0.0.0.0/0' } }]]);
+    expect(egress.get(11211)).toBeUndefined();
   });
 
   test('cache size, split interval, name and replicas', () => {
-    const objects = synth((c) => stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.gibibytes(1)) }));
+    // A 1GiB cache needs the large preset (2GiB limit).
+    const objects = synth((c) => stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.gibibytes(1)), size: SizePreset.LARGE }));
     const args = frontendOf(objects, 'frontend').args;
     expect(flag(args, '--query-range.split-interval')).toBe('6h');
     expect(flag(args, '--query-range.response-cache-config-file')).toBe('/etc/thanos/query-frontend/response-cache.yaml');
@@ -139,7 +143,7 @@ describe('ThanosQueryFrontend options', () => {
 
   test('a different cache rolls the pods', () => {
     const sum = (o: Manifest[]) => find(o, 'Deployment', 'thanos-query-frontend').spec.template.metadata.annotations['checksum/config'];
-    expect(sum(synth((c) => stack(c)))).not.toEqual(sum(synth((c) => stack(c, { cache: ResultsCache.inMemory(Size.gibibytes(2)) }))));
+    expect(sum(synth((c) => stack(c)))).not.toEqual(sum(synth((c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(64)) }))));
   });
 
   test('NodePort Service admits anyone on http', () => {
@@ -166,8 +170,10 @@ describe('ThanosQueryFrontend validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['a zero split interval', (c) => stack(c, { splitInterval: Duration.seconds(0) }), /splitInterval 0 is not allowed: the results cache needs queries split/],
     ['memcached without addresses', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: [] }) }), /memcached results cache has no addresses/],
-    ['a memcached address with a scheme', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['http://memcached:11211'] }) }), /memcached address "http:\/\/memcached:11211" is not valid/],
-    ['a bad memcached port', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached:11211'], port: 0 }) }), /memcached port 0 is not a valid port/],
+    ['a memcached address with a scheme', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['http://memcached:11211'] }) }), /memcached results cache address "http:\/\/memcached:11211" is not valid/],
+    ['a memcached address without a port', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached.cache.svc'] }) }), /memcached results cache address "memcached.cache.svc" has no port/],
+    ['a memcached port out of range', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached:99999'] }) }), /address "memcached:99999" has port 99999 outside 1-65535/],
+    ['an in-memory cache as large as the memory limit', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(256)) }), /results cache in-memory size 256MiB is not below the container memory limit 256Mi/],
     ['an empty in-memory cache', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(0)) }), /results cache size 0 disables the cache/],
     ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not a valid replica count/],
     ['an invalid name', (c) => stack(c, { name: 'Frontend!' }), /name "Frontend!" is not a valid name/],

@@ -109,6 +109,7 @@ describe('ThanosQuery defaults', () => {
       'query',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--endpoint.sd-config-file=/etc/thanos/query/endpoints.yaml',
       '--query.replica-label=prometheus_replica',
       '--query.replica-label=receive_replica',

@@ -94,6 +94,7 @@ describe('ThanosRuler defaults', () => {
       'rule',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--data-dir=/var/thanos/rule',
       '--eval-interval=30s',
       '--tsdb.retention=48h',

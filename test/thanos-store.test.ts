@@ -53,9 +53,16 @@ describe('ThanosStore defaults', () => {
       '--data-dir=/var/thanos/store',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
+      '--enable-auto-gomemlimit',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
       '--index-cache.config=type: IN-MEMORY\nconfig:\n  max_size: 512MiB\n',
+      '--chunk-pool-size=256MiB',
     ]);
+  });
+
+  test('the chunk pool is a quarter of the memory limit, not Thanos\' 2GB default', () => {
+    const large = synth((chart) => store(chart, { resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(4), memoryLimit: Size.gibibytes(8) }) }));
+    expect(flag(containerOf(find(large, 'StatefulSet', 'thanos-store'), 'thanos-store').args, '--chunk-pool-size')).toBe('2048MiB');
   });
 
   test('the index cache config is valid YAML Thanos understands', () => {
