@@ -133,7 +133,7 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
       name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
     });
     if (clustered) this.allowGossip();
-    if ((props.serviceType ?? ServiceType.CLUSTER_IP) !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.alertmanager.port);
+    this.connections.allowFromOutside(props.serviceType, PORTS.alertmanager.port);
     const notificationPorts = [...new Set(receivers.flatMap((r) => r._egress.map((e) => e.port)))].sort((a, b) => a - b);
     // Receivers live outside the cluster or at addresses unknown here.
     if (notificationPorts.length) this.connections.allowTo(NetworkPeer.anywhere(), ...notificationPorts);

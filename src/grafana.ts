@@ -6,7 +6,7 @@ import { Dashboard } from './dashboards';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
-import { Connections, NetworkPeer } from './network';
+import { Connections } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
@@ -128,7 +128,7 @@ export class Grafana extends Construct implements IScrapeTarget {
       name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
     });
     this.connections.allowTo(props.datasource, props.datasource.queryPort);
-    if ((props.serviceType ?? ServiceType.CLUSTER_IP) !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.grafana.port);
+    this.connections.allowFromOutside(props.serviceType, PORTS.grafana.port);
 
     const userKey = props.adminUserKey ?? 'admin-user';
     const passwordKey = props.adminPasswordKey ?? 'admin-password';

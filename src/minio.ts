@@ -14,7 +14,7 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { nameProblems, validateWith } from './validation';
 import {
-  claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
+  checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /**
@@ -25,7 +25,7 @@ import {
 export interface MinIOOptions extends ComponentOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy (the headless Service is `<name>-headless`,
-   * the bucket Job `<name>-create-bucket`).
+   * the bucket Job `<name>-bucket-<checksum>`). At most 47 characters.
    * @default 'minio'
    */
   readonly name?: string;
@@ -179,7 +179,7 @@ export class MinIO extends Construct implements IScrapeTarget {
 
     // The bucket name is validated by the S3ObjectStorage child.
     validateWith(this, () => [
-      ...nameProblems('name', this.name, 48),
+      ...nameProblems('name', this.name, 47),
       ...[['accessKeyKey', accessKeyKey], ['secretKeyKey', secretKeyKey]].flatMap(([prop, key]) => SECRET_KEY_NAME.test(key) ? [] : [
         `${prop} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`,
       ]),
@@ -200,18 +200,19 @@ export class MinIO extends Construct implements IScrapeTarget {
    * A Job that creates the bucket with `mc mb --ignore-existing` (idempotent), retrying until MinIO is up.
    * No shell: `mc` reads its alias from `MC_HOST_minio`, which Kubernetes assembles from the Secret-backed
    * env vars before it (`$(VAR)` expansion), so the keys must be URL-safe. A Job's pod template is
-   * immutable: to re-run it with other settings, delete the Job first.
+   * immutable, so the Job is named after a checksum of its container: a new image or bucket makes a new
+   * Job (GitOps tools prune the old one) instead of an apply that fails on an immutable field.
    */
   private addBucketJob(secretName: string, accessKeyKey: string, secretKeyKey: string, serviceAccountName: string, size: SizePreset): void {
     const scope = new Construct(this, 'CreateBucket');
-    const jobName = `${this.name}-create-bucket`;
+    const instance = `${this.name}-create-bucket`;
     const clientImage = this.props.clientImage ?? DEFAULT_IMAGES.minioClient;
-    const identity = { name: 'minio-client', instance: jobName, component: 'object-storage-setup' };
+    const identity = { name: 'minio-client', instance, component: 'object-storage-setup' };
     const labels = componentLabels(identity, clientImage);
     const selector = selectorLabels(identity);
 
     const connections = new Connections(scope, 'NetworkPolicy', {
-      name: jobName, labels, selector, namespace: namespaceOf(this), enabled: this.props.networkPolicy,
+      name: instance, labels, selector, namespace: namespaceOf(this), enabled: this.props.networkPolicy,
     });
     connections.allowTo(this, PORTS.minio.port);
 
@@ -232,7 +233,7 @@ export class MinIO extends Construct implements IScrapeTarget {
     const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, containers: [mc], volumes: [emptyDir('tmp')] });
 
     new k8s.KubeJob(scope, 'Resource', {
-      metadata: { name: jobName, labels },
+      metadata: { name: `${this.name}-bucket-${checksum(JSON.stringify(mc)).slice(0, 8)}`, labels },
       spec: {
         backoffLimit: BUCKET_JOB_BACKOFF_LIMIT,
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },

@@ -1,7 +1,12 @@
 import { Lazy } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { settleWiring } from './wiring';
+
+/** True for Service types reachable from outside the cluster. */
+export function isExposed(type: ServiceType | undefined): boolean {
+  return type === ServiceType.NODE_PORT || type === ServiceType.LOAD_BALANCER;
+}
 
 /** Something a NetworkPolicy rule can name as source or destination. */
 export interface INetworkPeer {
@@ -113,6 +118,11 @@ export class Connections extends Construct implements INetworkPeer {
   /** Accept traffic from `peer` on these ports of this component. */
   public allowFrom(peer: INetworkPeer, ...ports: number[]): void {
     this.ingress.push({ peer, ports });
+  }
+
+  /** Accept any source on these ports when a Service of this type exposes them outside the cluster. */
+  public allowFromOutside(serviceType: ServiceType | undefined, ...ports: number[]): void {
+    if (isExposed(serviceType)) this.allowFrom(NetworkPeer.anywhere(), ...ports);
   }
 
   /** Send traffic to `peer` on these ports; when `peer` is a component, it accepts it too. */

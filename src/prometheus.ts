@@ -6,7 +6,7 @@ import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint }
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, sameLabels, selectorLabels } from './labels';
-import { Connections, NetworkPeer } from './network';
+import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -212,8 +212,8 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     });
     // Replicas scrape each other and their sidecars.
     this.connections.allowFrom(this, PORTS.prometheus.port, PORTS.thanosHttp.port);
-    if ((props.serviceType ?? ServiceType.CLUSTER_IP) !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.prometheus.port);
-    if (props.sidecarServiceType) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosGrpc.port);
+    this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
+    this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
@@ -383,6 +383,8 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
       ...(this.alertmanagers.length ? {
         alerting: {
+          // Replicas send the same alerts with different replica labels: drop it so Alertmanager merges them.
+          alert_relabel_configs: [{ action: 'labeldrop', regex: this.replicaLabel }],
           alertmanagers: this.alertmanagers.map((am) => ({
             api_version: 'v2',
             dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }],

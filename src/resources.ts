@@ -50,7 +50,7 @@ export const RESOURCE_PRESETS: Record<PresetWorkload, Record<SizePreset, readonl
   ruler: { small: [50, 256], medium: [200, 512], large: [500, 2048] },
   bucketWeb: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
-  grafana: { small: [50, 128], medium: [200, 256], large: [500, 512] },
+  grafana: { small: [50, 256], medium: [200, 512], large: [500, 1024] },
   minio: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
   job: { small: [10, 32], medium: [10, 32], large: [10, 32] },
 };

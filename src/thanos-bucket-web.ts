@@ -5,7 +5,7 @@ import { ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
-import { Connections, NetworkPeer } from './network';
+import { Connections } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -84,7 +84,7 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: ns, enabled: props.networkPolicy });
-    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port);
+    this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = props.objectStorage.bind(this);

@@ -6,7 +6,7 @@ import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoi
 import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
-import { Connections, INetworkPeer, NetworkPeer } from './network';
+import { Connections, INetworkPeer } from './network';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
@@ -180,7 +180,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
     });
     this.connections.allowTo(props.query, props.query.queryPort);
     for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
-    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port);
+    this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const cacheConfig = configYaml(this.cache._toYaml());
     new k8s.KubeConfigMap(this, 'Config', {

@@ -6,7 +6,7 @@ import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJ
 import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
-import { Connections, NetworkPeer } from './network';
+import { Connections } from './network';
 import { PORTS, thanosServerArgs } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
@@ -121,7 +121,7 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
     this.connections = new Connections(this, 'NetworkPolicy', {
       name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
     });
-    if (serviceType !== ServiceType.CLUSTER_IP) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
+    this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.

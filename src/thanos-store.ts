@@ -7,7 +7,7 @@ import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { Labels, componentLabels, selectorLabels } from './labels';
-import { Connections, INetworkPeer, NetworkPeer } from './network';
+import { Connections, INetworkPeer } from './network';
 import { IObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -232,8 +232,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
     const storage = props.objectStorage.bind(this);
     this.connections.allowTo(storage.peer, ...storage.ports);
     for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
-    const exposed = props.grpcServiceType === ServiceType.NODE_PORT || props.grpcServiceType === ServiceType.LOAD_BALANCER;
-    if (exposed) this.connections.allowFrom(NetworkPeer.anywhere(), PORTS.thanosGrpc.port);
+    this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);

@@ -164,7 +164,7 @@ describe('Grafana defaults', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 472, fsGroup: 472, seccompProfile: { type: 'RuntimeDefault' } });
     expect(gf.securityContext).toMatchObject({ runAsUser: 472, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('NetworkPolicy: egress to the datasource port only; the datasource admits Grafana', () => {

@@ -22,7 +22,7 @@ describe('MinIO defaults', () => {
   const objects = synth((c) => minio(c));
   const sts = find(objects, 'StatefulSet', 'minio');
   const server = containerOf(sts, 'minio');
-  const job = find(objects, 'Job', 'minio-create-bucket');
+  const job = objects.find((o) => o.kind === 'Job')!;
   const mc = containerOf(job, 'mc');
 
   test('matches the snapshot', () => {
@@ -33,10 +33,18 @@ describe('MinIO defaults', () => {
     expectValid(objects, HARNESS);
   });
 
+  test('the bucket Job is named after its container, so a new image is a new Job, not an immutable-field error', () => {
+    expect(job.metadata.name).toMatch(/^minio-bucket-[0-9a-f]{8}$/);
+    const again = synth((c) => minio(c)).find((o) => o.kind === 'Job')!;
+    expect(again.metadata.name).toBe(job.metadata.name);
+    const bumped = synth((c) => minio(c, { clientImage: 'quay.io/minio/mc:RELEASE.2025-09-01T00-00-00Z' })).find((o) => o.kind === 'Job')!;
+    expect(bumped.metadata.name).not.toBe(job.metadata.name);
+  });
+
   test('renders exactly the expected objects', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/thanos-objstore',
-      'Job/minio-create-bucket',
+      `Job/${job.metadata.name}`,
       'NetworkPolicy/minio',
       'NetworkPolicy/minio-create-bucket',
       'Service/minio',
@@ -224,7 +232,7 @@ describe('MinIO options', () => {
     size: SizePreset.LARGE, networkPolicy: false,
   }));
   const sts = find(objects, 'StatefulSet', 'objects');
-  const job = find(objects, 'Job', 'objects-create-bucket');
+  const job = objects.find((o) => o.kind === 'Job')!;
 
   test('names, images, storage, keys and bucket follow the props', () => {
     expect(sts.spec.serviceName).toBe('objects-headless');
@@ -262,7 +270,7 @@ describe('MinIO options', () => {
 describe('MinIO validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['an invalid name', (c) => minio(c, { name: 'MinIO' }), /name "MinIO" is not a valid name/],
-    ['a name too long for the Job and headless Service', (c) => minio(c, { name: 'm'.repeat(49) }), /is not a valid name: use at most 48/],
+    ['a name too long for the Job and headless Service', (c) => minio(c, { name: 'm'.repeat(48) }), /is not a valid name: use at most 47/],
     ['an invalid bucket', (c) => minio(c, { bucket: 'Thanos_Blocks' }), /bucket "Thanos_Blocks" is not a valid S3 bucket name/],
     ['an invalid Secret key', (c) => minio(c, { secretKeyKey: 'secret key' }), /secretKeyKey "secret key" is not a valid Secret key/],
   ];
