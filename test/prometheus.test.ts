@@ -150,9 +150,17 @@ describe('Prometheus options', () => {
     expect(cfg.scrape_configs.map((j: any) => j.job_name)).toEqual(['prometheus-eu1', 'prometheus-eu1-thanos-sidecar', 'node']);
     const rules = parse(find(objects, 'ConfigMap', 'prometheus-eu1-rules').data['availability.rules.yaml']);
     expect(rules.groups[0].rules[0]).toEqual({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: '5m', labels: { severity: 'critical' } });
-    expect(find(objects, 'Service', 'prometheus-eu1').spec.type).toBe('LoadBalancer');
+    expect(find(objects, 'Service', 'prometheus-eu1').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+    expect(find(objects, 'Service', 'prometheus-eu1-thanos-sidecar').spec.externalTrafficPolicy).toBeUndefined();
     const policy = find(objects, 'NetworkPolicy', 'prometheus-eu1');
     expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 9090, protocol: 'TCP' }] });
+  });
+
+  test('a ClusterIP sidecar Service admits no outside traffic; a LoadBalancer one admits it on gRPC', () => {
+    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type })), 'NetworkPolicy', 'prometheus')
+      .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((p: any) => p.port));
+    expect(ingressPorts(ServiceType.CLUSTER_IP)).toEqual([]);
+    expect(ingressPorts(ServiceType.LOAD_BALANCER)).toEqual([10901]);
   });
 
   test('two instances with distinct labels synthesize side by side', () => {

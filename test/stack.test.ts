@@ -117,6 +117,12 @@ describe('the wiring is derived, not retyped', () => {
     expect(jobs).toEqual(expect.arrayContaining(['minio', 'alertmanager', 'grafana', 'thanos-bucketweb']));
   });
 
+  test('Prometheus replicas alert to Alertmanager without their replica label, so their alerts merge', () => {
+    const alerting = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting;
+    expect(alerting.alert_relabel_configs).toEqual([{ action: 'labeldrop', regex: 'replica' }]);
+    expect(alerting.alertmanagers[0].dns_sd_configs).toEqual([{ names: ['alertmanager-cluster.monitoring.svc'], type: 'A', port: 9093 }]);
+  });
+
   test('Grafana reads the query frontend', () => {
     const ds = parse(find(objects, 'ConfigMap', 'grafana-provisioning').data['datasources.yaml']);
     expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://thanos-query-frontend.monitoring.svc:10902', jsonData: { prometheusType: 'Thanos' } });
