@@ -210,9 +210,10 @@ export class ThanosStack extends Construct {
    * Another Prometheus (one per cluster, tenant or shard) wired like the first: same bucket, same
    * Alertmanager, discovered by the querier, covered by the ruler's `PrometheusDown`. Its external
    * labels must differ from every other's.
+   * @param id construct id; the default object name is `prometheus-<id in lower case>`
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
-    const prometheus = new Prometheus(this, id, { ...this.options(options), objectStorage: this.objectStorage });
+    const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
     this.availability?.addRule(prometheusDown(prometheus));
     this.prometheusOperator?.addScrapeTarget(prometheus);

@@ -1,3 +1,4 @@
+import { ApiObject, Chart } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 
@@ -6,9 +7,36 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 /** Prometheus label name (reserved `__` prefix excluded separately). */
 const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** Registers a validator that runs at synth time; every problem of every construct is reported together. */
+/**
+ * Registers a validator that runs at synth time; every problem of every construct is reported together.
+ * The first construct of a chart also checks that the chart's object names are unique.
+ */
 export function validateWith(scope: IConstruct, problems: () => string[]): void {
   scope.node.addValidation({ validate: problems });
+  const chart = Chart.of(scope);
+  if (!checkedCharts.has(chart)) {
+    checkedCharts.add(chart);
+    chart.node.addValidation({ validate: () => duplicateNameProblems(chart) });
+  }
+}
+
+const checkedCharts = new WeakSet<Chart>();
+
+/** Two objects of one kind and name in a chart: the second silently replaces the first when applied. */
+function duplicateNameProblems(chart: Chart): string[] {
+  const seen = new Map<string, ApiObject>();
+  const problems: string[] = [];
+  for (const o of chart.node.findAll()) {
+    if (!(o instanceof ApiObject)) continue;
+    const key = `${o.apiVersion}/${o.kind}/${o.name}`;
+    const first = seen.get(key);
+    if (first) {
+      problems.push(`${o.kind} ${JSON.stringify(o.name)} is defined by both ${first.node.path} and ${o.node.path}: applying one overwrites the other; give one of them another name`);
+    } else {
+      seen.set(key, o);
+    }
+  }
+  return problems;
 }
 
 /** Problems with an object name that becomes a DNS label (Service, StatefulSet pods). */

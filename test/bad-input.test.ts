@@ -82,6 +82,13 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   }, 'SecondCompactor', 's3://minio.monitoring.svc:9000/thanos/', /keep one ThanosCompactor per bucket/],
   ['store time partitions with a gap', stack({ store: { timePartitions: [TimePartition.of({ maxTime: '-8w' }), TimePartition.of({ minTime: '-6w' })] } }), 'Thanos/Store', 'leave a gap', /extend one so they meet or overlap/],
   ['rule group without rules', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'empty', rules: [] })] } }), 'Thanos/Ruler', '"empty"', /add at least one Rule\.alert\(\)/],
+  ['two Prometheus with one name', (c) => {
+    new ThanosStack(c, 'Thanos', { prometheus: { externalLabels: { cluster: 'eu1' } } }).addPrometheus('Us1', { name: 'prometheus', externalLabels: { cluster: 'us1' } });
+  }, '', 'StatefulSet "prometheus" is defined by both monitoring/Thanos/Prometheus/Resource and monitoring/Thanos/Us1/Resource', /give one of them another name/],
+  ['two buckets with one config ConfigMap', (c) => {
+    bucket(c, 'Eu', 'thanos-eu');
+    new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
+  }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
 ];
 
@@ -92,7 +99,8 @@ describe('bad input is rejected at synth time', () => {
 
   test.each(CASES)('%s', (_, build, path, value, fix) => {
     const found = problemsOf(build);
-    const line = found.find((p) => p.startsWith(`[monitoring/${path}] `) && p.includes(value));
+    const prefix = path ? `[monitoring/${path}] ` : '[monitoring] ';
+    const line = found.find((p) => p.startsWith(prefix) && p.includes(value));
     // The problem names the construct path and the bad value...
     expect({ line, found }).toEqual({ line: expect.any(String), found });
     // ...and says how to fix it.

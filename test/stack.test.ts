@@ -155,7 +155,8 @@ describe('stack-wide settings and per-component overrides', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
     // addPrometheus runs after the ruler exists: the availability group grows with the fleet.
-    new ThanosStack(chart, 'Thanos').addPrometheus('Us1', { name: 'prometheus-us1', externalLabels: { cluster: 'us1' } });
+    // Its default name comes from the id.
+    new ThanosStack(chart, 'Thanos').addPrometheus('Us1', { externalLabels: { cluster: 'us1' } });
     const objects = Testing.synth(chart) as Manifest[];
     const rules = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']);
     expect(rules.groups[0].rules.map((r: any) => r.expr)).toEqual(['absent(up{job="prometheus"} == 1)', 'absent(up{job="prometheus-us1"} == 1)']);
