@@ -15,7 +15,7 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { goDuration } from './units';
-import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
+import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
   statefulSet,
@@ -269,7 +269,7 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, 63 - '-cluster'.length),
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
       ...replicaProblems('replicas', this.replicas),
       ...alertmanagerConfigProblems(this.parts),
       ...(p.resources?._problems() ?? []),

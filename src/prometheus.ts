@@ -428,7 +428,8 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, 48),
+      // Its longest object name is `<name>-thanos-sidecar` (15 more), or `<name>-thanos-sidecar-external` (24).
+      ...nameProblems('name', this.name, 63 - (p.sidecarServiceType ? 24 : 15)),
       ...replicaProblems('replicas', this.replicas),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the Thanos sidecar refuses to start without external labels', '{ cluster: "eu1" }'),
       ...ruleGroupProblems(this.groups),

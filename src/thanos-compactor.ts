@@ -12,7 +12,7 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { promDuration } from './units';
-import { labelNameProblems, nameProblems, validateWith } from './validation';
+import { MAX_STATEFULSET_NAME, labelNameProblems, nameProblems, validateWith } from './validation';
 import { claimTemplate, container, namespaceOf, service, serviceAccount, statefulSet } from './workload';
 
 /** How the compactor merges the blocks of replicas it deduplicates (`--deduplication.func`). */
@@ -209,7 +209,7 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...nameProblems('name', this.name, 52),
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
       ...(p.deduplicationReplicaLabels ?? []).flatMap((l) => labelNameProblems('deduplicationReplicaLabels entry', l)),
       ...(p.resources?._problems() ?? []),
     ];

@@ -14,7 +14,7 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { RuleGroup, ruleGroupProblems } from './rules';
 import { USERS } from './security';
 import { goDuration, promDuration } from './units';
-import { externalLabelProblems, nameProblems, replicaProblems, validateWith } from './validation';
+import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from './validation';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
@@ -250,7 +250,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name),
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
       ...replicaProblems('replicas', this.replicas),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
       ...ruleGroupProblems(this.groups),

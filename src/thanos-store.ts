@@ -14,7 +14,7 @@ import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
 import { USERS } from './security';
 import { sizeBytesText } from './units';
-import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
+import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
   claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
@@ -181,8 +181,6 @@ const DEFAULTS = {
 } as const;
 
 const DATA_DIR = '/var/thanos/store';
-/** A StatefulSet's name ends up in its pods' `controller-revision-hash` label (`<name>-<10 chars>`, at most 63). */
-const MAX_STATEFULSET_NAME = 52;
 const SHARD_LABEL = 'store.thanos.io/shard';
 const PARTITION_LABEL = 'store.thanos.io/time-partition';
 

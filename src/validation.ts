@@ -39,6 +39,12 @@ function duplicateNameProblems(chart: Chart): string[] {
   return problems;
 }
 
+/**
+ * Longest StatefulSet name: its pods carry a `controller-revision-hash` label of the name plus an
+ * 11-character hash, and label values stop at 63 characters.
+ */
+export const MAX_STATEFULSET_NAME = 52;
+
 /** Problems with an object name that becomes a DNS label (Service, StatefulSet pods). */
 export function nameProblems(what: string, value: string, maxLength = 63): string[] {
   if (value.length > maxLength || !DNS_LABEL.test(value)) {

@@ -504,8 +504,8 @@ describe('Alertmanager validation', () => {
     expect(out).toMatch(/serviceType ExternalName cannot expose pods/);
   });
 
-  test('rejects a name too long for the cluster Service', () => {
-    expect(fails(() => ({ name: 'a'.repeat(56) }))).toMatch(/use at most 55 lower-case letters/);
+  test('rejects a name too long for a StatefulSet (its pods' controller-revision-hash label)', () => {
+    expect(fails(() => ({ name: 'a'.repeat(53) }))).toMatch(/use at most 52 lower-case letters/);
   });
 
   test('rejects storage options without persistent storage', () => {

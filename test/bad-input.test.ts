@@ -33,6 +33,8 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   // Names
   ['invalid Prometheus name', stack({ prometheus: { name: 'Prometheus_Main' } }), 'Thanos/Prometheus', '"Prometheus_Main"', /use at most 48 lower-case letters/],
   ['Prometheus name too long for its Services', stack({ prometheus: { name: 'p'.repeat(49) } }), 'Thanos/Prometheus', 'p'.repeat(49), /use at most 48/],
+  ['ruler name too long for a StatefulSet', stack({ ruler: { name: 'r'.repeat(53) } }), 'Thanos/Ruler', 'r'.repeat(53), /use at most 52/],
+  ['Prometheus name too long for its external sidecar Service', stack({ prometheus: { name: 'p'.repeat(40), sidecarServiceType: ServiceType.LOAD_BALANCER } }), 'Thanos/Prometheus', 'p'.repeat(40), /use at most 39/],
   ['invalid querier name', stack({ query: { name: 'thanos query' } }), 'Thanos/Query', '"thanos query"', /lower-case letters, digits and '-'/],
   ['invalid store name', stack({ store: { name: '-store' } }), 'Thanos/Store', '"-store"', /starting and ending with a letter or digit/],
   ['invalid MinIO bucket name', stack({ minio: { bucket: 'Thanos_Bucket' } }), 'Thanos/MinIO/ObjectStorage', '"Thanos_Bucket"', /3-63 lower-case letters/],
