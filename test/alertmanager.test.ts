@@ -504,7 +504,7 @@ describe('Alertmanager validation', () => {
     expect(out).toMatch(/serviceType ExternalName cannot expose pods/);
   });
 
-  test('rejects a name too long for a StatefulSet (its pods' controller-revision-hash label)', () => {
+  test('rejects a name too long for a StatefulSet (the controller-revision-hash label of its pods)', () => {
     expect(fails(() => ({ name: 'a'.repeat(53) }))).toMatch(/use at most 52 lower-case letters/);
   });
 
