@@ -197,7 +197,7 @@ export class ThanosStack extends Construct {
       this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
     }
 
-    validateWith(this, () => this.problems(props, bucket !== undefined));
+    validateWith(this, () => this.problems(props));
   }
 
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
@@ -246,20 +246,30 @@ export class ThanosStack extends Construct {
   }
 
   /** Components explicitly switched on whose dependency is off. */
-  private problems(props: ThanosStackProps, hasBucket: boolean): string[] {
+  private problems(props: ThanosStackProps): string[] {
     const problems: string[] = [];
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
     }
-    if (props.objectStorage && props.minio?.enabled) {
-      problems.push('minio.enabled is true and objectStorage is given: the stack uses one bucket; drop one of them');
+    // A component that is off must not swallow what was given for it.
+    const why: Array<[keyof ThanosStackProps, unknown, string, string]> = [
+      ['minio', this.minio, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage'],
+      ...(['store', 'compactor', 'bucketWeb'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
+        [k, this[k], 'there is no bucket', 'give objectStorage or enable minio']),
+      ...(['queryFrontend', 'ruler', 'grafana'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
+        [k, this[k], 'query is off and it needs the querier', 'enable query']),
+    ];
+    for (const [key, component, reason, fix] of why) {
+      const o = props[key] as ComponentSwitch | undefined;
+      if (component || !o || o.enabled === false) continue;
+      if (o.enabled) problems.push(`${key}.enabled is true but ${reason}: ${fix}, or drop ${key}`);
+      else if (Object.keys(o).length) problems.push(`${key} options are set but ${key} is off because ${reason}: ${fix}, or drop them`);
     }
-    for (const key of ['store', 'compactor', 'bucketWeb'] as const) {
-      if (props[key]?.enabled && !hasBucket) problems.push(`${key}.enabled is true but there is no bucket: give objectStorage or enable minio`);
+    if (props.objectStorageSecret && !this.minio) {
+      problems.push('objectStorageSecret is set but MinIO is off, and only MinIO reads it: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
     }
-    const queryOff = props.query?.enabled === false;
-    for (const key of ['queryFrontend', 'ruler', 'grafana'] as const) {
-      if (props[key]?.enabled && queryOff) problems.push(`${key}.enabled is true but query is off: ${key} needs the querier; enable query or drop ${key}`);
+    if (props.grafanaAdminSecret && !this.grafana) {
+      problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');
     }
     return problems;
   }

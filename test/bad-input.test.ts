@@ -75,9 +75,13 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   // Conflicting options
   ['ExternalName Service for the querier', stack({ query: { serviceType: ServiceType.EXTERNAL_NAME } }), 'Thanos/Query', 'ExternalName', /use CLUSTER_IP, NODE_PORT or LOAD_BALANCER/],
   ['store on without a bucket', stack({ minio: { enabled: false }, store: { enabled: true } }), 'Thanos', 'store.enabled is true', /give objectStorage or enable minio/],
-  ['frontend on without a querier', stack({ query: { enabled: false }, queryFrontend: { enabled: true } }), 'Thanos', 'queryFrontend.enabled is true', /enable query or drop queryFrontend/],
-  ['MinIO and an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), minio: { enabled: true } }), 'Thanos', 'minio.enabled is true', /drop one of them/],
+  ['frontend on without a querier', stack({ query: { enabled: false }, queryFrontend: { enabled: true } }), 'Thanos', 'queryFrontend.enabled is true', /enable query, or drop queryFrontend/],
+  ['MinIO and an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), minio: { enabled: true } }), 'Thanos', 'minio.enabled is true', /drop objectStorage, or drop minio/],
   ['delayed compaction without uploads', stack({ minio: { enabled: false }, prometheus: { localCompaction: LocalCompaction.DELAYED } }), 'Thanos/Prometheus', 'localCompaction DELAYED', /set objectStorage or drop localCompaction/],
+  ['ruler options while the querier is off', stack({ query: { enabled: false }, ruler: { replicas: 2 } }), 'Thanos', 'ruler options are set but ruler is off', /enable query, or drop them/],
+  ['store options without a bucket', stack({ minio: { enabled: false }, store: { shards: 3 } }), 'Thanos', 'store options are set but store is off', /give objectStorage or enable minio, or drop them/],
+  ['MinIO credentials with an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), objectStorageSecret: Secret.fromSecretName(c, 'Creds', 'minio-root') }), 'Thanos', 'objectStorageSecret is set but MinIO is off', /drop objectStorageSecret/],
+  ['a Grafana secret with Grafana off', (c) => new ThanosStack(c, 'Thanos', { grafana: { enabled: false }, grafanaAdminSecret: Secret.fromSecretName(c, 'Admin', 'admin') }), 'Thanos', 'grafanaAdminSecret is set but Grafana is off', /drop grafanaAdminSecret/],
   ['two compactors on one bucket', (c) => {
     const s = new ThanosStack(c, 'Thanos', {});
     new ThanosCompactor(c, 'SecondCompactor', { name: 'thanos-compact-2', objectStorage: s.objectStorage! });
