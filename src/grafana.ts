@@ -14,7 +14,7 @@ import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
 import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  checksum, claimTemplate, configYaml, container, emptyDir, lazy, namespaceOf, podTemplate, service, serviceAccount,
+  checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
 } from './workload';
 
 /**
@@ -171,45 +171,39 @@ export class Grafana extends Construct implements IScrapeTarget {
       ...Object.keys(props.env ?? {}).sort().map((name) => ({ name, value: props.env![name] })),
     ];
 
-    new k8s.KubeDeployment(this, 'Resource', {
-      metadata: { name: this.name, labels },
-      spec: {
-        replicas: props.replicas ?? 1,
-        selector: { matchLabels: selector },
-        // A ReadWriteOnce volume must be released by the old pod before the new one starts.
-        strategy: { type: props.persistence ? 'Recreate' : 'RollingUpdate' },
-        // Lazy: dashboards added after construction add volumes and change the checksum.
-        template: lazy(() => podTemplate({
-          labels,
-          selector,
-          user: USERS.grafana,
-          serviceAccountName: sa.name,
-          annotations: { 'checksum/config': this.configChecksum() },
-          spread: false,
-          containers: [container({
-            name: 'grafana',
-            image,
-            user: USERS.grafana,
-            ports: [PORTS.grafana],
-            env,
-            volumeMounts: [
-              ...staticMounts,
-              ...this.dashboards.map((d) => ({ name: dashboardVolume(d), mountPath: `${DASHBOARDS_DIR}/${d.slug}`, readOnly: true })),
-            ],
-            probes: {
-              // First start runs the database migrations.
-              startupProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.slowStartup),
-              livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
-              readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
-            },
-            resources: props.resources ?? Resources.preset(PresetWorkload.GRAFANA, size),
-          })],
-          volumes: [
-            ...staticVolumes,
-            ...this.dashboards.map((d) => ({ name: dashboardVolume(d), configMap: { name: this.dashboardConfigMapName(d) } })),
-          ],
-        })),
-      },
+    deployment(this, 'Resource', {
+      name: this.name,
+      replicas: props.replicas ?? 1,
+      // A ReadWriteOnce volume must be released by the old pod before the new one starts.
+      recreate: props.persistence !== undefined,
+      labels,
+      selector,
+      user: USERS.grafana,
+      serviceAccountName: sa.name,
+      // Lazy: dashboards added after construction add mounts and volumes and change the checksum.
+      annotations: { 'checksum/config': lazy(() => this.configChecksum()) },
+      containers: [container({
+        name: 'grafana',
+        image,
+        user: USERS.grafana,
+        ports: [PORTS.grafana],
+        env,
+        volumeMounts: lazy(() => [
+          ...staticMounts,
+          ...this.dashboards.map((d) => ({ name: dashboardVolume(d), mountPath: `${DASHBOARDS_DIR}/${d.slug}`, readOnly: true })),
+        ]),
+        probes: {
+          // First start runs the database migrations.
+          startupProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.slowStartup),
+          livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
+          readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
+        },
+        resources: props.resources ?? Resources.preset(PresetWorkload.GRAFANA, size),
+      })],
+      volumes: lazy(() => [
+        ...staticVolumes,
+        ...this.dashboards.map((d) => ({ name: dashboardVolume(d), configMap: { name: this.dashboardConfigMapName(d) } })),
+      ]),
     });
 
     for (const d of props.dashboards ?? [Dashboard.thanosOverview()]) this.addDashboard(d);

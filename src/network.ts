@@ -105,11 +105,6 @@ export class Connections extends Construct implements INetworkPeer {
     }
   }
 
-  /** Whether a NetworkPolicy is rendered. */
-  public get enabled(): boolean {
-    return this.props.enabled ?? true;
-  }
-
   /** The component's pods as a peer. */
   public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
     return NetworkPeer.pods(this.props.selector, this.props.namespace).toNetworkPolicyPeer();

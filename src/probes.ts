@@ -2,7 +2,6 @@ import { k8s } from 'cdk8s-plus-27';
 
 /** Timings of one probe. */
 export interface ProbeTiming {
-  readonly initialDelaySeconds?: number;
   readonly periodSeconds: number;
   readonly timeoutSeconds: number;
   readonly failureThreshold: number;

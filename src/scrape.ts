@@ -43,7 +43,7 @@ export class ScrapeJob {
 
   /** Fixed `host:port` targets (e.g. something outside the cluster). */
   public static staticTargets(jobName: string, targets: string[], o: ScrapeOptions = {}): ScrapeJob {
-    return new ScrapeJob(jobName, o, { static_configs: [{ targets: [...targets] }] }, targets);
+    return new ScrapeJob(jobName, o, { static_configs: [{ targets: [...targets] }] });
   }
 
   /**
@@ -74,8 +74,6 @@ export class ScrapeJob {
     public readonly jobName: string,
     private readonly options: ScrapeOptions,
     private readonly discovery: object,
-    /** @internal */
-    public readonly _staticTargets: string[] = [],
   ) {}
 
   /** @internal */

@@ -2,7 +2,7 @@ import { Duration, JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './alertmanager';
-import { IAlertmanagerApi, IQueryApi, IScrapeTarget } from './endpoints';
+import { IQueryApi, IScrapeTarget } from './endpoints';
 import { Grafana, GrafanaOptions } from './grafana';
 import { MANAGED_BY, PART_OF } from './labels';
 import { MinIO, MinIOOptions } from './minio';
@@ -152,46 +152,44 @@ export class ThanosStack extends Construct {
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
     super(scope, id);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
-    const on = (o: ComponentSwitch | undefined, dependencyMet = true) => (o?.enabled ?? dependencyMet) && dependencyMet;
-    const opts = <T extends object>(o: T | undefined) => this.options(o);
+    const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
     const ns = namespaceOf(this);
 
     if (props.createNamespace ?? ns !== undefined) this.addNamespace();
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
     if (!props.objectStorage && on(props.minio)) {
-      this.minio = new MinIO(this, 'MinIO', { ...opts(props.minio), credentials: storageSecret });
+      this.minio = new MinIO(this, 'MinIO', { ...this.options(props.minio), credentials: storageSecret });
     }
     this.objectStorage = props.objectStorage ?? this.minio?.objectStorage;
     const bucket = this.objectStorage;
 
-    this.prometheus = new Prometheus(this, 'Prometheus', { ...opts(props.prometheus), objectStorage: bucket });
+    this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), objectStorage: bucket });
 
-    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...opts(props.store), objectStorage: bucket });
-    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...opts(props.compactor), objectStorage: bucket });
-    if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...opts(props.bucketWeb), objectStorage: bucket });
-    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...opts(props.alertmanager) });
+    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
+    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
+    if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
+    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
 
     if (on(props.query)) {
-      const query = new ThanosQuery(this, 'Query', { ...opts(props.query) });
+      const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
       this.query = query;
-      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...opts(props.queryFrontend), query });
+      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), query });
       if (on(props.ruler)) {
         if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
           ruleGroups: this.availability ? [this.availability] : undefined,
-          ...opts(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
+          ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
-        this.grafana = new Grafana(this, 'Grafana', { ...opts(props.grafana), datasource, adminSecret });
+        this.grafana = new Grafana(this, 'Grafana', { ...this.options(props.grafana), datasource, adminSecret });
       }
     }
 
-    const alertmanager: IAlertmanagerApi | undefined = this.alertmanager;
-    if (alertmanager) this.prometheus.addAlertmanager(alertmanager);
+    if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
     if (props.prometheusOperator) {
       this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });

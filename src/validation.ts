@@ -62,9 +62,9 @@ export function labelNameProblems(what: string, value: string): string[] {
 }
 
 /** Problems with a replica count. */
-export function replicaProblems(what: string, value: number, min = 1): string[] {
-  if (!Number.isInteger(value) || value < min) {
-    return [`${what} ${value} is not a valid replica count: use a whole number >= ${min}`];
+export function replicaProblems(what: string, value: number): string[] {
+  if (!Number.isInteger(value) || value < 1) {
+    return [`${what} ${value} is not a valid replica count: use a whole number >= 1`];
   }
   return [];
 }

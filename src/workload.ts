@@ -61,6 +61,11 @@ export function checksum(...contents: string[]): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** A list to render: given and not known to be empty (a lazily produced list counts as given). */
+function nonEmpty(list: unknown[] | undefined): boolean {
+  return list !== undefined && list.length !== 0;
+}
+
 /** What a container needs; everything else (security, pull policy) is the same everywhere. */
 export interface ContainerOptions {
   readonly name: string;
@@ -83,7 +88,7 @@ export function container(o: ContainerOptions): k8s.Container {
     ...(o.args ? { args: o.args } : {}),
     ...(o.ports?.length ? { ports: o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) } : {}),
     ...(o.env?.length ? { env: o.env } : {}),
-    ...(o.volumeMounts?.length ? { volumeMounts: o.volumeMounts } : {}),
+    ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
     resources: o.resources._toKube(),
     securityContext: containerSecurityContext(o.user),
@@ -128,7 +133,7 @@ export function podTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
       ...(o.spread ? { topologySpreadConstraints: spreadConstraints(o.selector) } : {}),
       ...(o.initContainers?.length ? { initContainers: o.initContainers } : {}),
       containers: o.containers,
-      ...(o.volumes?.length ? { volumes: o.volumes } : {}),
+      ...(nonEmpty(o.volumes) ? { volumes: o.volumes } : {}),
     },
   };
 }
