@@ -5,6 +5,7 @@
  */
 import { Duration } from 'cdk8s';
 import { ISecret } from 'cdk8s-plus-27';
+import { isLabelName, secretKeyProblems } from './validation';
 import { goDuration } from './units';
 
 /** One key of a Secret you create before deploying. */
@@ -183,11 +184,7 @@ export class Receiver {
   /** @internal */
   public _problems(): string[] {
     const problems = this.name.trim() ? [] : ['a receiver has an empty name: give every receiver a name'];
-    for (const ref of this._secrets) {
-      if (!SECRET_KEY.test(ref.key)) {
-        problems.push(`receiver ${JSON.stringify(this.name)} reads Secret key ${JSON.stringify(ref.key)}, which is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-      }
-    }
+    for (const ref of this._secrets) problems.push(...secretKeyProblems(`receiver ${JSON.stringify(this.name)} Secret key`, ref.key));
     return [...problems, ...this.problems];
   }
 }
@@ -265,7 +262,7 @@ export class Route {
       problems.push(`${path} sends to receiver ${JSON.stringify(p.receiver)}, which does not exist: add it to receivers or use one of ${JSON.stringify([...receivers])}`);
     }
     for (const l of p.groupBy ?? []) {
-      if (l !== '...' && !LABEL_NAME.test(l)) problems.push(`${path} groupBy label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*, or use '...' alone to group by all labels`);
+      if (l !== '...' && !isLabelName(l)) problems.push(`${path} groupBy label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*, or use '...' alone to group by all labels`);
     }
     if (p.groupBy?.includes('...') && p.groupBy.length > 1) {
       problems.push(`${path} groupBy ${JSON.stringify(p.groupBy)} mixes '...' with label names: '...' already groups by every label; use ['...'] alone`);
@@ -318,14 +315,12 @@ export class InhibitRule {
     if (!p.sourceMatchers.length) problems.push(`${path} has no sourceMatchers: an inhibit rule without them mutes targets whenever any alert fires; add e.g. 'severity="critical"'`);
     if (!p.targetMatchers.length) problems.push(`${path} has no targetMatchers: it would mute every alert; add e.g. 'severity="warning"'`);
     for (const l of p.equal ?? []) {
-      if (!LABEL_NAME.test(l)) problems.push(`${path} equal label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*`);
+      if (!isLabelName(l)) problems.push(`${path} equal label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*`);
     }
     return problems;
   }
 }
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 /**
  * `name op value`: the subset both the classic (Alertmanager 0.25) and the UTF-8 (0.27+) matcher
  * parsers accept: a plain label name, and a double-quoted value or a plain unquoted one.

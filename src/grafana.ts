@@ -12,7 +12,7 @@ import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
-import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
+import { nameProblems, replicaProblems, secretKeyProblems, serviceTypeProblems, validateWith } from './validation';
 import {
   checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
 } from './workload';
@@ -291,7 +291,7 @@ export class Grafana extends Construct implements IScrapeTarget {
       }
     }
     for (const [what, key] of [['adminUserKey', p.adminUserKey], ['adminPasswordKey', p.adminPasswordKey]] as const) {
-      if (key !== undefined && !/^[-._a-zA-Z0-9]+$/.test(key)) problems.push(`${what} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
+      if (key !== undefined) problems.push(...secretKeyProblems(what, key));
     }
     if ((p.adminUserKey ?? 'admin-user') === (p.adminPasswordKey ?? 'admin-password')) {
       problems.push('adminUserKey and adminPasswordKey are the same key: the user name would be the password; use two keys');

@@ -3,6 +3,7 @@
  */
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import { secretKeyProblems } from './validation';
 import { requireSecret } from './prerequisites';
 
 /** Where the server's Secret is mounted; the whole Secret, so rotated files reach the pod. */
@@ -80,9 +81,7 @@ export class GrpcServerTls {
     const problems: string[] = [];
     const keys: Array<[string, string | undefined]> = [['certKey', this._certKey], ['keyKey', this._keyKey], ['clientCaKey', this._clientCaKey]];
     for (const [what, key] of keys) {
-      if (key !== undefined && !SECRET_KEY.test(key)) {
-        problems.push(`gRPC server TLS ${what} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
-      }
+      if (key !== undefined) problems.push(...secretKeyProblems(`gRPC server TLS ${what}`, key));
     }
     if (this._certKey === this._keyKey) {
       problems.push(`gRPC server TLS certKey and keyKey are both ${JSON.stringify(this._certKey)}: certificate and private key are two files; give two keys`);
@@ -106,4 +105,3 @@ export function grpcServerTlsOf(x: unknown): GrpcServerTls | undefined {
   return tls instanceof GrpcServerTls ? tls : undefined;
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;

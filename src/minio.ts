@@ -12,7 +12,7 @@ import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
 import { USERS } from './security';
-import { nameProblems, validateWith } from './validation';
+import { nameProblems, secretKeyProblems, validateWith } from './validation';
 import {
   checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
@@ -86,7 +86,6 @@ const CONSOLE_PORT = 9001;
 const METRICS_PATH = '/minio/v2/metrics/cluster';
 /** Retries of the bucket Job (exponential back-off capped at 6 minutes): long enough to outwait a slow first start. */
 const BUCKET_JOB_BACKOFF_LIMIT = 20;
-const SECRET_KEY_NAME = /^[-._a-zA-Z0-9]+$/;
 
 /**
  * A single-node MinIO as the in-cluster S3 store of the default stack, with its bucket created by a
@@ -180,9 +179,8 @@ export class MinIO extends Construct implements IScrapeTarget {
     // The bucket name is validated by the S3ObjectStorage child.
     validateWith(this, () => [
       ...nameProblems('name', this.name, 47),
-      ...[['accessKeyKey', accessKeyKey], ['secretKeyKey', secretKeyKey]].flatMap(([prop, key]) => SECRET_KEY_NAME.test(key) ? [] : [
-        `${prop} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`,
-      ]),
+      ...secretKeyProblems('accessKeyKey', accessKeyKey),
+      ...secretKeyProblems('secretKeyKey', secretKeyKey),
       ...(props.resources?._problems() ?? []),
     ]);
   }

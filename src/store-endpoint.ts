@@ -5,7 +5,7 @@
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { INetworkPeer, NetworkPeer } from './network';
 import { PORTS } from './ports';
-import { labelNameProblems } from './validation';
+import { labelNameProblems, secretKeyProblems } from './validation';
 import { checksum } from './workload';
 
 /** Where the querier mounts client certificates: one folder per Secret. */
@@ -82,7 +82,7 @@ export class GrpcClientTls {
   public _problems(): string[] {
     const problems: string[] = [];
     for (const [what, key] of [['caKey', this._caKey], ['certKey', this._certKey], ['keyKey', this._keyKey]]) {
-      if (!SECRET_KEY.test(key)) problems.push(`TLS ${what} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`);
+      problems.push(...secretKeyProblems(`TLS ${what}`, key));
     }
     if (this.serverName !== undefined && !isDnsName(this.serverName)) {
       problems.push(`TLS serverName ${JSON.stringify(this.serverName)} is not a DNS name: give the name on the server certificate, e.g. "sidecar.eu1.example.com"`);
@@ -199,7 +199,6 @@ export class StoreEndpoint {
   }
 }
 
-const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;
 /** SRV record labels (`_grpc`, `_tcp`) start with an underscore. */
 const SRV_LABEL = /^_[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/i;

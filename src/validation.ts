@@ -61,6 +61,16 @@ export function labelNameProblems(what: string, value: string): string[] {
   return [];
 }
 
+/** Problems with the key of a Secret (what `kubectl create secret --from-file=<key>=...` accepts). */
+export function secretKeyProblems(what: string, key: string): string[] {
+  return /^[-._a-zA-Z0-9]+$/.test(key) ? [] : [`${what} ${JSON.stringify(key)} is not a valid Secret key: use letters, digits, '-', '_' and '.'`];
+}
+
+/** True for a Prometheus label name (Alertmanager's groupBy and equal take them too). */
+export function isLabelName(name: string): boolean {
+  return PROM_LABEL_NAME.test(name) && !name.startsWith('__');
+}
+
 /** Problems with a replica count. */
 export function replicaProblems(what: string, value: number): string[] {
   if (!Number.isInteger(value) || value < 1) {

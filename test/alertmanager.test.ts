@@ -488,7 +488,7 @@ describe('Alertmanager validation', () => {
     expect(out).toMatch(/email receiver "mail" has an empty "to"/);
     expect(out).toMatch(/email receiver "mail" smarthost "smtp.example.com" is not host:port/);
     expect(out).toMatch(/email receiver "mail" has authPasswordSecret but no authUsername/);
-    expect(out).toMatch(/receiver "mail" reads Secret key "bad key", which is not a valid Secret key/);
+    expect(out).toMatch(/receiver "mail" Secret key "bad key" is not a valid Secret key/);
     expect(out).toMatch(/slack receiver "slack" has an empty channel/);
     expect(out).toMatch(/a receiver has an empty name/);
   });
