@@ -1,7 +1,8 @@
+import { ApiObject } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Labels, MANAGED_BY, PART_OF } from './labels';
-import { INetworkPeer, NetworkPeer } from './network';
+import { Connections, INetworkPeer, NetworkPeer } from './network';
 import { requireSecret } from './prerequisites';
 import { validateWith } from './validation';
 import { checksum, configYaml, lazy, secretEnv } from './workload';
@@ -36,6 +37,17 @@ export interface IObjectStorage extends IConstruct {
   readonly bucketId: string;
   /** What a consumer's container needs. */
   bind(consumer: IConstruct): ObjectStorageBinding;
+}
+
+/**
+ * Binds a bucket for a component: its ServiceAccount gets the workload identity annotations and its
+ * NetworkPolicy the egress to the store. The container parts are returned.
+ */
+export function bindObjectStorage(storage: IObjectStorage, consumer: IConstruct, serviceAccount: ApiObject, connections: Connections): ObjectStorageBinding {
+  const binding = storage.bind(consumer);
+  for (const [k, v] of Object.entries(binding.serviceAccountAnnotations)) serviceAccount.metadata.addAnnotation(k, v);
+  connections.allowTo(binding.peer, ...binding.ports);
+  return binding;
 }
 
 /** How S3 addresses the bucket. */

@@ -1,4 +1,4 @@
-import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
@@ -7,7 +7,7 @@ import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections } from './network';
-import { IObjectStorage } from './object-storage';
+import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
@@ -227,10 +227,8 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     this.addDiscoveryRbac(labels, sa.name);
 
-    const storage = props.objectStorage?.bind(this);
+    const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos sidecar');
-    for (const [k, v] of Object.entries(storage?.serviceAccountAnnotations ?? {})) ApiObject.of(sa).metadata.addAnnotation(k, v);
-    if (storage) this.connections.allowTo(storage.peer, ...storage.ports);
 
     const volumeMounts = {
       tsdb: { name: 'tsdb', mountPath: TSDB_PATH },

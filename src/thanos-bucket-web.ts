@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
@@ -6,7 +6,7 @@ import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections } from './network';
-import { IObjectStorage } from './object-storage';
+import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
@@ -87,9 +87,7 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    const storage = props.objectStorage.bind(this);
-    for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
-    this.connections.allowTo(storage.peer, ...storage.ports);
+    const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
 

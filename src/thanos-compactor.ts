@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
@@ -6,7 +6,7 @@ import { IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
 import { Connections } from './network';
-import { IObjectStorage } from './object-storage';
+import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset } from './resources';
@@ -142,11 +142,9 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
     const selector = selectorLabels(identity);
 
     this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy });
-    const storage = props.objectStorage.bind(this);
-    this.connections.allowTo(storage.peer, ...storage.ports);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
+    const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
     const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosHttp] });
 
     const dedupLabels = props.deduplicationReplicaLabels ?? [];

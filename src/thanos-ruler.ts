@@ -1,4 +1,4 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
@@ -6,7 +6,7 @@ import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, 
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, sameLabels, selectorLabels } from './labels';
 import { Connections } from './network';
-import { IObjectStorage } from './object-storage';
+import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { Prometheus } from './prometheus';
@@ -157,9 +157,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    const storage = props.objectStorage?.bind(this);
-    for (const [k, v] of Object.entries(storage?.serviceAccountAnnotations ?? {})) ApiObject.of(sa).metadata.addAnnotation(k, v);
-    if (storage) this.connections.allowTo(storage.peer, ...storage.ports);
+    const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     const headless = service(this, 'Service', {
       name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],

@@ -1,4 +1,4 @@
-import { ApiObject, Size } from 'cdk8s';
+import { Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ComponentOptions } from './component';
@@ -8,7 +8,7 @@ import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
 import { Labels, componentLabels, selectorLabels } from './labels';
 import { Connections, INetworkPeer } from './network';
-import { IObjectStorage } from './object-storage';
+import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
@@ -227,14 +227,12 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
     const selector = selectorLabels(identity);
 
     this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy });
-    const storage = props.objectStorage.bind(this);
-    this.connections.allowTo(storage.peer, ...storage.ports);
     for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    for (const [k, v] of Object.entries(storage.serviceAccountAnnotations)) ApiObject.of(sa).metadata.addAnnotation(k, v);
+    const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
     // One Service over every shard and partition: the querier needs all of them.
     const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
     if (props.grpcServiceType) {
