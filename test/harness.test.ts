@@ -670,6 +670,12 @@ describe('credentials', () => {
     containerOf(o, 'Deployment', 'grafana').env.push({ name: 'GF_SECURITY_ADMIN_PASSWORD', value: 'admin' });
   }, /Deployment monitoring\/grafana: container "grafana": env GF_SECURITY_ADMIN_PASSWORD has a literal value/));
 
+  test('a credential env var that names a mounted file is a reference, not a value', () => {
+    expect(problemsAfter((o) => {
+      containerOf(o, 'Deployment', 'grafana').env.push({ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: '/etc/thanos/gcs/key.json' });
+    }, { ...FAST, skip: ['integrity'] })).toEqual([]);
+  });
+
   test('literal credential in a ConfigMap', () => {
     expectProblem('credentials', (o) => { find(o, 'ConfigMap', 'grafana-datasources').data['grafana.ini'] = '[security]\nadmin_password = admin\n'; },
       /ConfigMap monitoring\/grafana-datasources: key "grafana\.ini": admin_password is assigned a literal value/);

@@ -40,7 +40,9 @@ export function checkCredentials(set: ManifestSet, opts: HarnessOptions): string
   for (const pod of set.pods) {
     for (const { container } of allContainers(pod.spec)) {
       for (const e of arr<EnvVar>(container.env)) {
-        if (e.name && SECRET_ENV_NAME.test(e.name) && !PATH_ENV_NAME.test(e.name) && e.value !== undefined && e.value !== '') {
+        // A file path (GOOGLE_APPLICATION_CREDENTIALS=/etc/...) points at a mounted Secret: a reference, not a value.
+        const isPath = typeof e.value === 'string' && e.value.startsWith('/');
+        if (e.name && SECRET_ENV_NAME.test(e.name) && !PATH_ENV_NAME.test(e.name) && !isPath && e.value !== undefined && e.value !== '') {
           problems.push(`${pod.ref}: ${cref(container)}: env ${e.name} has a literal value; use valueFrom.secretKeyRef`);
         }
       }
