@@ -86,7 +86,7 @@ const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 const ADMIN_DIR = '/etc/grafana/secrets/admin';
 const DATASOURCES_FILE = 'datasources.yaml';
 const PROVIDERS_FILE = 'dashboards.yaml';
-/** Fixed, so dashboards can reference the datasource by uid. */
+/** Fixed, so dashboards you provision can reference the datasource by uid (the built-in one uses a variable). */
 export const GRAFANA_DATASOURCE_UID = 'thanos';
 const FOLDER = 'Thanos';
 

@@ -27,7 +27,10 @@ export interface ObjectStorageBinding {
   readonly peer: INetworkPeer;
   /** The store's ports, for NetworkPolicy egress. */
   readonly ports: number[];
-  /** Changes when the config changes, so pods roll. */
+  /**
+   * Changes when the config this library renders changes, so pods roll. A config kept in a Secret you own
+   * is not seen: roll the pods yourself when you change it.
+   */
   readonly configChecksum: string;
 }
 

@@ -66,7 +66,8 @@ export interface PrometheusOptions extends ComponentOptions {
    */
   readonly retentionSize?: Size;
   /**
-   * TSDB block duration. With uploads, min and max block duration are both set to it (2h is what Thanos expects).
+   * TSDB block duration with uploads and `LocalCompaction.DISABLED`: min and max block duration are both set
+   * to it (2h is what Thanos expects). Retention must be at least 3 times it.
    * @default Duration.hours(2)
    */
   readonly blockDuration?: Duration;
@@ -438,6 +439,9 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     const minRetention = this.blockDuration.toMilliseconds() * 3;
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`);
+    }
+    if (p.blockDuration && (!p.objectStorage || p.localCompaction === LocalCompaction.DELAYED)) {
+      problems.push(`blockDuration ${promDuration(p.blockDuration)} has no effect ${p.objectStorage ? 'with delayed compaction (Prometheus sizes its blocks)' : 'without objectStorage (Prometheus compacts as usual)'}: drop blockDuration`);
     }
     if (!p.objectStorage && p.localCompaction === LocalCompaction.DELAYED) {
       problems.push('localCompaction DELAYED needs objectStorage: delayed compaction waits for uploads; set objectStorage or drop localCompaction');

@@ -111,7 +111,7 @@ export class IndexCache {
 export interface ThanosStoreOptions extends ComponentOptions {
   /**
    * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
-   * (`<name>` with one partition and one shard, else `<name>-t<partition>-<shard>`).
+   * (`<name>`; with several partitions `<name>-t<partition>`, with several shards `-<shard>` appended).
    * @default 'thanos-store'
    */
   readonly name?: string;
@@ -321,6 +321,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
       ...(this.props.resources?._problems() ?? []),
       ...(this.props.grpcServerTls?._problems() ?? []),
       ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
+      ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
     ];
     const cache = this.indexCache._inMemorySize;
     if (cache) problems.push(...cacheFitsProblems('indexCache in-memory size', cache.toMebibytes(), this.resources));

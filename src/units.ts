@@ -28,7 +28,7 @@ export function sizeQuantity(s: Size): string {
   return mi % 1024 === 0 ? `${mi / 1024}Gi` : `${mi}Mi`;
 }
 
-/** Size in bytes (for Thanos flags that take `512MB`-style units). */
+/** A size in MiB, as Thanos flags and cache configs take it (`512MiB`). */
 export function sizeBytesText(s: Size): string {
   return `${s.toMebibytes()}MiB`;
 }

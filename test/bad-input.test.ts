@@ -82,6 +82,8 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['store options without a bucket', stack({ minio: { enabled: false }, store: { shards: 3 } }), 'Thanos', 'store options are set but store is off', /give objectStorage or enable minio, or drop them/],
   ['MinIO credentials with an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), objectStorageSecret: Secret.fromSecretName(c, 'Creds', 'minio-root') }), 'Thanos', 'objectStorageSecret is set but MinIO is off', /drop objectStorageSecret/],
   ['a Grafana secret with Grafana off', (c) => new ThanosStack(c, 'Thanos', { grafana: { enabled: false }, grafanaAdminSecret: Secret.fromSecretName(c, 'Admin', 'admin') }), 'Thanos', 'grafanaAdminSecret is set but Grafana is off', /drop grafanaAdminSecret/],
+  ['block duration without uploads', stack({ minio: { enabled: false }, prometheus: { blockDuration: Duration.hours(4) } }), 'Thanos/Prometheus', 'blockDuration 4h has no effect without objectStorage', /drop blockDuration/],
+  ['a storage class for an ephemeral store', stack({ store: { ephemeralStorage: true, storageClassName: 'fast' } }), 'Thanos/Store', 'storageClassName is set with ephemeralStorage', /drop one of them/],
   ['two compactors on one bucket', (c) => {
     const s = new ThanosStack(c, 'Thanos', {});
     new ThanosCompactor(c, 'SecondCompactor', { name: 'thanos-compact-2', objectStorage: s.objectStorage! });
