@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
-import { Secret, ServiceType } from 'cdk8s-plus-27';
+import { Cpu, Secret, ServiceType } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { LocalCompaction, Prometheus, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../src';
+import { LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../src';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from './util';
 
 function withBucket(chart: any): S3ObjectStorage {
@@ -161,6 +161,19 @@ describe('Prometheus options', () => {
       .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(ingressPorts(ServiceType.CLUSTER_IP)).toEqual([]);
     expect(ingressPorts(ServiceType.LOAD_BALANCER)).toEqual([10901]);
+  });
+
+  test('the sidecar has its own image and resources; a CPU limit is rendered only when asked', () => {
+    const objects = synth((c) => new Prometheus(c, 'P', {
+      thanosImage: 'registry.example.com/thanos:v0.42.4',
+      resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(2), cpuLimit: Cpu.units(2) }),
+      sidecarResources: Resources.of({ cpu: Cpu.millis(20), memory: Size.mebibytes(64), memoryLimit: Size.mebibytes(96) }),
+    }));
+    const sts = find(objects, 'StatefulSet', 'prometheus');
+    expect(containerOf(sts, 'prometheus').resources).toEqual({ requests: { cpu: '500m', memory: '2048Mi' }, limits: { cpu: '2', memory: '4096Mi' } });
+    const sidecar = containerOf(sts, 'thanos-sidecar');
+    expect(sidecar.image).toBe('registry.example.com/thanos:v0.42.4');
+    expect(sidecar.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '96Mi' } });
   });
 
   test('two instances with distinct labels synthesize side by side', () => {

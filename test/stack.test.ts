@@ -143,6 +143,21 @@ describe('one-pass apply', () => {
 });
 
 describe('stack-wide settings and per-component overrides', () => {
+  test('createNamespace: false leaves the Namespace to you', () => {
+    const { objects } = synthStack({ createNamespace: false });
+    expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
+  });
+
+  test('your own Secrets for MinIO/Thanos and for Grafana replace the default names everywhere', () => {
+    const { app, objects } = synthStack((chart) => ({
+      objectStorageSecret: Secret.fromSecretName(chart, 'Bucket', 'my-bucket-keys'),
+      grafanaAdminSecret: Secret.fromSecretName(chart, 'Admin', 'my-grafana-admin'),
+    }));
+    expect(prerequisiteSecrets(app).map((s) => s.name)).toEqual(['my-bucket-keys', 'my-grafana-admin']);
+    // The harness rejects any reference to a Secret that is neither rendered nor a declared prerequisite.
+    expect(validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) }).problems).toEqual([]);
+  });
+
   test('a component size or networkPolicy overrides the stack-wide one', () => {
     const objects = validStack({ size: SizePreset.LARGE, networkPolicies: false, query: { size: SizePreset.SMALL, networkPolicy: true } });
     const memory = (name: string) => find(objects, name === 'prometheus' ? 'StatefulSet' : 'Deployment', name).spec.template.spec.containers[0].resources.requests.memory;
