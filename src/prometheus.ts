@@ -17,7 +17,7 @@ import { USERS } from './security';
 import { promDuration } from './units';
 import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** How Prometheus' own compaction is kept from racing the sidecar's uploads. */
@@ -244,7 +244,7 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
       user: USERS.nobody,
       args: this.prometheusArgs(),
       ports: [PORTS.prometheus],
-      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+      env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
       probes: healthyReadyProbes(PORTS.prometheus.name, true),
       resources: props.resources ?? Resources.preset(PresetWorkload.PROMETHEUS, size),

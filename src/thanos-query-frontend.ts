@@ -14,7 +14,7 @@ import { USERS } from './security';
 import { goDuration, sizeBytesText } from './units';
 import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
+  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from './workload';
 
 /** Options of `ResultsCache.memcached`. */
@@ -216,7 +216,7 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
       user: USERS.nobody,
       serviceAccountName: sa.name,
       // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: 120,
+      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
       annotations: { 'checksum/config': checksum(cacheConfig) },
       containers: [frontend],
       volumes: [configMapVolume('config', `${this.name}-config`)],

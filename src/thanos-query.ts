@@ -17,7 +17,7 @@ import { goDuration } from './units';
 import { labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import { deferWiring } from './wiring';
 import {
-  checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
+  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
 } from './workload';
 
 /** Properties of `ThanosQuery`. */
@@ -159,7 +159,7 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
       user: USERS.nobody,
       serviceAccountName: sa.name,
       // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: 120,
+      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
       annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
       containers: [query],
       volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],

@@ -16,7 +16,7 @@ import { USERS } from './security';
 import { goDuration, promDuration } from './units';
 import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from './validation';
 import {
-  checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
@@ -169,7 +169,7 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
       user: USERS.nobody,
       args: [...this.args(), ...(storage?.args ?? [])],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
-      env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, ...(storage?.env ?? [])],
+      env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
         { name: 'rules', mountPath: RULES_DIR, readOnly: true },

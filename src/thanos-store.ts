@@ -16,7 +16,7 @@ import { USERS } from './security';
 import { sizeBytesText } from './units';
 import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from './validation';
 import {
-  claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from './workload';
 
 /** Properties of `TimePartition.of`. */
@@ -284,7 +284,7 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
           user: USERS.nobody,
           serviceAccountName: sa.name,
           // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
-          terminationGracePeriodSeconds: 120,
+          terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
           annotations: { 'checksum/objstore': storage.configChecksum },
           containers: [store],
           volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],

@@ -101,6 +101,12 @@ export function secretEnv(name: string, secretName: string, key: string): k8s.En
   return { name, valueFrom: { secretKeyRef: { name: secretName, key } } };
 }
 
+/** `POD_NAME` from the downward API: the per-pod replica label of Prometheus and the ruler. */
+export const POD_NAME_ENV: k8s.EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
+
+/** Thanos' default HTTP/gRPC grace period: in-flight queries finish during rollouts. */
+export const THANOS_GRACE_SECONDS = 120;
+
 /** What a pod template needs. */
 export interface PodTemplateOptions {
   readonly labels: Labels;
