@@ -4,11 +4,10 @@ import { Construct } from 'constructs';
 import {
   AlertmanagerConfigParts, InhibitRule, Receiver, Route, SecretKeyRef, alertmanagerConfigDocument, alertmanagerConfigProblems,
 } from './alertmanager-config';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IAlertmanagerApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections, NetworkPeer } from './network';
+import { NetworkPeer } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
@@ -97,22 +96,24 @@ const DATA_PATH = '/alertmanager';
  * from your Secrets (never written into the config), a headless Service through which Prometheus and the
  * ruler reach every replica and replicas find each other, and pods that roll when the config changes.
  */
-export class Alertmanager extends Construct implements IAlertmanagerApi, IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class Alertmanager extends Component implements IAlertmanagerApi, IScrapeTarget {
   /** Replica count. */
   public readonly replicas: number;
   /** The headless Service governing the StatefulSet. */
   public readonly clusterServiceName: string;
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort = PORTS.alertmanager;
-  public readonly connections: Connections;
 
   private readonly parts: AlertmanagerConfigParts;
 
   constructor(scope: Construct, id: string, private readonly props: AlertmanagerProps = {}) {
-    super(scope, id);
-    this.name = props.name ?? 'alertmanager';
+    super(scope, id, {
+      name: props.name ?? 'alertmanager',
+      kind: 'alertmanager',
+      component: 'alerting',
+      image: props.image ?? DEFAULT_IMAGES.alertmanager,
+      networkPolicy: props.networkPolicy,
+    });
     this.replicas = props.replicas ?? 2;
     this.clusterServiceName = `${this.name}-cluster`;
     this.alertmanagerHost = serviceHost(this, this.clusterServiceName);
@@ -123,15 +124,9 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
       inhibitRules: props.inhibitRules ?? [],
     };
 
-    const image = props.image ?? DEFAULT_IMAGES.alertmanager;
-    const identity = { name: 'alertmanager', instance: this.name, component: 'alerting' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
     const clustered = this.replicas > 1;
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
-    });
     if (clustered) this.allowGossip();
     this.connections.allowFromOutside(props.serviceType, PORTS.alertmanager.port);
     const notificationPorts = [...new Set(receivers.flatMap((r) => r._egress.map((e) => e.port)))].sort((a, b) => a - b);
@@ -191,9 +186,6 @@ export class Alertmanager extends Construct implements IAlertmanagerApi, IScrape
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** The web port of every replica (job named after the Service). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,12 +1,10 @@
 import { Size } from 'cdk8s';
 import { ISecret, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { Dashboard } from './dashboards';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections } from './network';
 import { PORTS } from './ports';
 import { requireSecret } from './prerequisites';
 import { PROBE_TIMINGS, httpProbe } from './probes';
@@ -105,28 +103,21 @@ const FIXED_ENV: { [name: string]: string } = {
  * from ConfigMaps. The admin account comes from your Secret through the image entrypoint's `__FILE`
  * variables; anonymous access, usage reporting, update checks and plugin downloads are off.
  */
-export class Grafana extends Construct implements IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class Grafana extends Component implements IScrapeTarget {
   /** The Service port. */
   public readonly port = PORTS.grafana.port;
-  public readonly connections: Connections;
 
   private readonly dashboards: Dashboard[] = [];
-  private readonly labels: { [key: string]: string };
 
   constructor(scope: Construct, id: string, private readonly props: GrafanaProps) {
-    super(scope, id);
-    this.name = props.name ?? 'grafana';
-    const image = props.image ?? DEFAULT_IMAGES.grafana;
-    const identity = { name: 'grafana', instance: this.name, component: 'dashboards' };
-    this.labels = componentLabels(identity, image);
-    const labels = this.labels;
-    const selector = selectorLabels(identity);
-
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
+    super(scope, id, {
+      name: props.name ?? 'grafana',
+      kind: 'grafana',
+      component: 'dashboards',
+      image: props.image ?? DEFAULT_IMAGES.grafana,
+      networkPolicy: props.networkPolicy,
     });
+    const { image, labels, selector } = this;
     this.connections.allowTo(props.datasource, props.datasource.queryPort);
     this.connections.allowFromOutside(props.serviceType, PORTS.grafana.port);
 
@@ -211,9 +202,6 @@ export class Grafana extends Construct implements IScrapeTarget {
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** Grafana's own metrics (job named after the Service). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,7 +1,7 @@
 import { Size } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
 import { componentLabels, selectorLabels } from './labels';
@@ -95,33 +95,30 @@ const BUCKET_JOB_BACKOFF_LIMIT = 20;
  * MinIO's community edition is archived (see `DEFAULT_IMAGES.minio`): prefer an external or a maintained
  * object store for anything but a demo.
  */
-export class MinIO extends Construct implements IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class MinIO extends Component implements IScrapeTarget {
   /** The bucket Thanos uses. */
   public readonly bucket: string;
   /** S3 endpoint, `host:port` (plain HTTP). */
   public readonly endpoint: string;
   /** The bucket, for `objectStorage` of Thanos components. */
   public readonly objectStorage: IObjectStorage;
-  public readonly connections: Connections;
 
   constructor(scope: Construct, id: string, private readonly props: MinIOProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'minio',
+      component: 'object-storage',
+      image: props.image ?? DEFAULT_IMAGES.minio,
+      networkPolicy: props.networkPolicy,
+    });
     this.bucket = props.bucket ?? DEFAULTS.bucket;
     this.endpoint = `${serviceHost(this, this.name)}:${PORTS.minio.port}`;
     const accessKeyKey = props.accessKeyKey ?? DEFAULTS.accessKeyKey;
     const secretKeyKey = props.secretKeyKey ?? DEFAULTS.secretKeyKey;
     const secretName = props.credentials.name;
-    const image = props.image ?? DEFAULT_IMAGES.minio;
+    const { image, labels, selector } = this;
     const size = props.size ?? SizePreset.SMALL;
-    const identity = { name: 'minio', instance: this.name, component: 'object-storage' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
-    const namespace = namespaceOf(this);
 
-    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace, enabled: props.networkPolicy });
     requireSecret(this, { name: secretName, keys: [accessKeyKey, secretKeyKey], purpose: `MinIO root user and password (${this.name})` });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -185,9 +182,6 @@ export class MinIO extends Construct implements IScrapeTarget {
     ]);
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** MinIO's cluster metrics (public: `MINIO_PROMETHEUS_AUTH_TYPE=public`). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

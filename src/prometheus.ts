@@ -1,12 +1,11 @@
 import { Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from './endpoints';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, sameLabels, selectorLabels } from './labels';
-import { Connections } from './network';
+import { sameLabels } from './labels';
 import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -161,9 +160,7 @@ const CONFIG_FILE = 'prometheus.yml';
  * RBAC for Kubernetes service discovery. Configuration reloads without restarts (the sidecar watches
  * the ConfigMaps and calls `/-/reload`).
  */
-export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, IQueryApi, IGrpcTlsServer {
-  /** Object name. */
-  public readonly name: string;
+export class Prometheus extends Component implements IStoreApi, IScrapeTarget, IQueryApi, IGrpcTlsServer {
   /** External labels (without the replica label). */
   public readonly externalLabels: { [name: string]: string };
   /** The label that differs between replicas. */
@@ -177,7 +174,6 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
   public readonly replicaLabels: string[];
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.prometheus.port;
-  public readonly connections: Connections;
   /** TLS of the sidecar's gRPC server, if on. */
   public readonly grpcServerTls?: GrpcServerTls;
 
@@ -188,8 +184,14 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
   private readonly blockDuration: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: PrometheusProps = {}) {
-    super(scope, id);
-    this.name = props.name ?? 'prometheus';
+    super(scope, id, {
+      name: props.name ?? 'prometheus',
+      kind: 'prometheus',
+      component: 'prometheus',
+      image: props.image ?? DEFAULT_IMAGES.prometheus,
+      networkPolicy: props.networkPolicy,
+      unrestrictedEgress: true,
+    });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
     this.replicaLabel = props.replicaLabel ?? 'replica';
@@ -201,16 +203,10 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
     this.grpcServerTls = props.grpcServerTls;
 
-    const image = props.image ?? DEFAULT_IMAGES.prometheus;
+    const { image, labels, selector } = this;
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'prometheus', instance: this.name, component: 'prometheus' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
     const namespace = namespaceOf(this);
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace, enabled: props.networkPolicy, unrestrictedEgress: true,
-    });
     // Replicas scrape each other and their sidecars.
     this.connections.allowFrom(this, PORTS.prometheus.port, PORTS.thanosHttp.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
@@ -311,9 +307,6 @@ export class Prometheus extends Construct implements IStoreApi, IScrapeTarget, I
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** Metrics endpoints of Prometheus and its sidecar. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

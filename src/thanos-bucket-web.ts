@@ -1,11 +1,9 @@
 import { Duration } from 'cdk8s';
-import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections } from './network';
 import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -61,29 +59,26 @@ const DEFAULTS = {
  * `thanos tools bucket web`: a UI listing the bucket's blocks (time ranges, resolutions, overlaps).
  * One replica: it only reads metadata and serves a page.
  */
-export class ThanosBucketWeb extends Construct implements IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class ThanosBucketWeb extends Component implements IScrapeTarget {
   /** In-cluster URL of the UI. */
   public readonly url: string;
-  public readonly connections: Connections;
 
   private readonly refresh: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosBucketWebProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-bucketweb',
+      component: 'object-store-bucket-debugging',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
-    const ns = namespaceOf(this);
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-bucketweb', instance: this.name, component: 'object-store-bucket-debugging' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
-    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: ns, enabled: props.networkPolicy });
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -125,9 +120,6 @@ export class ThanosBucketWeb extends Construct implements IScrapeTarget {
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** The UI's metrics endpoint. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

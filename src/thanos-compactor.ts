@@ -1,11 +1,8 @@
 import { Duration, Size } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections } from './network';
 import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -117,31 +114,29 @@ const TERMINATION_GRACE_SECONDS = 300;
  * bucket, enforced across the app. It keeps running when it halts on a bad block
  * (`thanos_compact_halted` = 1): alert on that.
  */
-export class ThanosCompactor extends Construct implements IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class ThanosCompactor extends Component implements IScrapeTarget {
   /** The bucket it compacts. */
   public readonly objectStorage: IObjectStorage;
-  public readonly connections: Connections;
 
   private readonly retentionRaw: Duration;
   private readonly retention5m: Duration;
   private readonly retention1h: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosCompactorProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-compact',
+      component: 'database-compactor',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.objectStorage = props.objectStorage;
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;
     this.retention5m = props.retention5m ?? DEFAULTS.retention5m;
     this.retention1h = props.retention1h ?? DEFAULTS.retention1h;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-compact', instance: this.name, component: 'database-compactor' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
 
-    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
@@ -194,9 +189,6 @@ export class ThanosCompactor extends Construct implements IScrapeTarget {
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** Compactor metrics (including `thanos_compact_halted`). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,12 +1,11 @@
 import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections, INetworkPeer } from './network';
+import { INetworkPeer } from './network';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
 import { PresetWorkload, Resources, SizePreset, cacheFitsProblems } from './resources';
@@ -147,37 +146,33 @@ const MIXIN_JOB = 'thanos-query-frontend';
  * querier. Grafana points here. It is ready only while its downstream is (it polls the downstream's
  * `/-/ready`), so a broken querier shows as an unready frontend rather than failing queries.
  */
-export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class ThanosQueryFrontend extends Component implements IQueryApi, IScrapeTarget {
   /** Replica count. */
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
-  public readonly connections: Connections;
 
   private readonly cache: ResultsCache;
   private readonly resources: Resources;
   private readonly splitInterval: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-query-frontend',
+      component: 'query-cache',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = props.cache ?? ResultsCache.inMemory();
     this.resources = props.resources ?? Resources.preset(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size);
     this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-query-frontend', instance: this.name, component: 'query-cache' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
-    });
     this.connections.allowTo(props.query, props.query.queryPort);
     for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
@@ -225,9 +220,6 @@ export class ThanosQueryFrontend extends Construct implements IQueryApi, IScrape
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** The frontend's metrics endpoint; the job name contains `thanos-query-frontend` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,12 +1,10 @@
 import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from './endpoints';
 import { grpcServerTlsOf } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, selectorLabels } from './labels';
-import { Connections } from './network';
 import { PORTS, thanosServerArgs } from './ports';
 import { requireSecret } from './prerequisites';
 import { healthyReadyProbes } from './probes';
@@ -92,35 +90,31 @@ const MIXIN_JOB = 'thanos-query';
  * instead of at the next 5-minute reload). Replica labels come from the sources, so they are never
  * typed twice.
  */
-export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   /** Replica count. */
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
-  public readonly connections: Connections;
 
   private readonly addedStores: IStoreApi[] = [];
   private readonly endpoints: StoreEndpoint[];
   private readonly wired = new Set<IStoreApi>();
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryProps = {}) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-query',
+      component: 'query-layer',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-query', instance: this.name, component: 'query-layer' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
-    });
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
@@ -168,9 +162,6 @@ export class ThanosQuery extends Construct implements IQueryApi, IScrapeTarget {
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** The querier's metrics endpoint; the job name contains `thanos-query` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,11 +1,10 @@
 import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { DEFAULT_IMAGES } from './images';
-import { componentLabels, sameLabels, selectorLabels } from './labels';
-import { Connections } from './network';
+import { sameLabels } from './labels';
 import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -109,9 +108,7 @@ const MIXIN_JOB = 'thanos-rule';
  * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so
  * pods roll when the rules change.
  */
-export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
-  /** Object name. */
-  public readonly name: string;
+export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   /** Replica count. */
   public readonly replicas: number;
   /** External labels (without the replica label). */
@@ -121,15 +118,19 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
   public readonly storeApiAddress: string;
   public readonly storeApiPort = PORTS.thanosGrpc.port;
   public readonly replicaLabels: string[];
-  public readonly connections: Connections;
 
   private readonly groups: RuleGroup[];
   private readonly evaluationInterval: Duration;
   private readonly retention: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosRulerProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-rule',
+      component: 'rule-evaluation-engine',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
@@ -139,14 +140,8 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     this.retention = props.retention ?? DEFAULTS.retention;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-rule', instance: this.name, component: 'rule-evaluation-engine' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
 
-    this.connections = new Connections(this, 'NetworkPolicy', {
-      name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy,
-    });
     this.connections.allowTo(props.query, props.query.queryPort);
     if (props.alertmanager) this.connections.allowTo(props.alertmanager, props.alertmanager.alertmanagerPort.port);
 
@@ -200,9 +195,6 @@ export class ThanosRuler extends Construct implements IStoreApi, IScrapeTarget {
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** The ruler's metrics endpoint; the job name contains `thanos-rule` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

@@ -1,13 +1,13 @@
 import { Size } from 'cdk8s';
-import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { ComponentOptions } from './component';
+import { Component, ComponentOptions } from './component';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from './endpoints';
 import { memcachedAddressProblems, memcachedEgress } from './memcached';
 import { GrpcServerTls, IGrpcTlsServer } from './grpc-server-tls';
 import { DEFAULT_IMAGES } from './images';
-import { Labels, componentLabels, selectorLabels } from './labels';
-import { Connections, INetworkPeer } from './network';
+import { Labels } from './labels';
+import { INetworkPeer } from './network';
 import { IObjectStorage, bindObjectStorage } from './object-storage';
 import { PORTS, thanosServerArgs } from './ports';
 import { healthyReadyProbes } from './probes';
@@ -189,9 +189,7 @@ const PARTITION_LABEL = 'store.thanos.io/time-partition';
  * shards (by block ID) and time partitions, each a StatefulSet; one headless Service `thanos-store`
  * selects them all, so a querier discovers every shard through one `dnssrv+` address.
  */
-export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, IGrpcTlsServer {
-  /** Object name (Service). */
-  public readonly name: string;
+export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, IGrpcTlsServer {
   /** Replicas per shard and partition. */
   public readonly replicas: number;
   /** Shard count. */
@@ -202,7 +200,6 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
   public readonly storeApiPort = PORTS.thanosGrpc.port;
   /** Blocks carry their producers' replica labels; the store itself adds none. */
   public readonly replicaLabels: string[] = [];
-  public readonly connections: Connections;
   /** TLS of the gRPC server, if on. */
   public readonly grpcServerTls?: GrpcServerTls;
 
@@ -211,8 +208,13 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
   private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
-    super(scope, id);
-    this.name = props.name ?? DEFAULTS.name;
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-store',
+      component: 'object-store-gateway',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
     this.partitions = [...(props.timePartitions ?? [])];
@@ -221,12 +223,8 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     this.grpcServerTls = props.grpcServerTls;
 
-    const image = props.image ?? DEFAULT_IMAGES.thanos;
-    const identity = { name: 'thanos-store', instance: this.name, component: 'object-store-gateway' };
-    const labels = componentLabels(identity, image);
-    const selector = selectorLabels(identity);
+    const { image, labels, selector } = this;
 
-    this.connections = new Connections(this, 'NetworkPolicy', { name: this.name, labels, selector, namespace: namespaceOf(this), enabled: props.networkPolicy });
     for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
@@ -296,9 +294,6 @@ export class ThanosStore extends Construct implements IStoreApi, IScrapeTarget, 
     validateWith(this, () => this.problems());
   }
 
-  public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
-    return this.connections.toNetworkPolicyPeer();
-  }
 
   /** Metrics of every shard, through the shared Service. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
