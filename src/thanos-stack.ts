@@ -1,24 +1,24 @@
 import { Duration, JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { Alertmanager, AlertmanagerProps } from './alertmanager';
-import { IQueryApi, IScrapeTarget } from './endpoints';
-import { Grafana, GrafanaOptions } from './grafana';
-import { MANAGED_BY, PART_OF } from './labels';
-import { MinIO, MinIOOptions } from './minio';
-import { IObjectStorage } from './object-storage';
-import { Prometheus, PrometheusOptions } from './prometheus';
-import { PrometheusOperator } from './prometheus-operator';
-import { Rule, RuleGroup } from './rules';
-import { SizePreset } from './resources';
-import { ThanosBucketWeb, ThanosBucketWebOptions } from './thanos-bucket-web';
-import { ThanosCompactor, ThanosCompactorOptions } from './thanos-compactor';
-import { ThanosQuery, ThanosQueryProps } from './thanos-query';
-import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './thanos-query-frontend';
-import { ThanosRuler, ThanosRulerOptions } from './thanos-ruler';
-import { ThanosStore, ThanosStoreOptions } from './thanos-store';
-import { namespaceOf, renderFirst } from './workload';
-import { validateWith } from './validation';
+import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
+import { IQueryApi, IScrapeTarget } from './wiring/apis';
+import { Grafana, GrafanaOptions } from './components/grafana';
+import { MANAGED_BY, PART_OF } from './private/labels';
+import { MinIO, MinIOOptions } from './components/minio';
+import { IObjectStorage } from './wiring/object-storage';
+import { Prometheus, PrometheusOptions } from './components/prometheus';
+import { PrometheusOperator } from './components/prometheus-operator';
+import { Rule, RuleGroup } from './config/rules';
+import { SizePreset } from './config/resources';
+import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
+import { ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
+import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
+import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './components/thanos-query-frontend';
+import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
+import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
+import { namespaceOf, renderFirst } from './private/kubernetes';
+import { validateWith } from './private/problems';
 
 /** Switches a stack component on or off. */
 export interface ComponentSwitch {

@@ -8,7 +8,7 @@
 import { join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
-import { StoreEndpoint, ThanosStack, synthesizeOrExit } from '../../src';
+import { StoreEndpoint, ThanosStack, synthesizeOrExit } from 'cdk8s-thanos';
 
 /** The remote Prometheus sidecars (fictional hosts), each deduplicated on `replica`. */
 const REMOTE_REGIONS = ['ap-northeast', 'ap-south', 'eu-central', 'eu-west', 'sa-east', 'us-east', 'us-west'];

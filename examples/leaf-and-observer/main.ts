@@ -9,8 +9,7 @@ import { join } from 'path';
 import { App, Chart } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
-import { GrpcClientTls, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosStack, synthesizeOrExit } from '../../src';
-import { GrpcServerTls } from '../../src/grpc-server-tls';
+import { GrpcClientTls, GrpcServerTls, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosStack, synthesizeOrExit } from 'cdk8s-thanos';
 
 /** Where the leaf's sidecar LoadBalancer is published (a DNS name on its server certificate). */
 export const LEAF_SIDECAR_ADDRESS = 'thanos-sidecar.eu1.example.com:10901';

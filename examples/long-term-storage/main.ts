@@ -5,7 +5,7 @@
  */
 import { join } from 'path';
 import { App, Chart, Duration } from 'cdk8s';
-import { ThanosStack, synthesizeOrExit } from '../../src';
+import { ThanosStack, synthesizeOrExit } from 'cdk8s-thanos';
 
 export function buildApp(outdir?: string): App {
   const app = new App({ outdir });

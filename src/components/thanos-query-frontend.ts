@@ -1,0 +1,247 @@
+import { Duration, Size } from 'cdk8s';
+import { ServiceType, k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Component } from '../private/component';
+import { ComponentOptions } from './component-options';
+import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
+import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
+import { DEFAULT_IMAGES } from '../images';
+import { INetworkPeer } from '../wiring/connections';
+import { PORTS, thanosServerArgs } from '../ports';
+import { healthyReadyProbes } from '../private/probes';
+import { Resources, SizePreset } from '../config/resources';
+import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { USERS } from '../private/security';
+import { goDuration, sizeBytesText } from '../private/units';
+import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import {
+  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
+} from '../private/kubernetes';
+
+/** Options of `ResultsCache.memcached`. */
+export interface MemcachedResultsCacheOptions {
+  /**
+   * Memcached servers: `host:port`, or `dnssrv+_memcached._tcp.<service>.<namespace>.svc` for every
+   * pod of a headless Service.
+   */
+  readonly addresses: string[];
+  /**
+   * How long cached results live.
+   * @default - Thanos' default, 24 hours
+   */
+  readonly expiration?: Duration;
+  /**
+   * The servers, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
+   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+/** Where the frontend caches range-query results. */
+export class ResultsCache {
+  /**
+   * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own. It counts
+   * towards the container's memory, so it must stay below the memory limit.
+   * @param maxSize @default Size.mebibytes(128)
+   */
+  public static inMemory(maxSize: Size = Size.mebibytes(128)): ResultsCache {
+    return new ResultsCache('IN-MEMORY', maxSize);
+  }
+
+  /** Memcached, shared by every replica and kept across rollouts. */
+  public static memcached(options: MemcachedResultsCacheOptions): ResultsCache {
+    return new ResultsCache('MEMCACHED', undefined, options);
+  }
+
+  private constructor(
+    /** The Thanos cache type (`IN-MEMORY` or `MEMCACHED`). */
+    public readonly type: string,
+    private readonly maxSize?: Size,
+    private readonly memcachedOptions?: MemcachedResultsCacheOptions,
+  ) {}
+
+  /** @internal `--query-range.response-cache-config` content. */
+  public _toYaml(): object {
+    const m = this.memcachedOptions;
+    if (!m) {
+      // Items and validity stay unlimited: the byte size bounds the cache.
+      const kib = this.maxSize!.toKibibytes();
+      return { type: this.type, config: { max_size: kib % 1024 === 0 ? sizeBytesText(this.maxSize!) : `${kib}KiB` } };
+    }
+    return { type: this.type, config: { addresses: [...m.addresses], ...(m.expiration ? { expiration: goDuration(m.expiration) } : {}) } };
+  }
+
+  /** @internal Where the cache is, for NetworkPolicy egress. */
+  public _egress(): Array<{ peer: INetworkPeer; port: number }> {
+    const m = this.memcachedOptions;
+    return m ? memcachedEgress(m.addresses, m.networkPeer) : [];
+  }
+
+  /** @internal The in-memory size in MiB, if in memory. */
+  public _inMemoryMiB(): number | undefined {
+    return this.maxSize ? this.maxSize.toKibibytes() / 1024 : undefined;
+  }
+
+  /** @internal */
+  public _problems(): string[] {
+    const problems: string[] = [];
+    if (this.maxSize) {
+      if (this.maxSize.toKibibytes() <= 0) problems.push('results cache size 0 disables the cache: give a size, e.g. Size.mebibytes(512)');
+    }
+    const m = this.memcachedOptions;
+    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses));
+    return problems;
+  }
+}
+
+/** Options of `ThanosQueryFrontend`: everything but its wiring (what `ThanosStack` derives). */
+export interface ThanosQueryFrontendOptions extends ComponentOptions {
+  /**
+   * Name of the Deployment, Service, ConfigMap and ServiceAccount.
+   * @default 'thanos-query-frontend'
+   */
+  readonly name?: string;
+  /**
+   * Replicas (stateless; spread over nodes and zones, with a PodDisruptionBudget).
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * `--query-range.split-interval`: range queries are split into pieces this long, run in parallel
+   * and cached one by one.
+   * @default Duration.hours(24)
+   */
+  readonly splitInterval?: Duration;
+  /**
+   * Where results are cached (`--query-range.response-cache-config-file`).
+   * @default ResultsCache.inMemory(Size.mebibytes(128))
+   */
+  readonly cache?: ResultsCache;
+  /**
+   * Type of the Service.
+   * @default ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: ServiceType;
+}
+
+/** Properties of `ThanosQueryFrontend`: its options plus what it is wired to. */
+export interface ThanosQueryFrontendProps extends ThanosQueryFrontendOptions {
+  /** The query API it splits, caches and forwards to (`--query-frontend.downstream-url`): a querier. */
+  readonly query: IQueryApi;
+}
+
+const DEFAULTS = {
+  name: 'thanos-query-frontend',
+  replicas: 2,
+  splitInterval: Duration.hours(24),
+  serviceType: ServiceType.CLUSTER_IP,
+  size: SizePreset.SMALL,
+} as const;
+
+const CONFIG_DIR = '/etc/thanos/query-frontend';
+const CACHE_FILE = 'response-cache.yaml';
+/** The Thanos mixin selects the frontend's job by this substring. */
+const MIXIN_JOB = 'thanos-query-frontend';
+
+/**
+ * The Thanos query frontend: splits long range queries, caches results and retries, in front of a
+ * querier. Grafana points here. It is ready only while its downstream is (it polls the downstream's
+ * `/-/ready`), so a broken querier shows as an unready frontend rather than failing queries.
+ */
+export class ThanosQueryFrontend extends Component implements IQueryApi, IScrapeTarget {
+  /** Replica count. */
+  public readonly replicas: number;
+  public readonly queryUrl: string;
+  public readonly queryPort = PORTS.thanosHttp.port;
+
+  private readonly cache: ResultsCache;
+  private readonly resources: Resources;
+  private readonly splitInterval: Duration;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-query-frontend',
+      component: 'query-cache',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.cache = props.cache ?? ResultsCache.inMemory();
+    this.resources = props.resources ?? presetResources(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size);
+    this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
+    this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
+
+    const { image, labels, selector } = this;
+    const serviceType = props.serviceType ?? DEFAULTS.serviceType;
+
+    this.connections.allowTo(props.query, props.query.queryPort);
+    for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
+    this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
+
+    const cacheConfig = configYaml(this.cache._toYaml());
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: `${this.name}-config`, labels },
+      data: { [CACHE_FILE]: cacheConfig },
+    });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+
+    const frontend = container({
+      name: 'thanos-query-frontend',
+      image,
+      user: USERS.nobody,
+      args: [
+        'query-frontend',
+        ...thanosServerArgs(false),
+        `--query-frontend.downstream-url=${props.query.queryUrl}`,
+        `--query-range.split-interval=${goDuration(this.splitInterval)}`,
+        `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+      ],
+      ports: [PORTS.thanosHttp],
+      volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
+      probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      resources: this.resources,
+    });
+
+    deployment(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
+      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      annotations: { 'checksum/config': checksum(cacheConfig) },
+      containers: [frontend],
+      volumes: [configMapVolume('config', `${this.name}-config`)],
+    });
+
+    validateWith(this, () => this.problems());
+  }
+
+
+  /** The frontend's metrics endpoint; the job name contains `thanos-query-frontend` for the mixin. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    const jobName = mixinJobName(this.name, MIXIN_JOB);
+    return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [
+      ...nameProblems('name', this.name),
+      ...replicaProblems('replicas', this.replicas),
+      ...(p.resources?._problems() ?? []),
+      ...this.cache._problems(),
+      ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
+    ];
+    if (this.splitInterval.toMilliseconds() <= 0) {
+      problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');
+    }
+    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
+    return problems;
+  }
+}

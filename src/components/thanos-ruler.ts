@@ -1,0 +1,269 @@
+import { Duration, Size } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Component } from '../private/component';
+import { ComponentOptions } from './component-options';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
+import { DEFAULT_IMAGES } from '../images';
+import { sameLabels } from '../private/labels';
+import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
+import { PORTS, thanosServerArgs } from '../ports';
+import { healthyReadyProbes } from '../private/probes';
+import { Prometheus } from './prometheus';
+import { SizePreset } from '../config/resources';
+import { PresetWorkload, presetResources } from '../private/presets';
+import { RuleGroup, ruleGroupProblems } from '../config/rules';
+import { USERS } from '../private/security';
+import { goDuration, promDuration } from '../private/units';
+import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import {
+  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+} from '../private/kubernetes';
+
+/** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
+export interface ThanosRulerOptions extends ComponentOptions {
+  /**
+   * Name of the StatefulSet, headless Service, ConfigMap and ServiceAccount.
+   * @default 'thanos-rule'
+   */
+  readonly name?: string;
+  /**
+   * Replicas: each evaluates every rule; the querier deduplicates their series and Alertmanager their alerts.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Rule groups, each its own file in the `<name>-rules` ConfigMap.
+   * @default - none; add with `addRuleGroup`
+   */
+  readonly ruleGroups?: RuleGroup[];
+  /**
+   * External labels (`--label`) identifying the ruler's series and blocks; must differ from every
+   * Prometheus' set. The replica label is added per pod.
+   * @default { ruler: <name> }
+   */
+  readonly externalLabels?: { [name: string]: string };
+  /**
+   * The external label that differs between replicas (its value is the pod name); queriers deduplicate
+   * on it and it is dropped from alerts so Alertmanager deduplicates them.
+   * @default 'rule_replica'
+   */
+  readonly replicaLabel?: string;
+  /**
+   * `--eval-interval`: default evaluation interval of groups that set none.
+   * @default Duration.seconds(30)
+   */
+  readonly evaluationInterval?: Duration;
+  /**
+   * `--tsdb.retention`: how long blocks stay on the local disk.
+   * @default Duration.days(2)
+   */
+  readonly retention?: Duration;
+  /**
+   * Data volume size (per replica).
+   * @default Size.gibibytes(10)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the data volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+}
+
+/** Properties of `ThanosRuler`: its options plus what it is wired to. */
+export interface ThanosRulerProps extends ThanosRulerOptions {
+  /** The query API rules are evaluated against (`--query`): a querier or query frontend. */
+  readonly query: IQueryApi;
+  /**
+   * Where alerts go (every replica of the cluster, found by DNS).
+   * @default - no alerting: alerting rules are evaluated but not sent
+   */
+  readonly alertmanager?: IAlertmanagerApi;
+  /**
+   * The bucket the ruler ships its blocks to (recorded series outlive local retention).
+   * @default - no uploads: recorded series are kept for `retention` only
+   */
+  readonly objectStorage?: IObjectStorage;
+}
+
+const DEFAULTS = {
+  name: 'thanos-rule',
+  replicas: 1,
+  replicaLabel: 'rule_replica',
+  evaluationInterval: Duration.seconds(30),
+  retention: Duration.days(2),
+  storageSize: Size.gibibytes(10),
+  size: SizePreset.SMALL,
+} as const;
+
+/** Thanos uploads 2h blocks; retention must cover a few so none is deleted before it ships. */
+const BLOCK_DURATION = Duration.hours(2);
+const DATA_DIR = '/var/thanos/rule';
+const RULES_DIR = '/etc/thanos/rules';
+/** The Thanos mixin selects the ruler's job by this substring. */
+const MIXIN_JOB = 'thanos-rule';
+
+/**
+ * The Thanos ruler: evaluates recording and alerting rules against a query API (so rules see every
+ * cluster and the bucket), sends alerts to Alertmanager, and serves its series as a StoreAPI the
+ * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so
+ * pods roll when the rules change.
+ */
+export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
+  /** Replica count. */
+  public readonly replicas: number;
+  /** External labels (without the replica label). */
+  public readonly externalLabels: { [name: string]: string };
+  /** The label that differs between replicas. */
+  public readonly replicaLabel: string;
+  public readonly storeApiAddress: string;
+  public readonly storeApiPort = PORTS.thanosGrpc.port;
+  public readonly replicaLabels: string[];
+
+  private readonly groups: RuleGroup[];
+  private readonly evaluationInterval: Duration;
+  private readonly retention: Duration;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosRulerProps) {
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-rule',
+      component: 'rule-evaluation-engine',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
+    this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
+    this.replicaLabels = [this.replicaLabel];
+    this.groups = [...(props.ruleGroups ?? [])];
+    this.evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
+    this.retention = props.retention ?? DEFAULTS.retention;
+    this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+
+    const { image, labels, selector } = this;
+
+    this.connections.allowTo(props.query, props.query.queryPort);
+    if (props.alertmanager) this.connections.allowTo(props.alertmanager, props.alertmanager.alertmanagerPort.port);
+
+    const rulesConfigMap = `${this.name}-rules`;
+    new k8s.KubeConfigMap(this, 'Rules', {
+      metadata: { name: rulesConfigMap, labels },
+      data: lazy(() => this.renderRules()),
+    });
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
+
+    const headless = service(this, 'Service', {
+      name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+    });
+
+    const ruler = container({
+      name: 'thanos-rule',
+      image,
+      user: USERS.nobody,
+      args: [...this.args(), ...(storage?.args ?? [])],
+      ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+      env: [POD_NAME_ENV, ...(storage?.env ?? [])],
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+        ...(storage?.volumeMounts ?? []),
+      ],
+      // WAL replay on start can take minutes.
+      probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+      resources: props.resources ?? presetResources(PresetWorkload.RULER, props.size ?? DEFAULTS.size),
+    });
+
+    statefulSet(this, 'Resource', {
+      name: this.name,
+      replicas: this.replicas,
+      serviceName: headless.name,
+      labels,
+      selector,
+      user: USERS.nobody,
+      serviceAccountName: sa.name,
+      annotations: {
+        'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
+        ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
+      },
+      containers: [ruler],
+      volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
+      claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
+    });
+
+    validateWith(this, () => this.problems());
+  }
+
+
+  /** The ruler's metrics endpoint; the job name contains `thanos-rule` for the mixin. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    const jobName = mixinJobName(this.name, MIXIN_JOB);
+    return [{ jobName, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  /** Its rule groups, in the order they were added. */
+  public get ruleGroups(): RuleGroup[] {
+    return [...this.groups];
+  }
+
+  /** Adds a rule group (its own rule file); pods roll to load it. */
+  public addRuleGroup(group: RuleGroup): void {
+    this.groups.push(group);
+  }
+
+  private args(): string[] {
+    const am = this.props.alertmanager;
+    const labels = Object.keys(this.externalLabels).sort().map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
+    return [
+      'rule',
+      ...thanosServerArgs(true),
+      `--data-dir=${DATA_DIR}`,
+      `--eval-interval=${goDuration(this.evaluationInterval)}`,
+      `--tsdb.retention=${goDuration(this.retention)}`,
+      `--tsdb.block-duration=${goDuration(BLOCK_DURATION)}`,
+      ...labels,
+      // Kubernetes expands $(POD_NAME) from the downward API: each replica gets its own value.
+      `--label=${this.replicaLabel}="$(POD_NAME)"`,
+      `--alert.label-drop=${this.replicaLabel}`,
+      `--query=${this.props.query.queryUrl}`,
+      // dns+ resolves the headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
+      ...(am ? [`--alertmanagers.url=dns+http://${am.alertmanagerHost}:${am.alertmanagerPort.port}`] : []),
+      `--rule-file=${RULES_DIR}/*.rules.yaml`,
+    ];
+  }
+
+  private renderRules(): { [file: string]: string } {
+    return Object.fromEntries(this.groups.map((g) => [g.fileName, configYaml(g._toYaml())]));
+  }
+
+  private problems(): string[] {
+    const p = this.props;
+    const problems = [
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
+      ...replicaProblems('replicas', this.replicas),
+      ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
+      ...ruleGroupProblems(this.groups),
+      ...(p.resources?._problems() ?? []),
+    ];
+    if (this.evaluationInterval.toMilliseconds() < 1000) {
+      problems.push(`evaluationInterval ${goDuration(this.evaluationInterval)} is under a second: use e.g. Duration.seconds(30)`);
+    }
+    const minRetention = BLOCK_DURATION.toMilliseconds() * 3;
+    if (this.retention.toMilliseconds() < minRetention) {
+      problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
+    }
+    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabels(c.externalLabels, this.externalLabels));
+    if (twin) {
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
+    }
+    return problems;
+  }
+}
+
+/** A `--label` value: Go-quoted (Thanos unquotes it), with `$(` escaped so Kubernetes does not expand it. */
+function quoteLabelValue(value: string): string {
+  return JSON.stringify(value).split('$(').join('$$(');
+}

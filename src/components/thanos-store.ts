@@ -1,0 +1,394 @@
+import { Size } from 'cdk8s';
+import { ServiceType } from 'cdk8s-plus-27';
+import { Construct } from 'constructs';
+import { Component } from '../private/component';
+import { ComponentOptions } from './component-options';
+import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
+import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
+import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { DEFAULT_IMAGES } from '../images';
+import { Labels } from '../private/labels';
+import { INetworkPeer } from '../wiring/connections';
+import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
+import { PORTS, thanosServerArgs } from '../ports';
+import { healthyReadyProbes } from '../private/probes';
+import { Resources, SizePreset } from '../config/resources';
+import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { USERS } from '../private/security';
+import { sizeBytesText } from '../private/units';
+import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import {
+  THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+} from '../private/kubernetes';
+
+/** Properties of `TimePartition.of`. */
+export interface TimePartitionProps {
+  /**
+   * Oldest data served: RFC3339 (`2024-01-01T00:00:00Z`) or a duration relative to now (`-8w`; units ms, s, m, h, d, w, y).
+   * @default - no lower bound
+   */
+  readonly minTime?: string;
+  /**
+   * Newest data served, same syntax as `minTime`.
+   * @default - no upper bound
+   */
+  readonly maxTime?: string;
+}
+
+/**
+ * A time range one set of store gateways serves (`--min-time`/`--max-time`), to split a large bucket
+ * between StatefulSets. Ranges may overlap (upstream recommends a little overlap: the querier merges
+ * duplicates), but must not leave gaps.
+ */
+export class TimePartition {
+  /** A time range; omit a bound to leave it open. */
+  public static of(props: TimePartitionProps): TimePartition {
+    return new TimePartition(props.minTime, props.maxTime);
+  }
+
+  private constructor(
+    /** Oldest data served, as given. */
+    public readonly minTime?: string,
+    /** Newest data served, as given. */
+    public readonly maxTime?: string,
+  ) {}
+
+  /** @internal */
+  public _args(): string[] {
+    return [...(this.minTime ? [`--min-time=${this.minTime}`] : []), ...(this.maxTime ? [`--max-time=${this.maxTime}`] : [])];
+  }
+
+  /** @internal */
+  public _describe(): string {
+    return `{minTime: ${this.minTime ?? 'none'}, maxTime: ${this.maxTime ?? 'none'}}`;
+  }
+}
+
+/** Options of `IndexCache.memcached`. */
+export interface MemcachedIndexCacheOptions {
+  /**
+   * Memcached servers in Thanos DNS discovery syntax, e.g. `dnssrvnoa+_memcached._tcp.memcached.monitoring.svc`
+   * (a headless Service) or `memcached-0.memcached.monitoring.svc:11211`.
+   */
+  readonly addresses: string[];
+  /**
+   * The memcached pods, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
+   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+/** The store gateway's index cache (postings and series). */
+export class IndexCache {
+  /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
+  public static inMemory(maxSize: Size): IndexCache {
+    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], [], maxSize);
+  }
+
+  /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
+  public static memcached(options: MemcachedIndexCacheOptions): IndexCache {
+    const addresses = [...options.addresses];
+    const problems = memcachedAddressProblems('indexCache memcached', addresses);
+    return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer), problems);
+  }
+
+  private constructor(
+    private readonly config: object,
+    /** @internal */ public readonly _egress: Array<{ peer: INetworkPeer; port: number }>,
+    /** @internal */ public readonly _problems: string[],
+    /** @internal */ public readonly _inMemorySize?: Size,
+  ) {}
+
+  /** @internal */
+  public _configYaml(): string {
+    return configYaml(this.config);
+  }
+}
+
+/**
+ * Properties of `ThanosStore`.
+ *
+ * Defaults: name `thanos-store`, 1 shard x 1 replica, a 512 MiB in-memory index cache, a 10 GiB volume.
+ */
+export interface ThanosStoreOptions extends ComponentOptions {
+  /**
+   * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
+   * (`<name>`; with several partitions `<name>-t<partition>`, with several shards `-<shard>` appended).
+   * @default 'thanos-store'
+   */
+  readonly name?: string;
+  /**
+   * Replicas per shard and time partition (each serves the same blocks; the querier fans out to all).
+   * @default 1
+   */
+  readonly replicas?: number;
+  /**
+   * Shards: blocks are split by `hashmod` of their ID, each shard a StatefulSet serving its part.
+   * @default 1
+   */
+  readonly shards?: number;
+  /**
+   * Time ranges, each served by its own StatefulSets (times `shards`).
+   * @default - one partition serving all time
+   */
+  readonly timePartitions?: TimePartition[];
+  /**
+   * Index cache.
+   * @default IndexCache.inMemory(Size.mebibytes(512))
+   */
+  readonly indexCache?: IndexCache;
+  /**
+   * Volume per pod for index headers (about 1 MiB per block in the bucket).
+   * @default Size.gibibytes(10)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
+  /**
+   * Keep index headers in an `emptyDir` (sized `storageSize`) instead of a volume: no PVCs, at the cost of
+   * rebuilding them from the bucket on every restart (slower start).
+   * @default false
+   */
+  readonly ephemeralStorage?: boolean;
+  /**
+   * Type of an extra gRPC Service `<name>-grpc` over every shard, for queriers in other clusters
+   * (LOAD_BALANCER or NODE_PORT). Queriers in the app use the headless Service.
+   * @default - only the headless Service
+   */
+  readonly grpcServiceType?: ServiceType;
+  /**
+   * TLS on the gRPC server, for queriers in other clusters (with `grpcServiceType`). Queriers of
+   * the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint TLS; synth
+   * fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * @default - plaintext gRPC
+   */
+  readonly grpcServerTls?: GrpcServerTls;
+}
+
+/** Properties of `ThanosStore`: its options plus what it is wired to. */
+export interface ThanosStoreProps extends ThanosStoreOptions {
+  /** The bucket to serve. */
+  readonly objectStorage: IObjectStorage;
+}
+
+const DEFAULTS = {
+  name: 'thanos-store',
+  replicas: 1,
+  shards: 1,
+  indexCacheSize: Size.mebibytes(512),
+  storageSize: Size.gibibytes(10),
+} as const;
+
+const DATA_DIR = '/var/thanos/store';
+const SHARD_LABEL = 'store.thanos.io/shard';
+const PARTITION_LABEL = 'store.thanos.io/time-partition';
+
+/**
+ * The Thanos store gateway: serves the bucket's blocks over the StoreAPI. Optionally split into
+ * shards (by block ID) and time partitions, each a StatefulSet; one headless Service `thanos-store`
+ * selects them all, so a querier discovers every shard through one `dnssrv+` address.
+ */
+export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, IGrpcTlsServer {
+  /** Replicas per shard and partition. */
+  public readonly replicas: number;
+  /** Shard count. */
+  public readonly shards: number;
+  /** Names of the StatefulSets, one per time partition and shard. */
+  public readonly statefulSetNames: string[] = [];
+  public readonly storeApiAddress: string;
+  public readonly storeApiPort = PORTS.thanosGrpc.port;
+  /** Blocks carry their producers' replica labels; the store itself adds none. */
+  public readonly replicaLabels: string[] = [];
+  /** TLS of the gRPC server, if on. */
+  public readonly grpcServerTls?: GrpcServerTls;
+
+  private readonly partitions: TimePartition[];
+  private readonly indexCache: IndexCache;
+  private readonly resources: Resources;
+
+  constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
+    super(scope, id, {
+      name: props.name ?? DEFAULTS.name,
+      kind: 'thanos-store',
+      component: 'object-store-gateway',
+      image: props.image ?? DEFAULT_IMAGES.thanos,
+      networkPolicy: props.networkPolicy,
+    });
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
+    this.shards = props.shards ?? DEFAULTS.shards;
+    this.partitions = [...(props.timePartitions ?? [])];
+    this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
+    this.resources = props.resources ?? presetResources(PresetWorkload.STORE, props.size ?? SizePreset.SMALL);
+    this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+    this.grpcServerTls = props.grpcServerTls;
+
+    const { image, labels, selector } = this;
+
+    for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
+    this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
+    const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
+
+    const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
+    const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
+    // One Service over every shard and partition: the querier needs all of them.
+    const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+    if (props.grpcServiceType) {
+      service(this, 'GrpcService', { name: `${this.name}-grpc`, labels, selector, type: props.grpcServiceType, ports: [PORTS.thanosGrpc] });
+    }
+
+    const partitions: Array<TimePartition | undefined> = this.partitions.length ? this.partitions : [undefined];
+    const byPartition = this.partitions.length > 1;
+    const byShard = this.shards > 1;
+    partitions.forEach((partition, p) => {
+      for (let s = 0; s < this.shards; s++) {
+        const suffix = `${byPartition ? `-t${p}` : ''}${byShard ? `-${s}` : ''}`;
+        const name = `${this.name}${suffix}`;
+        const own: Labels = { ...(byPartition ? { [PARTITION_LABEL]: `t${p}` } : {}), ...(byShard ? { [SHARD_LABEL]: `shard-${s}` } : {}) };
+        const stsLabels = { ...labels, ...own };
+        const stsSelector = { ...selector, ...own };
+        this.statefulSetNames.push(name);
+
+        const store = container({
+          name: 'thanos-store',
+          image,
+          user: USERS.nobody,
+          args: [
+            'store',
+            `--data-dir=${DATA_DIR}`,
+            ...thanosServerArgs(true),
+            ...storage.args,
+            `--index-cache.config=${this.indexCache._configYaml()}`,
+            // The chunk pool would grow to 2GB by default: a quarter of the memory limit keeps big queries from OOM-kills.
+            `--chunk-pool-size=${Math.floor(this.resources._memoryLimitMiB() / 4)}MiB`,
+            ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
+            ...(partition?._args() ?? []),
+            ...(tls?.args ?? []),
+          ],
+          ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+          env: storage.env,
+          volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
+          // Ready only after the initial block sync, which can take minutes on a large bucket.
+          probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+          resources: this.resources,
+        });
+
+        statefulSet(this, `Resource${suffix}`, {
+          name,
+          replicas: this.replicas,
+          serviceName: headless.name,
+          labels: stsLabels,
+          selector: stsSelector,
+          user: USERS.nobody,
+          serviceAccountName: sa.name,
+          // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
+          terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+          annotations: { 'checksum/objstore': storage.configChecksum },
+          containers: [store],
+          volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],
+          claims: props.ephemeralStorage ? [] : [claimTemplate('data', this.storageSize, selector, props.storageClassName)],
+        });
+      }
+    });
+
+    validateWith(this, () => this.problems());
+  }
+
+
+  /** Metrics of every shard, through the shared Service. */
+  public get scrapeEndpoints(): ScrapeEndpoint[] {
+    return [{ jobName: mixinJobName(this.name, 'thanos-store'), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
+  }
+
+  private get storageSize(): Size {
+    return this.props.storageSize ?? DEFAULTS.storageSize;
+  }
+
+  private problems(): string[] {
+    const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
+      + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
+    const problems = [
+      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME - longestSuffix),
+      ...replicaProblems('replicas', this.replicas),
+      ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
+      ...this.indexCache._problems,
+      ...partitionProblems(this.partitions),
+      ...(this.props.resources?._problems() ?? []),
+      ...(this.props.grpcServerTls?._problems() ?? []),
+      ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
+      ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
+    ];
+    const cache = this.indexCache._inMemorySize;
+    if (cache) problems.push(...cacheFitsProblems('indexCache in-memory size', cache.toMebibytes(), this.resources));
+    return problems;
+  }
+}
+
+/** Keeps the blocks whose ID hashes to `shard` (`__block_id` is the store's per-block relabel source). */
+function shardSelector(shard: number, shards: number): string {
+  return configYaml([
+    { action: 'hashmod', source_labels: ['__block_id'], target_label: 'shard', modulus: shards },
+    { action: 'keep', source_labels: ['shard'], regex: String(shard) },
+  ]);
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+/** Prometheus `model.Duration` (what Thanos parses after an optional leading `-`). */
+const PROM_DURATION = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_MS = [365 * 86_400_000, 7 * 86_400_000, 86_400_000, 3_600_000, 60_000, 1000, 1];
+
+/**
+ * A Thanos `--min-time`/`--max-time` value as epoch milliseconds; relative values are taken from `now`
+ * (the order of a relative and an absolute bound is checked as of synth time). Undefined if malformed.
+ */
+function thanosTime(value: string, now: number): number | undefined {
+  if (RFC3339.test(value)) {
+    const t = Date.parse(value);
+    return Number.isNaN(t) ? undefined : t;
+  }
+  const negative = value.startsWith('-');
+  const body = negative ? value.slice(1) : value;
+  if (body === '0') return now;
+  const m = PROM_DURATION.exec(body);
+  if (!body || !m) return undefined;
+  const ms = m.slice(1).reduce((sum, v, i) => sum + (v ? Number(v) * DURATION_MS[i] : 0), 0);
+  return now + (negative ? -ms : ms);
+}
+
+function partitionProblems(partitions: TimePartition[]): string[] {
+  const now = Date.now();
+  const problems: string[] = [];
+  const ranges: Array<{ p: TimePartition; min: number; max: number }> = [];
+  for (const p of partitions) {
+    const bounds: number[] = [];
+    for (const [prop, value, open] of [['minTime', p.minTime, -Infinity], ['maxTime', p.maxTime, Infinity]] as const) {
+      const t = value === undefined ? open : thanosTime(value, now);
+      if (t === undefined) {
+        problems.push(`time partition ${prop} ${JSON.stringify(value)} is not a Thanos time: use RFC3339 (e.g. "2024-01-01T00:00:00Z") or a duration relative to now (e.g. "-8w", units ms s m h d w y)`);
+      } else {
+        bounds.push(t);
+      }
+    }
+    if (bounds.length < 2) continue;
+    if (bounds[0] >= bounds[1]) {
+      problems.push(`time partition ${p._describe()} is empty: minTime must be before maxTime`);
+      continue;
+    }
+    ranges.push({ p, min: bounds[0], max: bounds[1] });
+  }
+  if (problems.length) return problems;
+  // Overlaps are fine (the querier merges them); a gap is data no store serves.
+  ranges.sort((a, b) => a.min - b.min);
+  let covered = ranges.length ? ranges[0].max : -Infinity;
+  for (let i = 1; i < ranges.length; i++) {
+    const r = ranges[i];
+    if (r.min > covered) {
+      const before = ranges.slice(0, i).reduce((a, b) => (b.max > a.max ? b : a));
+      problems.push(`time partitions ${before.p._describe()} and ${r.p._describe()} leave a gap no store serves: extend one so they meet or overlap`);
+    }
+    covered = Math.max(covered, r.max);
+  }
+  return problems;
+}

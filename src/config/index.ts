@@ -1,0 +1,8 @@
+export {
+  SecretKeyRef, NotifierOptions, WebhookReceiverOptions, SlackReceiverOptions, PagerDutyReceiverOptions, EmailReceiverOptions,
+  Receiver, RouteProps, Route, InhibitRuleProps, InhibitRule,
+} from './alertmanager-config';
+export { Dashboard } from './dashboards';
+export { SizePreset, ResourcesProps, Resources } from './resources';
+export { AlertingRuleProps, RecordingRuleProps, Rule, RuleGroupProps, RuleGroup } from './rules';
+export { ScrapeOptions, KubernetesServiceScrapeOptions, ScrapeJob } from './scrape-job';

@@ -1,0 +1,72 @@
+import { Size } from 'cdk8s';
+import { Cpu, k8s } from 'cdk8s-plus-27';
+
+/** Size presets for container resources; the README documents the table. */
+export enum SizePreset {
+  /** A demo or a small cluster (tens of targets). */
+  SMALL = 'small',
+  /** A production cluster of moderate size (hundreds of targets, ~1M series). */
+  MEDIUM = 'medium',
+  /** A large cluster or a global view over many (several million series). */
+  LARGE = 'large',
+}
+
+/** Properties of `Resources.of`. */
+export interface ResourcesProps {
+  /** CPU request. */
+  readonly cpu: Cpu;
+  /** Memory request. */
+  readonly memory: Size;
+  /**
+   * Memory limit.
+   * @default - twice the memory request
+   */
+  readonly memoryLimit?: Size;
+  /**
+   * CPU limit.
+   * @default - none: CPU limits throttle Go programs and cause latency spikes
+   */
+  readonly cpuLimit?: Cpu;
+}
+
+/** Requests and limits of one container. Always has requests and a memory limit. */
+export class Resources {
+  /** Explicit requests and limits. */
+  public static of(props: ResourcesProps): Resources {
+    return new Resources(props.cpu.amount, props.memory.toMebibytes(), props.memoryLimit?.toMebibytes(), props.cpuLimit?.amount);
+  }
+
+  private constructor(
+    private readonly cpu: string,
+    private readonly memoryMi: number,
+    private readonly memoryLimitMi?: number,
+    private readonly cpuLimit?: string,
+  ) {}
+
+  /** @internal */
+  public _toKube(): k8s.ResourceRequirements {
+    return {
+      requests: { cpu: k8s.Quantity.fromString(this.cpu), memory: k8s.Quantity.fromString(`${this.memoryMi}Mi`) },
+      limits: {
+        memory: k8s.Quantity.fromString(`${this.memoryLimitMi ?? this.memoryMi * 2}Mi`),
+        ...(this.cpuLimit ? { cpu: k8s.Quantity.fromString(this.cpuLimit) } : {}),
+      },
+    };
+  }
+
+  /** @internal The memory limit in MiB. */
+  public _memoryLimitMiB(): number {
+    return this.memoryLimitMi ?? this.memoryMi * 2;
+  }
+
+  /**
+   * Problems with these values (a limit under its request).
+   * @internal
+   */
+  public _problems(): string[] {
+    if (this.memoryLimitMi !== undefined && this.memoryLimitMi < this.memoryMi) {
+      return [`memory limit ${this.memoryLimitMi}Mi is below the request ${this.memoryMi}Mi; raise memoryLimit to at least the request`];
+    }
+    return [];
+  }
+}

@@ -1,0 +1,2 @@
+export { SecretRequirement, prerequisiteSecrets, createSecretCommand } from './prerequisites';
+export { formatSynthError, OutputLayout, SynthesizeOptions, synthesize, synthesizeOrExit } from './synthesize';

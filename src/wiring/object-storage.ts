@@ -1,0 +1,438 @@
+import { ApiObject } from 'cdk8s';
+import { ISecret, k8s } from 'cdk8s-plus-27';
+import { Construct, IConstruct } from 'constructs';
+import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
+import { Connections, INetworkPeer, NetworkPeer } from './connections';
+import { requireSecret } from '../output/prerequisites';
+import { validateWith } from '../private/problems';
+import { checksum, configYaml, lazy, secretEnv } from '../private/kubernetes';
+
+/** Where every Thanos component finds its bucket config. */
+const MOUNT_PATH = '/etc/thanos/objstore';
+const CONFIG_FILE = 'objstore.yml';
+
+/** What a Thanos container needs to reach the bucket. */
+export interface ObjectStorageBinding {
+  /** `--objstore.config-file=...`. */
+  readonly args: string[];
+  /** Secret-backed env vars the config's `$(VAR)` placeholders read. */
+  readonly env: k8s.EnvVar[];
+  /** Volumes holding the config (and any key file). */
+  readonly volumes: k8s.Volume[];
+  /** Mounts of those volumes into the container. */
+  readonly volumeMounts: k8s.VolumeMount[];
+  /** Workload identity annotations for the component's ServiceAccount. */
+  readonly serviceAccountAnnotations: { [key: string]: string };
+  /** Where the store is, for NetworkPolicy egress. */
+  readonly peer: INetworkPeer;
+  /** The store's ports, for NetworkPolicy egress. */
+  readonly ports: number[];
+  /**
+   * Changes when the config this library renders changes, so pods roll. A config kept in a Secret you own
+   * is not seen: roll the pods yourself when you change it.
+   */
+  readonly configChecksum: string;
+}
+
+/** A bucket Thanos reads and writes. One definition shared by sidecar, store, compactor, ruler and bucket web. */
+export interface IObjectStorage extends IConstruct {
+  /** Identifies the bucket (type, endpoint, bucket, prefix): two compactors on one id corrupt it. */
+  readonly bucketId: string;
+  /** What a consumer's container needs. */
+  bind(consumer: IConstruct): ObjectStorageBinding;
+}
+
+/**
+ * Binds a bucket for a component: its ServiceAccount gets the workload identity annotations and its
+ * NetworkPolicy the egress to the store. The container parts are returned.
+ */
+export function bindObjectStorage(storage: IObjectStorage, consumer: IConstruct, serviceAccount: ApiObject, connections: Connections): ObjectStorageBinding {
+  const binding = storage.bind(consumer);
+  for (const [k, v] of Object.entries(binding.serviceAccountAnnotations)) serviceAccount.metadata.addAnnotation(k, v);
+  connections.allowTo(binding.peer, ...binding.ports);
+  return binding;
+}
+
+/** How S3 addresses the bucket. */
+export enum S3BucketLookup {
+  /** Let the client decide (virtual-hosted for AWS, path for others). */
+  AUTO = 'auto',
+  /** `endpoint/bucket`: MinIO and most S3-compatible servers. */
+  PATH = 'path',
+  /** `bucket.endpoint`. */
+  VIRTUAL_HOSTED = 'virtual-hosted',
+}
+
+/** S3 credentials: from a Secret you own, or from the workload's identity. Never literal values. */
+export class S3Credentials {
+  /**
+   * Access and secret key from keys of an existing Secret.
+   * @param accessKeyKey @default 'access_key'
+   * @param secretKeyKey @default 'secret_key'
+   */
+  public static fromSecret(secret: ISecret, accessKeyKey = 'access_key', secretKeyKey = 'secret_key'): S3Credentials {
+    return new S3Credentials(secret.name, accessKeyKey, secretKeyKey);
+  }
+
+  /**
+   * No keys: the AWS SDK chain (EKS IRSA / Pod Identity, instance profile).
+   * @param roleArn annotates every ServiceAccount that reads the bucket with `eks.amazonaws.com/role-arn`
+   */
+  public static workloadIdentity(roleArn?: string): S3Credentials {
+    return new S3Credentials(undefined, undefined, undefined, roleArn);
+  }
+
+  private constructor(
+    /** @internal */ public readonly _secretName?: string,
+    /** @internal */ public readonly _accessKeyKey?: string,
+    /** @internal */ public readonly _secretKeyKey?: string,
+    /** @internal */ public readonly _roleArn?: string,
+  ) {}
+}
+
+/** Properties of `S3ObjectStorage`. */
+export interface S3ObjectStorageProps {
+  /** Bucket name. */
+  readonly bucket: string;
+  /** `host` or `host:port`, no scheme (e.g. `s3.eu-west-1.amazonaws.com`, `minio.monitoring.svc:9000`). */
+  readonly endpoint: string;
+  /** How to authenticate. */
+  readonly credentials: S3Credentials;
+  /**
+   * Region.
+   * @default - none (the client derives it)
+   */
+  readonly region?: string;
+  /**
+   * Plain HTTP instead of HTTPS (in-cluster MinIO without TLS).
+   * @default false
+   */
+  readonly insecure?: boolean;
+  /**
+   * Path or virtual-hosted addressing.
+   * @default S3BucketLookup.AUTO
+   */
+  readonly bucketLookup?: S3BucketLookup;
+  /**
+   * Key prefix inside the bucket, for sharing one bucket between stacks.
+   * @default - none
+   */
+  readonly prefix?: string;
+  /**
+   * Name of the ConfigMap that holds the config (placeholders only, no credentials).
+   * @default 'thanos-objstore'
+   */
+  readonly configMapName?: string;
+  /**
+   * The store, for NetworkPolicy egress.
+   * @default - any address on the endpoint's port
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const ENDPOINT = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
+
+/** Common object-storage plumbing: the ConfigMap, the mount, the placeholders. */
+abstract class ConfigMapObjectStorage extends Construct implements IObjectStorage {
+  public abstract readonly bucketId: string;
+  protected readonly configMapName: string;
+
+  constructor(scope: Construct, id: string, configMapName: string | undefined) {
+    super(scope, id);
+    this.configMapName = configMapName ?? 'thanos-objstore';
+    const labels: Labels = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY };
+    new k8s.KubeConfigMap(this, 'Resource', {
+      metadata: { name: this.configMapName, labels },
+      // Lazy: subclasses set their props after this constructor returns.
+      data: lazy(() => ({ [CONFIG_FILE]: this.renderConfig() })),
+    });
+  }
+
+  public bind(consumer: IConstruct): ObjectStorageBinding {
+    const secret = this.secret();
+    if (secret) requireSecret(consumer, secret);
+    return {
+      args: [`--objstore.config-file=${MOUNT_PATH}/${CONFIG_FILE}`],
+      env: this.env(),
+      volumes: [{ name: 'objstore', configMap: { name: this.configMapName } }],
+      volumeMounts: [{ name: 'objstore', mountPath: MOUNT_PATH, readOnly: true }],
+      serviceAccountAnnotations: this.serviceAccountAnnotations(),
+      ...this.network(),
+      configChecksum: checksum(this.renderConfig()),
+    };
+  }
+
+  /** The objstore YAML; credentials appear only as `$(VAR)` placeholders Thanos substitutes. */
+  protected renderConfig(): string {
+    return configYaml(this.config());
+  }
+
+  protected abstract config(): object;
+  protected abstract env(): k8s.EnvVar[];
+  protected abstract secret(): { name: string; keys: string[]; purpose: string } | undefined;
+  protected abstract serviceAccountAnnotations(): { [key: string]: string };
+  protected abstract network(): { peer: INetworkPeer; ports: number[] };
+}
+
+/** An S3 or S3-compatible bucket (AWS, MinIO, SeaweedFS, Garage, Ceph RGW...). */
+export class S3ObjectStorage extends ConfigMapObjectStorage {
+  /** `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. */
+  public readonly bucketId: string;
+
+  constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
+    super(scope, id, props.configMapName);
+    this.bucketId = `s3://${props.endpoint}/${props.bucket}/${props.prefix ?? ''}`;
+    validateWith(this, () => [
+      ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') ? [] : [`bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`]),
+      ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535 ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`]),
+    ]);
+  }
+
+  protected config(): object {
+    const c = this.props.credentials;
+    return {
+      type: 'S3',
+      ...(this.props.prefix ? { prefix: this.props.prefix } : {}),
+      config: {
+        bucket: this.props.bucket,
+        endpoint: this.props.endpoint,
+        ...(this.props.region ? { region: this.props.region } : {}),
+        insecure: this.props.insecure ?? false,
+        bucket_lookup_type: this.props.bucketLookup ?? S3BucketLookup.AUTO,
+        ...(c._secretName ? { access_key: '$(OBJSTORE_ACCESS_KEY)', secret_key: '$(OBJSTORE_SECRET_KEY)' } : {}),
+      },
+    };
+  }
+
+  protected env(): k8s.EnvVar[] {
+    const c = this.props.credentials;
+    if (!c._secretName) return [];
+    return [secretEnv('OBJSTORE_ACCESS_KEY', c._secretName, c._accessKeyKey!), secretEnv('OBJSTORE_SECRET_KEY', c._secretName, c._secretKeyKey!)];
+  }
+
+  protected secret() {
+    const c = this.props.credentials;
+    return c._secretName ? { name: c._secretName, keys: [c._accessKeyKey!, c._secretKeyKey!], purpose: `S3 credentials for bucket ${this.props.bucket}` } : undefined;
+  }
+
+  protected serviceAccountAnnotations(): { [key: string]: string } {
+    const arn = this.props.credentials._roleArn;
+    return arn ? { 'eks.amazonaws.com/role-arn': arn } : {};
+  }
+
+  protected network() {
+    const defaultPort = (this.props.insecure ?? false) ? 80 : 443;
+    return { peer: this.props.networkPeer ?? NetworkPeer.anywhere(), ports: [portOf(this.props.endpoint, defaultPort)] };
+  }
+}
+
+function portOf(endpoint: string, otherwise = 443): number {
+  const m = /:(\d+)$/.exec(endpoint);
+  return m ? Number(m[1]) : otherwise;
+}
+
+/** Properties of `GcsObjectStorage`. */
+export interface GcsObjectStorageProps {
+  /** Bucket name. */
+  readonly bucket: string;
+  /**
+   * A Secret holding a service-account JSON key, mounted as a file.
+   * @default - workload identity (GKE): no key
+   */
+  readonly serviceAccountKeySecret?: ISecret;
+  /**
+   * Key of the JSON file in `serviceAccountKeySecret`.
+   * @default 'service-account.json'
+   */
+  readonly serviceAccountKeyKey?: string;
+  /**
+   * GCP service account to impersonate through GKE workload identity.
+   * @default - none
+   */
+  readonly workloadIdentityServiceAccount?: string;
+  /**
+   * Key prefix inside the bucket.
+   * @default - none
+   */
+  readonly prefix?: string;
+  /**
+   * Name of the config ConfigMap.
+   * @default 'thanos-objstore'
+   */
+  readonly configMapName?: string;
+}
+
+/** A Google Cloud Storage bucket. */
+export class GcsObjectStorage extends ConfigMapObjectStorage {
+  /** `gcs://<bucket>/<prefix>`: two compactors on one id corrupt it. */
+  public readonly bucketId: string;
+
+  constructor(scope: Construct, id: string, private readonly props: GcsObjectStorageProps) {
+    super(scope, id, props.configMapName);
+    this.bucketId = `gcs://${props.bucket}/${props.prefix ?? ''}`;
+  }
+
+  /** What a consumer's container needs, the service account key file included. */
+  public bind(consumer: IConstruct): ObjectStorageBinding {
+    const base = super.bind(consumer);
+    const secret = this.props.serviceAccountKeySecret;
+    if (!secret) return base;
+    return {
+      ...base,
+      volumes: [...base.volumes, { name: 'gcs-key', secret: { secretName: secret.name } }],
+      volumeMounts: [...base.volumeMounts, { name: 'gcs-key', mountPath: '/etc/thanos/gcs', readOnly: true }],
+    };
+  }
+
+  protected config(): object {
+    return { type: 'GCS', ...(this.props.prefix ? { prefix: this.props.prefix } : {}), config: { bucket: this.props.bucket } };
+  }
+
+  protected env(): k8s.EnvVar[] {
+    const key = this.props.serviceAccountKeyKey ?? 'service-account.json';
+    return this.props.serviceAccountKeySecret ? [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: `/etc/thanos/gcs/${key}` }] : [];
+  }
+
+  protected secret() {
+    const s = this.props.serviceAccountKeySecret;
+    return s ? { name: s.name, keys: [this.props.serviceAccountKeyKey ?? 'service-account.json'], purpose: `GCS key for bucket ${this.props.bucket}` } : undefined;
+  }
+
+  protected serviceAccountAnnotations(): { [key: string]: string } {
+    const sa = this.props.workloadIdentityServiceAccount;
+    return sa ? { 'iam.gke.io/gcp-service-account': sa } : {};
+  }
+
+  protected network() {
+    return { peer: NetworkPeer.anywhere(), ports: [443] };
+  }
+}
+
+/** Properties of `AzureObjectStorage`. */
+export interface AzureObjectStorageProps {
+  /** Storage account name. */
+  readonly storageAccount: string;
+  /** Blob container name. */
+  readonly container: string;
+  /**
+   * A Secret holding the storage account key.
+   * @default - workload identity: no key
+   */
+  readonly accountKeySecret?: ISecret;
+  /**
+   * Key of the account key in `accountKeySecret`.
+   * @default 'storage_account_key'
+   */
+  readonly accountKeyKey?: string;
+  /**
+   * Client id of a user-assigned managed identity (Azure workload identity).
+   * @default - none
+   */
+  readonly workloadIdentityClientId?: string;
+  /**
+   * Name of the config ConfigMap.
+   * @default 'thanos-objstore'
+   */
+  readonly configMapName?: string;
+}
+
+/** An Azure Blob Storage container. */
+export class AzureObjectStorage extends ConfigMapObjectStorage {
+  /** `azure://<storageAccount>/<container>`: two compactors on one id corrupt it. */
+  public readonly bucketId: string;
+
+  constructor(scope: Construct, id: string, private readonly props: AzureObjectStorageProps) {
+    super(scope, id, props.configMapName);
+    this.bucketId = `azure://${props.storageAccount}/${props.container}`;
+  }
+
+  protected config(): object {
+    return {
+      type: 'AZURE',
+      config: {
+        storage_account: this.props.storageAccount,
+        container: this.props.container,
+        ...(this.props.accountKeySecret ? { storage_account_key: '$(OBJSTORE_ACCOUNT_KEY)' } : {}),
+        ...(this.props.workloadIdentityClientId ? { user_assigned_id: this.props.workloadIdentityClientId } : {}),
+      },
+    };
+  }
+
+  protected env(): k8s.EnvVar[] {
+    const s = this.props.accountKeySecret;
+    return s ? [secretEnv('OBJSTORE_ACCOUNT_KEY', s.name, this.props.accountKeyKey ?? 'storage_account_key')] : [];
+  }
+
+  protected secret() {
+    const s = this.props.accountKeySecret;
+    return s ? { name: s.name, keys: [this.props.accountKeyKey ?? 'storage_account_key'], purpose: `Azure key for ${this.props.storageAccount}/${this.props.container}` } : undefined;
+  }
+
+  protected serviceAccountAnnotations(): { [key: string]: string } {
+    const id = this.props.workloadIdentityClientId;
+    return id ? { 'azure.workload.identity/client-id': id } : {};
+  }
+
+  protected network() {
+    return { peer: NetworkPeer.anywhere(), ports: [443] };
+  }
+}
+
+/** Properties of `ObjectStorage.fromSecret`. */
+export interface ExistingObjectStorageProps {
+  /** The Secret holding a complete Thanos objstore YAML (e.g. `thanos-objstore-config`). */
+  readonly secret: ISecret;
+  /**
+   * Key of the YAML in the Secret.
+   * @default 'objstore.yml'
+   */
+  readonly key?: string;
+  /**
+   * Port the store listens on, for NetworkPolicy egress.
+   * @default 443
+   */
+  readonly port?: number;
+  /**
+   * The store, for NetworkPolicy egress.
+   * @default - any address
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+/** Importers for object storage defined outside this app. */
+export class ObjectStorage {
+  /** A bucket whose whole objstore config (credentials included) is in a Secret you own. */
+  public static fromSecret(scope: Construct, id: string, props: ExistingObjectStorageProps): IObjectStorage {
+    return new SecretObjectStorage(scope, id, props);
+  }
+
+  private constructor() {}
+}
+
+class SecretObjectStorage extends Construct implements IObjectStorage {
+  public readonly bucketId: string;
+
+  constructor(scope: Construct, id: string, private readonly props: ExistingObjectStorageProps) {
+    super(scope, id);
+    this.bucketId = `secret://${props.secret.name}/${this.key}`;
+  }
+
+  private get key(): string {
+    return this.props.key ?? 'objstore.yml';
+  }
+
+  public bind(consumer: IConstruct): ObjectStorageBinding {
+    requireSecret(consumer, { name: this.props.secret.name, keys: [this.key], purpose: 'Thanos objstore config' });
+    return {
+      args: [`--objstore.config-file=${MOUNT_PATH}/${this.key}`],
+      env: [],
+      volumes: [{ name: 'objstore', secret: { secretName: this.props.secret.name, items: [{ key: this.key, path: this.key }] } }],
+      volumeMounts: [{ name: 'objstore', mountPath: MOUNT_PATH, readOnly: true }],
+      serviceAccountAnnotations: {},
+      peer: this.props.networkPeer ?? NetworkPeer.anywhere(),
+      ports: [this.props.port ?? 443],
+      configChecksum: checksum(this.bucketId),
+    };
+  }
+}

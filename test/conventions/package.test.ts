@@ -1,0 +1,257 @@
+/**
+ * The npm package as a consumer gets it: pack (which builds), install the tarball and its peers in a
+ * fresh project, offline, from the npm cache `npm ci` filled, then synthesize a stack from plain
+ * JavaScript through the public exports only, and type-check a TypeScript consumer against the
+ * shipped declarations.
+ */
+import { spawn, spawnSync } from 'child_process';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Chart, Duration, Testing } from 'cdk8s';
+import { parseAllDocuments } from 'yaml';
+import { Rule, RuleGroup, ThanosStack } from '../../src';
+import { Manifest } from '../support/util';
+
+jest.setTimeout(180_000);
+
+const ROOT = join(__dirname, '..', '..');
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const PEERS = ['cdk8s', 'cdk8s-plus-27', 'constructs'];
+const work = mkdtempSync(join(tmpdir(), 'package-test-'));
+const consumer = join(work, 'consumer');
+
+function run(cmd: string, args: string[], cwd: string) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, all: `${r.stdout}\n${r.stderr}` };
+}
+
+function mustRun(cmd: string, args: string[], cwd: string) {
+  const r = run(cmd, args, cwd);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.all}`);
+  return r;
+}
+
+/**
+ * A lockfile for the consumer holding the peers exactly as this project locks them (so every tarball
+ * is in the npm cache `npm ci` filled) plus the packed tarball. Without it npm needs each peer's
+ * packument, which `npm ci` never fetches: `--offline` would fail on a fresh machine.
+ */
+function consumerLockfile(tarball: string, dependencies: { [name: string]: string }) {
+  const locked = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')).packages as { [path: string]: any };
+  const resolve = (name: string, from: string): string | undefined => {
+    for (let dir = from; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
+      const key = `${dir ? `${dir}/` : ''}node_modules/${name}`;
+      if (locked[key]) return key;
+      if (!dir) return undefined;
+    }
+  };
+  const packages: { [path: string]: any } = {};
+  const queue = PEERS.map((p) => resolve(p, ''));
+  while (queue.length) {
+    const key = queue.shift();
+    if (!key || packages[key]) continue;
+    const { dev, devOptional, ...entry } = locked[key];
+    packages[key] = devOptional ? { ...entry, optional: true } : entry;
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) queue.push(resolve(dep, key));
+  }
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`;
+  packages['node_modules/cdk8s-thanos'] = {
+    version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, peerDependencies: PKG.peerDependencies,
+  };
+  return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
+}
+
+/** The consumer app: plain JavaScript, the package's public exports only. */
+const APP = `
+const { App, Chart, Duration } = require('cdk8s');
+const { ThanosStack, Rule, RuleGroup, OutputLayout, synthesizeOrExit, prerequisiteSecrets } = require('cdk8s-thanos');
+
+const [outdir, layout] = process.argv.slice(2);
+synthesizeOrExit((o) => {
+  const app = new App({ outdir: o });
+  const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+  const stack = new ThanosStack(chart, 'Thanos', {
+    prometheus: { externalLabels: { cluster: 'eu1' }, retention: Duration.days(2) },
+    prometheusOperator: true,
+  });
+  stack.prometheus.addRuleGroup(new RuleGroup({
+    name: 'availability',
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+  }));
+  process.stdout.write(JSON.stringify(prerequisiteSecrets(app).map((s) => s.name)));
+  return app;
+}, outdir, { layout: OutputLayout[layout] });
+`;
+
+/** A TypeScript consumer: the declarations must be complete, and hide the internals. */
+const CHECK = `
+import { App, Chart } from 'cdk8s';
+import { OutputLayout, PrometheusOperator, RuleGroup, ThanosStack, synthesize } from 'cdk8s-thanos';
+const chart = new Chart(new App(), 'monitoring', { namespace: 'monitoring' });
+const stack = new ThanosStack(chart, 'Thanos', { prometheusOperator: true });
+const operator: PrometheusOperator | undefined = stack.prometheusOperator;
+const layout: OutputLayout = OutputLayout.FOLDER_PER_COMPONENT;
+synthesize(() => chart.node.root as App, 'out', { layout, kustomization: operator !== undefined });
+declare const group: RuleGroup;
+// @ts-expect-error internals (@internal) are not in the declarations
+group._problems();
+`;
+
+/** The same app, built here from the sources. */
+function expectedObjects(): Manifest[] {
+  const chart = new Chart(new App(), 'monitoring', { namespace: 'monitoring' });
+  const stack = new ThanosStack(chart, 'Thanos', {
+    prometheus: { externalLabels: { cluster: 'eu1' }, retention: Duration.days(2) },
+    prometheusOperator: true,
+  });
+  stack.prometheus.addRuleGroup(new RuleGroup({
+    name: 'availability',
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+  }));
+  return Testing.synth(chart) as Manifest[];
+}
+
+const timings: { [step: string]: number } = {};
+function timed<T>(step: string, f: () => T): T {
+  const start = Date.now();
+  try {
+    return f();
+  } finally {
+    timings[step] = Date.now() - start;
+  }
+}
+
+let packed: { filename: string; files: Array<{ path: string }> };
+let typeCheck: Promise<{ status: number | null; output: string }>;
+/** Output of the offline install when it failed, for the assertion message. */
+let offlineFailure: string | undefined;
+
+beforeAll(() => {
+  // `npm pack` runs `prepack`, which is the clean build.
+  const pack = timed('pack (build)', () => mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT));
+  packed = JSON.parse(pack.stdout)[0];
+
+  mkdirSync(consumer);
+  const dependencies = { 'cdk8s-thanos': `file:../${packed.filename}`, ...Object.fromEntries(PEERS.map((p) => [p, PKG.devDependencies[p]])) };
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '0.0.0', private: true, dependencies }, null, 2));
+  writeFileSync(join(consumer, 'package-lock.json'), JSON.stringify(consumerLockfile(packed.filename, dependencies), null, 2));
+  // cdk8s-plus-27's optional `backport` (a release tool of theirs) is left out: it adds 190 packages.
+  const install = ['--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'];
+  timed('install', () => {
+    const offline = run('npm', ['ci', '--offline', ...install], consumer);
+    // A cache that lacks a tarball (cleaned, or another npm's) may still reach the registry.
+    if (offline.status !== 0) {
+      offlineFailure = offline.all;
+      mustRun('npm', ['ci', '--prefer-offline', ...install], consumer);
+    }
+  });
+  writeFileSync(join(consumer, 'app.js'), APP);
+  // The type check is the slowest step: it runs while the JavaScript tests do.
+  writeFileSync(join(consumer, 'check.ts'), CHECK);
+  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  typeCheck = new Promise((resolve) => {
+    const child = spawn(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'),
+      '--target', 'ES2020', '--module', 'commonjs', '--moduleResolution', 'node', 'check.ts'], { cwd: consumer });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => {
+      timings['tsc consumer (parallel)'] = Date.now() - started;
+      resolve({ status, output });
+    });
+  });
+});
+
+afterAll(async () => {
+  await typeCheck;
+  rmSync(work, { recursive: true, force: true });
+  process.stdout.write(`package test timings (ms): ${JSON.stringify(timings)}\n`);
+});
+
+describe('the tarball', () => {
+  const files = () => packed.files.map((f) => f.path).sort();
+
+  test('holds the compiled library (lib/src, lib/imports: JS and declarations), README, LICENSE and package.json only', () => {
+    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f));
+    expect(unexpected).toEqual([]);
+    expect(files()).toEqual(expect.arrayContaining([
+      'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
+      'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
+    ]));
+  });
+
+  test('ships every source module, and nothing of tests, dist/, examples, docs or the app', () => {
+    const modules = readdirSync(join(ROOT, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))
+      .map((f) => `lib/src/${f.replace(/\.ts$/, '')}`);
+    for (const m of modules) expect(files()).toEqual(expect.arrayContaining([`${m}.js`, `${m}.d.ts`]));
+    expect(files().filter((f) => /test|dist\/|examples|docs\/|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+  });
+
+  test('declares cdk8s, cdk8s-plus-27 and constructs as peers and has no runtime dependency', () => {
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(PEERS);
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.devDependencies).toBeDefined(); // npm keeps them; they are never installed for consumers
+  });
+});
+
+describe('a fresh consumer project', () => {
+  test('installs the tarball and the peers offline, from the cache `npm ci` filled', () => {
+    // Outside CI the cache may predate `npm ci` (or be another npm's): the registry fallback is fine there.
+    if (offlineFailure && process.env.CI !== 'true') console.warn(`offline install failed, installed with --prefer-offline:\n${offlineFailure}`);
+    else expect(offlineFailure).toBeUndefined();
+    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
+  });
+
+  test('synthesizes a ThanosStack from plain JavaScript, identical to the sources\' output', () => {
+    const r = mustRun(process.execPath, ['app.js', 'dist', 'FILE_PER_CHART'], consumer);
+    expect(JSON.parse(r.stdout)).toEqual(['grafana-admin', 'thanos-objstore']);
+    expect(readdirSync(join(consumer, 'dist'))).toEqual(['monitoring.k8s.yaml']);
+    const objects = parseAllDocuments(readFileSync(join(consumer, 'dist', 'monitoring.k8s.yaml'), 'utf8')).map((d) => d.toJSON() as Manifest);
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
+    const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    expect(names('StatefulSet')).toEqual(['alertmanager', 'minio', 'prometheus', 'thanos-compact', 'thanos-rule', 'thanos-store']);
+    expect(names('Deployment')).toEqual(['grafana', 'thanos-bucketweb', 'thanos-query', 'thanos-query-frontend']);
+    expect(names('PrometheusRule')).toEqual(['prometheus', 'thanos-rule']);
+    expect(names('ServiceMonitor')).toContain('thanos-query');
+    expect(objects).toEqual(expectedObjects());
+  });
+
+  test('writes the folder-per-component layout with its kustomization', () => {
+    mustRun(process.execPath, ['app.js', 'gitops', 'FOLDER_PER_COMPONENT'], consumer);
+    const kustomization = parseAllDocuments(readFileSync(join(consumer, 'gitops', 'kustomization.yaml'), 'utf8'))[0].toJSON();
+    expect(kustomization.resources[0]).toBe('cluster/Namespace-monitoring.yaml');
+    expect(existsSync(join(consumer, 'gitops', 'thanos-query', 'ServiceMonitor-thanos-query.yaml'))).toBe(true);
+  });
+
+  test('reports bad input through the compiled validators: exit 1, every problem, nothing written', () => {
+    writeFileSync(join(consumer, 'bad.js'), `
+      const { App, Chart } = require('cdk8s');
+      const { ThanosStack, synthesizeOrExit } = require('cdk8s-thanos');
+      synthesizeOrExit((o) => {
+        const app = new App({ outdir: o });
+        new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 } });
+        return app;
+      }, 'bad-out');
+    `);
+    const r = run(process.execPath, ['bad.js'], consumer);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/);
+    expect(existsSync(join(consumer, 'bad-out'))).toBe(false);
+  });
+
+  test('cannot reach into the package\'s internals: only the index is exported', () => {
+    const r = run(process.execPath, ['-e', 'require("cdk8s-thanos/lib/src/workload")'], consumer);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  test('type-checks a TypeScript consumer against the shipped declarations (strict, declarations included)', async () => {
+    const r = await typeCheck;
+    expect(r.output.trim()).toBe('');
+    expect(r.status).toBe(0);
+  });
+});

@@ -1,0 +1,214 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { App, Chart, Testing } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-27';
+import { parseAllDocuments } from 'yaml';
+import { MonitoringChart, buildApp } from '../../main';
+import { KUSTOMIZATION_FILE } from '../../src/output/synthesize';
+import { OutputLayout, SynthesizeOptions, ThanosStack, synthesize, synthesizeOrExit } from '../../src';
+import { Manifest } from '../support/util';
+
+const work = mkdtempSync(join(tmpdir(), 'gitops-test-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+let runs = 0;
+
+/** Synthesizes `build` into a fresh folder. */
+function synthTo(options: SynthesizeOptions = {}, build: (outdir: string) => App = buildApp): string {
+  const outdir = join(work, `out-${runs++}`);
+  synthesize(build, outdir, options);
+  return outdir;
+}
+
+/** Every file under `dir`, relative, sorted. */
+function filesUnder(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(dir, `${prefix}${e.name}/`) : [`${prefix}${e.name}`]))
+    .sort();
+}
+
+function readObjects(path: string): Manifest[] {
+  return parseAllDocuments(readFileSync(path, 'utf8')).map((d) => d.toJSON());
+}
+
+function kustomizationOf(dir: string): { apiVersion: string; kind: string; resources: string[] } {
+  return readObjects(join(dir, KUSTOMIZATION_FILE))[0] as any;
+}
+
+/** The default app's objects, in synthesis order. */
+const expected = Testing.synth(new MonitoringChart(Testing.app(), 'monitoring')) as Manifest[];
+
+describe('OutputLayout.FILE_PER_CHART (the default)', () => {
+  const dir = synthTo();
+
+  test('writes one file per chart and nothing else', () => {
+    expect(filesUnder(dir)).toEqual(['monitoring.k8s.yaml']);
+  });
+
+  test('holds every object in apply order, the Namespace first, so `kubectl apply -f dist/` works in one pass', () => {
+    const objects = readObjects(join(dir, 'monitoring.k8s.yaml'));
+    expect(objects).toEqual(expected);
+    expect(objects[0].kind).toBe('Namespace');
+  });
+
+  test('is byte-identical to what cdk8s writes on its own (today\'s dist/)', () => {
+    const plain = join(work, 'plain');
+    buildApp(plain).synth();
+    expect(readFileSync(join(dir, 'monitoring.k8s.yaml'), 'utf8')).toBe(readFileSync(join(plain, 'monitoring.k8s.yaml'), 'utf8'));
+  });
+
+  test('adds a kustomization listing the chart file when asked', () => {
+    const withKustomization = synthTo({ kustomization: true });
+    expect(filesUnder(withKustomization)).toEqual([KUSTOMIZATION_FILE, 'monitoring.k8s.yaml']);
+    expect(kustomizationOf(withKustomization)).toEqual({
+      apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['monitoring.k8s.yaml'],
+    });
+  });
+
+  test('lists the chart holding the Namespace first when there are several charts', () => {
+    const out = synthTo({ kustomization: true }, (outdir) => {
+      const app = new App({ outdir });
+      const extra = new Chart(app, 'aaa-extra', { namespace: 'monitoring' });
+      new k8s.KubeConfigMap(extra, 'Config', { metadata: { name: 'extra' }, data: { a: 'b' } });
+      new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos');
+      return app;
+    });
+    expect(kustomizationOf(out).resources).toEqual(['monitoring.k8s.yaml', 'aaa-extra.k8s.yaml']);
+  });
+});
+
+describe('OutputLayout.FOLDER_PER_COMPONENT', () => {
+  const dir = synthTo({ layout: OutputLayout.FOLDER_PER_COMPONENT });
+  const files = filesUnder(dir).filter((f) => f !== KUSTOMIZATION_FILE);
+
+  test('writes one file per object, <component>/<Kind>-<name>.yaml, holding exactly that object', () => {
+    expect(files).toHaveLength(expected.length);
+    for (const o of expected) {
+      const component = o.metadata.labels?.['app.kubernetes.io/name'];
+      const folder = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) ? 'cluster' : component ?? 'namespace';
+      expect(readObjects(join(dir, folder, `${o.kind}-${o.metadata.name}.yaml`))).toEqual([o]);
+    }
+  });
+
+  test('has one folder per component, cluster/ for cluster-scoped objects, namespace/ for shared ones', () => {
+    const folders = [...new Set(files.map((f) => f.split('/')[0]))].sort();
+    expect(folders).toEqual([
+      'alertmanager', 'cluster', 'grafana', 'minio', 'minio-client', 'namespace', 'prometheus', 'thanos-bucketweb', 'thanos-compact',
+      'thanos-query', 'thanos-query-frontend', 'thanos-rule', 'thanos-store',
+    ]);
+    // The objstore config every Thanos component reads belongs to none of them.
+    expect(filesUnder(join(dir, 'namespace'))).toEqual(['ConfigMap-thanos-objstore.yaml']);
+    expect(filesUnder(join(dir, 'cluster'))).toEqual([
+      'ClusterRole-monitoring-prometheus.yaml', 'ClusterRoleBinding-monitoring-prometheus.yaml', 'Namespace-monitoring.yaml',
+    ]);
+    expect(files).toContain('prometheus/StatefulSet-prometheus.yaml');
+    expect(files).toContain('thanos-query/Deployment-thanos-query.yaml');
+  });
+
+  test('writes a kustomization listing every object file once, in apply order, the Namespace first', () => {
+    const { apiVersion, kind, resources } = kustomizationOf(dir);
+    expect({ apiVersion, kind }).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' });
+    expect(resources[0]).toBe('cluster/Namespace-monitoring.yaml');
+    expect(new Set(resources).size).toBe(resources.length);
+    expect([...resources].sort()).toEqual(files);
+    // The synthesis order (dependencies first) is kept after the Namespace.
+    const synthOrder = expected.filter((o) => o.kind !== 'Namespace').map((o) => `${o.kind}-${o.metadata.name}.yaml`);
+    expect(resources.slice(1).map((r) => r.split('/')[1])).toEqual(synthOrder);
+  });
+
+  test('kustomize builds exactly the synthesized objects from it (when kubectl is installed)', () => {
+    const kubectl = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+    if (kubectl.error) return console.warn('kubectl not found: the kustomization was not built');
+    expect(kubectl.stderr).toBe('');
+    const key = (o: Manifest) => `${o.kind}/${o.metadata.name}`;
+    const built = parseAllDocuments(kubectl.stdout).map((d) => d.toJSON() as Manifest);
+    expect(built.map(key).sort()).toEqual(expected.map(key).sort());
+    for (const o of built) expect(o).toEqual(expected.find((e) => key(e) === key(o)));
+  });
+
+  test('can leave the kustomization out', () => {
+    expect(filesUnder(synthTo({ layout: OutputLayout.FOLDER_PER_COMPONENT, kustomization: false }))).toEqual(files);
+  });
+
+  test('puts namespaced objects without a component label in namespace/', () => {
+    const out = synthTo({ layout: OutputLayout.FOLDER_PER_COMPONENT }, (outdir) => {
+      const app = new App({ outdir });
+      const chart = new Chart(app, 'extra', { namespace: 'monitoring' });
+      new k8s.KubeConfigMap(chart, 'Config', { metadata: { name: 'dashboards-extra' }, data: { a: 'b' } });
+      return app;
+    });
+    expect(filesUnder(out)).toEqual([KUSTOMIZATION_FILE, 'namespace/ConfigMap-dashboards-extra.yaml']);
+  });
+});
+
+describe('determinism and all-or-nothing writes', () => {
+  test.each([OutputLayout.FILE_PER_CHART, OutputLayout.FOLDER_PER_COMPONENT])('two runs of %s are byte-identical', (layout) => {
+    const a = synthTo({ layout, kustomization: true });
+    const b = synthTo({ layout, kustomization: true });
+    expect(filesUnder(b)).toEqual(filesUnder(a));
+    for (const f of filesUnder(a)) expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(a, f), 'utf8'));
+  });
+
+  test('a second run replaces each component folder (no stale object file is left in it)', () => {
+    const dir = synthTo({ layout: OutputLayout.FOLDER_PER_COMPONENT });
+    writeFileSync(join(dir, 'prometheus', 'ConfigMap-removed.yaml'), 'stale');
+    writeFileSync(join(dir, 'README.md'), 'mine');
+    synthesize(buildApp, dir, { layout: OutputLayout.FOLDER_PER_COMPONENT });
+    expect(existsSync(join(dir, 'prometheus', 'ConfigMap-removed.yaml'))).toBe(false);
+    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('mine');
+  });
+
+  test.each([OutputLayout.FILE_PER_CHART, OutputLayout.FOLDER_PER_COMPONENT])('bad input with %s writes nothing and reports every problem', (layout) => {
+    const outdir = join(work, `bad-${layout}`);
+    mkdirSync(outdir);
+    writeFileSync(join(outdir, 'monitoring.k8s.yaml'), 'previous');
+    const bad = (o: string) => {
+      const app = new App({ outdir: o });
+      new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 }, query: { replicas: 0 } });
+      return app;
+    };
+    expect(() => synthesize(bad, outdir, { layout })).toThrow(/Validation failed[\s\S]*Compactor\] replicas 2[\s\S]*Query\] replicas 0/);
+    expect(readdirSync(outdir)).toEqual(['monitoring.k8s.yaml']);
+    expect(readFileSync(join(outdir, 'monitoring.k8s.yaml'), 'utf8')).toBe('previous');
+  });
+
+  test('two objects that would share a file are reported, and nothing is written', () => {
+    const outdir = join(work, 'clash');
+    const twoNamespaces = (o: string) => {
+      const app = new App({ outdir: o });
+      new ThanosStack(new Chart(app, 'eu1', { namespace: 'eu1' }), 'Thanos', { prometheus: { externalLabels: { cluster: 'eu1' } }, ruler: { externalLabels: { ruler: 'eu1' } } });
+      new ThanosStack(new Chart(app, 'us1', { namespace: 'us1' }), 'Thanos', { prometheus: { externalLabels: { cluster: 'us1' } }, ruler: { externalLabels: { ruler: 'us1' } } });
+      return app;
+    };
+    expect(() => synthesize(twoNamespaces, outdir, { layout: OutputLayout.FOLDER_PER_COMPONENT }))
+      .toThrow(/\[layout\] two objects would be written to prometheus\/StatefulSet-prometheus\.yaml: StatefulSet eu1\/prometheus and StatefulSet us1\/prometheus; synthesize each namespace to its own outdir/);
+    expect(existsSync(outdir)).toBe(false);
+    // One file per chart has no such clash.
+    synthesize(twoNamespaces, outdir);
+    expect(filesUnder(outdir)).toEqual(['eu1.k8s.yaml', 'us1.k8s.yaml']);
+  });
+
+  test('synthesizeOrExit takes the layout and exits 1 on bad input without writing', () => {
+    const outdir = join(work, 'or-exit');
+    synthesizeOrExit(buildApp, outdir, { layout: OutputLayout.FOLDER_PER_COMPONENT });
+    expect(readdirSync(outdir)).toContain(KUSTOMIZATION_FILE);
+
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => { throw new Error('exit'); }) as never);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const failed = join(work, 'or-exit-bad');
+      expect(() => synthesizeOrExit((o) => {
+        const app = new App({ outdir: o });
+        new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 } });
+        return app;
+      }, failed, { layout: OutputLayout.FOLDER_PER_COMPONENT })).toThrow('exit');
+      expect(exit).toHaveBeenCalledWith(1);
+      expect(String(stderr.mock.calls[0][0])).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/);
+      expect(existsSync(failed)).toBe(false);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+});

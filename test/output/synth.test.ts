@@ -1,0 +1,49 @@
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join } from 'path';
+import { formatSynthError } from '../../src';
+
+const ROOT = join(__dirname, '..', '..');
+
+function runApp(script: string) {
+  const outdir = join(mkdtempSync(join(tmpdir(), 'synth-test-')), 'dist');
+  const r = spawnSync(process.execPath, ['scripts/run-ts.js', script], {
+    cwd: ROOT, env: { ...process.env, CDK8S_OUTDIR: outdir }, encoding: 'utf8',
+  });
+  return { ...r, outdir };
+}
+
+describe('synthesis of bad input', () => {
+  const r = runApp('test/apps/bad-app.ts');
+  afterAll(() => rmSync(join(r.outdir, '..'), { recursive: true, force: true }));
+
+  test('exits 1 and writes nothing', () => {
+    expect(r.status).toBe(1);
+    expect(existsSync(r.outdir) ? readdirSync(r.outdir) : []).toEqual([]);
+  });
+
+  test('reports every problem with its construct path, and no stack trace', () => {
+    expect(r.stderr).toMatch(/^cdk8s-thanos: 4 problems in the stack, nothing was written:/);
+    expect(r.stderr).toContain('[bad/Eu1] retention 4h is shorter than 3 x blockDuration (6h)');
+    expect(r.stderr).toContain('[bad/Us1] name "Prometheus_US1" is not a valid name');
+    expect(r.stderr).toMatch(/\[bad\/Eu1\] external labels .* are the same as those of bad\/Us1/);
+    expect(r.stderr).toMatch(/\[bad\/Us1\] external labels .* are the same as those of bad\/Eu1/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('synthesis of the default app', () => {
+  const r = runApp('main.ts');
+  afterAll(() => rmSync(join(r.outdir, '..'), { recursive: true, force: true }));
+
+  test('exits 0 and writes one file per chart', () => {
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(r.outdir)).toEqual(['monitoring.k8s.yaml']);
+  });
+});
+
+test('errors other than validation are reported in one line', () => {
+  expect(formatSynthError(new Error('boom'))).toBe('cdk8s-thanos: synthesis failed: boom\n');
+});
