@@ -1,0 +1,64 @@
+/**
+ * The public surface is a decision: every name `src/index.ts` exports is listed in public-api.txt, so
+ * growing or shrinking the API shows in review. Internals stay reachable only by deep import.
+ */
+import { readFileSync } from 'fs';
+import { join, relative } from 'path';
+import * as ts from 'typescript';
+
+const ROOT = join(__dirname, '..', '..');
+const PINNED = join(__dirname, 'public-api.txt');
+
+/** Free functions a user calls (jsii gives them static homes later); every other export is a type. */
+const FUNCTIONS = ['createSecretCommand', 'formatSynthError', 'prerequisiteSecrets', 'synthesize', 'synthesizeOrExit'];
+
+interface Export {
+  readonly name: string;
+  readonly kind: string;
+  readonly file: string;
+  readonly node: ts.Declaration;
+}
+
+function exportsOf(entry: string): Export[] {
+  const config = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile).config;
+  const { options } = ts.parseJsonConfigFileContent(config, ts.sys, ROOT);
+  const program = ts.createProgram([entry], { ...options, noEmit: true });
+  const checker = program.getTypeChecker();
+  return checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!).map((s) => {
+    const target = s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s;
+    const node = target.declarations![0];
+    return { name: s.name, kind: ts.SyntaxKind[node.kind], file: relative(ROOT, node.getSourceFile().fileName), node };
+  });
+}
+
+const EXPORTS = exportsOf(join(ROOT, 'src', 'index.ts'));
+
+test('the exported names are exactly the pinned list (edit test/conventions/public-api.txt to change the API)', () => {
+  const pinned = readFileSync(PINNED, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  expect(EXPORTS.map((e) => e.name).sort()).toEqual([...pinned].sort());
+});
+
+test('nothing under src/private is exported', () => {
+  expect(EXPORTS.filter((e) => e.file.startsWith('src/private/')).map((e) => `${e.name} (${e.file})`)).toEqual([]);
+});
+
+test('no builder or helper function is exported, only the entry points a user calls', () => {
+  expect(EXPORTS.filter((e) => e.kind === 'FunctionDeclaration').map((e) => e.name).sort()).toEqual(FUNCTIONS);
+});
+
+test('no exported constant is mutable', () => {
+  // `as const`, a string, or a declared type whose every property is readonly.
+  const readonlyType = (decl: ts.VariableDeclaration) => {
+    if (!decl.type || !ts.isTypeReferenceNode(decl.type)) return false;
+    const target = EXPORTS.find((e) => e.name === decl.type!.getText())?.node;
+    return !!target && ts.isInterfaceDeclaration(target)
+      && target.members.every((m) => ts.isPropertySignature(m) && !!m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword));
+  };
+  const mutable = EXPORTS.filter((e) => ts.isVariableDeclaration(e.node)).filter((e) => {
+    const decl = e.node as ts.VariableDeclaration;
+    const init = decl.initializer;
+    const frozen = !!init && ((ts.isAsExpression(init) && init.type.getText() === 'const') || ts.isStringLiteral(init));
+    return !(ts.getCombinedNodeFlags(decl) & ts.NodeFlags.Const) || !(frozen || readonlyType(decl));
+  });
+  expect(mutable.map((e) => `${e.name} (${e.file})`)).toEqual([]);
+});
