@@ -188,7 +188,7 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
     if (!needed) return false;
     if (toolAvailable(bin)) return true;
     report.missingTools.push(bin);
-    const msg = `${bin} not found: Prometheus/Alertmanager configs are NOT validated. ${missingToolMessage([bin.split('/').pop() as Tool])}`;
+    const msg = `${bin} not found, Prometheus/Alertmanager configs NOT checked: ${missingToolMessage([bin.split('/').pop() as Tool])}`;
     if (requireTools) report.problems.push(`[configs] ${msg}`);
     else if (!warned.has(bin)) {
       warned.add(bin);

@@ -55,9 +55,9 @@ export function toolVersion(tool: Tool): string | undefined {
   return /version (\S+)/.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1];
 }
 
-/** The one line a skipped test prints. */
+/** What is missing and how to get it, in one line. */
 export function missingToolMessage(tools: Tool[]): string {
-  return `skipped: ${tools.join(', ')} not installed; run scripts/tools.sh (or apt-get install prometheus prometheus-alertmanager) to run them`;
+  return `${tools.join(', ')} not installed; run scripts/tools.sh (needs Go; without Go, apt-get install prometheus prometheus-alertmanager gives older, unpinned versions)`;
 }
 
 /**
@@ -70,11 +70,11 @@ export function testWithTools(tools: Tool[], what: string): jest.It {
   const msg = missingToolMessage(missing);
   if (process.env.CI === 'true') {
     const failing = ((name: string) => test(name, () => {
-      throw new Error(`CI=true: ${msg}`);
+      throw new Error(`${what} cannot run under CI=true: ${msg}`);
     })) as unknown as jest.It;
     return failing;
   }
   // One plain line (console.log in Jest adds a stack-location block).
-  process.stderr.write(`${what}: ${msg}\n`);
+  process.stderr.write(`${what} skipped: ${msg}\n`);
   return test.skip;
 }
