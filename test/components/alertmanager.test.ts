@@ -10,10 +10,11 @@ import { InhibitRule, Receiver, Route, matcherProblems } from '../../src/config/
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
 import { expectValid } from '../harness';
+import { hasTool, toolPath } from '../harness/tools';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
 const FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager-flags.json'), 'utf8')).flags as Record<string, { takesValue: boolean; valueType?: string }>;
-const HAS_AMTOOL = spawnSync('amtool', ['--version']).status === 0;
+const HAS_AMTOOL = hasTool('amtool');
 
 /** A chart with an Alertmanager, its output, and the Secrets it reads. */
 function build(props: (chart: Chart) => AlertmanagerProps = () => ({})): { objects: Manifest[]; secrets: ReturnType<typeof prerequisiteSecrets> } {
@@ -32,7 +33,7 @@ function amtoolCheck(config: string): { status: number | null; output: string } 
   try {
     const file = join(dir, 'alertmanager.yml');
     writeFileSync(file, config);
-    const r = spawnSync('amtool', ['check-config', file], { encoding: 'utf8' });
+    const r = spawnSync(toolPath('amtool'), ['check-config', file], { encoding: 'utf8' });
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,9 +13,10 @@ import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
 import { Rule, RuleGroup } from '../../src/config/rules';
 import { expectValid } from '../harness';
+import { hasTool, toolPath } from '../harness/tools';
 import { containerOf, find, Manifest, problems } from '../support/util';
 
-const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
+const HAS_PROMTOOL = hasTool('promtool');
 
 type Props = Omit<GrafanaProps, 'datasource' | 'adminSecret'> & { adminSecret?: ISecret };
 
@@ -382,7 +383,7 @@ describe('Thanos overview dashboard', () => {
       const file = join(dir, 'queries.yaml');
       const rules = exprs.map((expr, i) => ({ record: `dashboard:query${i}`, expr: expr.replace(/\$__rate_interval/g, '5m').replace(/\$job/g, '.+') }));
       writeFileSync(file, stringify({ groups: [{ name: 'dashboard', rules }] }));
-      const r = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+      const r = spawnSync(toolPath('promtool'), ['check', 'rules', file], { encoding: 'utf8' });
       expect(`${r.stdout}${r.stderr}`).toContain(`SUCCESS: ${exprs.length} rules found`);
       expect(r.status).toBe(0);
     } finally {

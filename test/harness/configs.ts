@@ -4,9 +4,10 @@
  * and token the container mounts are written under a temp root and every file path in the config is
  * re-rooted there, so promtool also proves that rule files and credential files exist and parse.
  *
- * Debian's promtool is 2.42: it lacks `kubernetes_sd_configs` (Debian builds without client-go) and every
- * field added since 2.42. kubernetes_sd_configs are therefore checked here and handed to promtool as
- * `http_sd_configs` carrying the same HTTP client settings, so their TLS/token files are still verified.
+ * The tools are the pinned promtool / amtool that `scripts/tools.sh` installs in `.tools/bin` (found by
+ * `./tools`, then PATH). Configs go to them unchanged except for file paths: promtool 3.x parses
+ * `kubernetes_sd_configs` offline (`check config` only parses; it never contacts an API server), so the old
+ * rewrite to `http_sd_configs` for Debian's promtool 2.42 is gone.
  */
 import { spawnSync } from 'child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
@@ -15,6 +16,7 @@ import { join, posix } from 'path';
 import { parse, stringify } from 'yaml';
 import { ContainerTree, SA_DIR, containerTree, globProblem, inPodPathsOfKey, materialize, mountersOf, pathExists } from './files';
 import { Binary, parseCommandLine } from './flags';
+import { Tool, missingToolMessage, toolPath } from './tools';
 import { Container, HarnessOptions, K8sObject, ManifestSet, PodTemplate, arr, cref, dataOf, rec } from './model';
 
 export interface ConfigReport {
@@ -36,24 +38,16 @@ interface Job {
   args: string[];
 }
 
-const K8S_SD_ROLES = new Set(['endpoints', 'endpointslice', 'service', 'pod', 'node', 'ingress']);
-const K8S_SD_OWN_KEYS = new Set(['api_server', 'role', 'kubeconfig_file', 'namespaces', 'selectors', 'attach_metadata']);
-/** HTTP client settings shared by kubernetes_sd_configs and http_sd_configs. */
-const HTTP_CLIENT_KEYS = new Set([
-  'basic_auth', 'authorization', 'oauth2', 'bearer_token', 'bearer_token_file', 'tls_config', 'proxy_url', 'no_proxy',
-  'proxy_from_environment', 'proxy_connect_header', 'follow_redirects', 'enable_http2', 'http_headers',
-]);
-
 const toolCache = new Map<string, boolean>();
 const warned = new Set<string>();
 
 function toolAvailable(bin: string): boolean {
-  if (!toolCache.has(bin)) toolCache.set(bin, !spawnSync(bin, ['--version'], { encoding: 'utf8' }).error);
+  if (!toolCache.has(bin)) toolCache.set(bin, spawnSync(bin, ['--version'], { encoding: 'utf8' }).status === 0);
   return toolCache.get(bin) as boolean;
 }
 
 /** Rewrites every file path of a config (keys `*_file`, `*_files`, `files`, `rule_files`, `templates`) under `root`. */
-function rerootPaths(node: unknown, root: string, baseDir: string, key = ''): unknown {
+export function rerootPaths(node: unknown, root: string, baseDir: string, key = ''): unknown {
   const isPathKey = /(_file|_files)$/.test(key) || key === 'files' || key === 'templates';
   const reroot = (p: string): string => join(root, posix.resolve(baseDir, p));
   if (isPathKey && typeof node === 'string' && node !== '') return reroot(node);
@@ -65,38 +59,24 @@ function rerootPaths(node: unknown, root: string, baseDir: string, key = ''): un
   return node;
 }
 
-/** Checks kubernetes_sd_configs (promtool 2.42 cannot) and swaps them for equivalent http_sd_configs. */
-function replaceKubernetesSd(owner: Record<string, unknown>, tree: ContainerTree | undefined, where: string, problems: string[]): void {
-  const sds = owner.kubernetes_sd_configs;
-  if (sds === undefined) return;
-  const http: unknown[] = [];
-  for (const [i, raw] of arr<unknown>(sds).entries()) {
+/**
+ * In-cluster Kubernetes SD (no api_server, no kubeconfig_file) authenticates with the mounted ServiceAccount
+ * token, a file promtool cannot know about (it is implicit): check the pod mounts it.
+ */
+function checkKubernetesSdToken(owner: Record<string, unknown>, tree: ContainerTree | undefined, where: string, problems: string[]): void {
+  for (const [i, raw] of arr<unknown>(owner.kubernetes_sd_configs).entries()) {
     const sd = rec(raw);
-    const at = `${where}: kubernetes_sd_configs[${i}]`;
-    if (!K8S_SD_ROLES.has(String(sd.role))) problems.push(`${at}: role ${JSON.stringify(sd.role)} must be one of ${[...K8S_SD_ROLES].join(', ')}`);
-    const ns = rec(sd.namespaces);
-    for (const k of Object.keys(ns)) if (k !== 'names' && k !== 'own_namespace') problems.push(`${at}: unknown field namespaces.${k}`);
-    for (const sel of arr<unknown>(sd.selectors)) {
-      for (const k of Object.keys(rec(sel))) if (!['role', 'label', 'field'].includes(k)) problems.push(`${at}: unknown field selectors.${k}`);
-      if (!K8S_SD_ROLES.has(String(rec(sel).role))) problems.push(`${at}: selector role ${JSON.stringify(rec(sel).role)} is invalid`);
-    }
-    for (const k of Object.keys(rec(sd.attach_metadata))) if (k !== 'node' && k !== 'namespace') problems.push(`${at}: unknown field attach_metadata.${k}`);
-    const client: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(sd)) {
-      if (HTTP_CLIENT_KEYS.has(k)) client[k] = v;
-      else if (!K8S_SD_OWN_KEYS.has(k)) problems.push(`${at}: unknown field ${JSON.stringify(k)}`);
-    }
-    // In-cluster discovery (no api_server, no kubeconfig) authenticates with the mounted ServiceAccount token.
     if (tree && !sd.api_server && !sd.kubeconfig_file && !pathExists(tree, `${SA_DIR}/token`)) {
-      problems.push(`${at}: in-cluster discovery needs the ServiceAccount token at ${SA_DIR}, but the pod does not mount it (set automountServiceAccountToken: true)`);
+      problems.push(`${where}: kubernetes_sd_configs[${i}]: in-cluster discovery needs the ServiceAccount token at ${SA_DIR}, but the pod does not mount it (set automountServiceAccountToken: true)`);
     }
-    http.push({ url: 'http://127.0.0.1:1/', ...client });
   }
-  delete owner.kubernetes_sd_configs;
-  owner.http_sd_configs = [...arr<unknown>(owner.http_sd_configs), ...http];
 }
 
-/** Thanos ruler groups may carry `partial_response_strategy`, which promtool does not know. */
+/**
+ * Thanos ruler groups may carry `partial_response_strategy`: a Thanos extension of the rule file format that
+ * promtool (any version) genuinely rejects as an unknown field. It is checked here and removed before promtool
+ * sees the file; nothing else is changed.
+ */
 function stripThanosRuleFields(text: string, where: string, problems: string[]): string {
   let doc: unknown;
   try { doc = parse(text); } catch { return text; } // promtool reports the syntax error
@@ -165,8 +145,8 @@ function prepare(set: ManifestSet, opts: HarnessOptions, tmp: string, n: number,
   }
   const tree = m ? containerTree(set, opts, m.pod, m.container) : undefined;
   if (isProm) {
-    for (const sc of arr<unknown>(doc.scrape_configs)) replaceKubernetesSd(rec(sc), tree, `${label}: job ${JSON.stringify(rec(sc).job_name)}`, problems);
-    for (const am of arr<unknown>(rec(doc.alerting).alertmanagers)) replaceKubernetesSd(rec(am), tree, `${label}: alerting.alertmanagers`, problems);
+    for (const sc of arr<unknown>(doc.scrape_configs)) checkKubernetesSdToken(rec(sc), tree, `${label}: job ${JSON.stringify(rec(sc).job_name)}`, problems);
+    for (const am of arr<unknown>(rec(doc.alerting).alertmanagers)) checkKubernetesSdToken(rec(am), tree, `${label}: alerting.alertmanagers`, problems);
   }
   if (!tree || !m) {
     writeFileSync(file, stringify(doc));
@@ -200,19 +180,19 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
     }
   }
   if (sources.length === 0) return report;
-  const promtool = opts.promtool ?? 'promtool';
-  const amtool = opts.amtool ?? 'amtool';
+  const promtool = opts.promtool ?? toolPath('promtool');
+  const amtool = opts.amtool ?? toolPath('amtool');
   const requireTools = opts.requireTools ?? process.env.CI === 'true';
   /** Whether to run `bin`; a needed but missing tool is a warning, or a problem when tools are required (CI). */
   const usable = (bin: string, needed: boolean): boolean => {
     if (!needed) return false;
     if (toolAvailable(bin)) return true;
     report.missingTools.push(bin);
-    const msg = `${bin} not found: Prometheus/Alertmanager configs are NOT validated (apt-get install prometheus prometheus-alertmanager)`;
+    const msg = `${bin} not found, Prometheus/Alertmanager configs NOT checked: ${missingToolMessage([bin.split('/').pop() as Tool])}`;
     if (requireTools) report.problems.push(`[configs] ${msg}`);
     else if (!warned.has(bin)) {
       warned.add(bin);
-      console.warn(`\n${'!'.repeat(80)}\n!! ${msg}\n${'!'.repeat(80)}\n`);
+      console.warn(msg);
     }
     return false;
   };

@@ -317,7 +317,7 @@ export interface HarnessOptions {
   readonly externalServices?: readonly string[];
   /** Missing promtool/amtool is a problem instead of a warning. @default process.env.CI === 'true' */
   readonly requireTools?: boolean;
-  /** Paths of the binaries. @default 'promtool' / 'amtool' from PATH */
+  /** Paths of the binaries. @default - `.tools/bin/<tool>` (scripts/tools.sh), else PATH (test/harness/tools.ts) */
   readonly promtool?: string;
   readonly amtool?: string;
   /** Checks to leave out (e.g. `['configs']` for a quick run). */
