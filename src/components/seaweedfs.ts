@@ -145,8 +145,8 @@ export class SeaweedFS extends Component implements IScrapeTarget {
         ],
         volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, { name: 'tmp', mountPath: TMP_DIR }],
         probes: {
-          // The S3 gateway answers /healthz and /readyz on its own port (weed/s3api/s3api_server.go registerRouter);
-          // it starts last, after master, volume server and filer.
+          // The S3 gateway answers /healthz and /readyz on its own port (/readyz since 4.30, seaweedfs/seaweedfs#9738;
+          // weed/s3api/s3api_server.go registerRouter); it starts last, after master, volume server and filer.
           livenessProbe: httpProbe('/healthz', PORTS.seaweedfs.name, PROBE_TIMINGS.liveness),
           readinessProbe: httpProbe('/readyz', PORTS.seaweedfs.name, PROBE_TIMINGS.readiness),
         },
