@@ -22,4 +22,10 @@ export const DEFAULT_IMAGES = {
   minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
   /** MinIO client for creating the bucket: the last official build on quay.io, as pinned in public repositories. */
   minioClient: 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z',
+  /**
+   * SeaweedFS 4.48 (Apache-2.0, released weekly), the newest tag seen pinned in public repositories in late
+   * 2026 (Docker Hub `chrislusf/seaweedfs`, the image upstream's README runs). Its `weed mini` mode is what
+   * Thanos' own end-to-end tests moved to from MinIO (thanos-io/thanos#9037).
+   */
+  seaweedfs: 'docker.io/chrislusf/seaweedfs:4.48',
 } as const;

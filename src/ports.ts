@@ -22,6 +22,10 @@ export interface WellKnownPorts {
   readonly grafana: NamedPort;
   /** MinIO S3 API. */
   readonly minio: NamedPort;
+  /** SeaweedFS S3 API (`weed mini` default `-s3.port`). */
+  readonly seaweedfs: NamedPort;
+  /** SeaweedFS Prometheus metrics (`-metricsPort`, off unless set). */
+  readonly seaweedfsMetrics: NamedPort;
   /** An external memcached (index and results caches), when an address gives no port. */
   readonly memcached: NamedPort;
 }
@@ -35,6 +39,8 @@ export const PORTS: WellKnownPorts = {
   alertmanagerCluster: { name: 'cluster', port: 9094 },
   grafana: { name: 'http', port: 3000 },
   minio: { name: 's3', port: 9000 },
+  seaweedfs: { name: 's3', port: 8333 },
+  seaweedfsMetrics: { name: 'metrics', port: 9327 },
   memcached: { name: 'memcached', port: 11211 },
 };
 

@@ -17,6 +17,7 @@ import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
 import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './components/thanos-query-frontend';
 import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
+import { SeaweedFS, SeaweedFSOptions } from './components/seaweedfs';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
 
@@ -33,6 +34,19 @@ export interface ComponentSwitch {
 export interface StackPrometheusOptions extends PrometheusOptions {}
 /** Options of the stack's MinIO. */
 export interface StackMinIOOptions extends ComponentSwitch, MinIOOptions {}
+/** Options of the stack's SeaweedFS. */
+export interface StackSeaweedFSOptions extends ComponentSwitch, SeaweedFSOptions {}
+
+/**
+ * The S3 server the stack runs in the cluster when no `objectStorage` is given. See the README for
+ * which to pick: MinIO's community edition is archived and unpatched, SeaweedFS is maintained.
+ */
+export enum InClusterObjectStore {
+  /** `MinIO`, the last official community image (archived; CVE-2025-62506 unfixed). */
+  MINIO = 'minio',
+  /** `SeaweedFS` (`weed mini`), Apache-2.0 and maintained. */
+  SEAWEEDFS = 'seaweedfs',
+}
 /** Options of the stack's store gateway. */
 export interface StackStoreOptions extends ComponentSwitch, ThanosStoreOptions {}
 /** Options of the stack's compactor. */
@@ -68,12 +82,17 @@ export interface ThanosStackProps {
    */
   readonly createNamespace?: boolean;
   /**
-   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns MinIO off.
-   * @default - an in-cluster MinIO
+   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns the in-cluster store off.
+   * @default - an in-cluster store (`inClusterObjectStore`)
    */
   readonly objectStorage?: IObjectStorage;
   /**
-   * The Secret (keys `access_key`, `secret_key`) MinIO's root credentials and the Thanos S3 client read.
+   * Which S3 server to run in the cluster when `objectStorage` is not given.
+   * @default InClusterObjectStore.MINIO
+   */
+  readonly inClusterObjectStore?: InClusterObjectStore;
+  /**
+   * The Secret (keys `access_key`, `secret_key`) the in-cluster store's credentials and the Thanos S3 client read.
    * @default - the Secret named `thanos-objstore`, created by you before `kubectl apply`
    */
   readonly objectStorageSecret?: ISecret;
@@ -84,8 +103,10 @@ export interface ThanosStackProps {
   readonly grafanaAdminSecret?: ISecret;
   /** @default - on */
   readonly prometheus?: StackPrometheusOptions;
-  /** @default - on, unless `objectStorage` is given */
+  /** @default - on, unless `objectStorage` is given or `inClusterObjectStore` is SeaweedFS */
   readonly minio?: StackMinIOOptions;
+  /** @default - on when `inClusterObjectStore` is SeaweedFS, unless `objectStorage` is given */
+  readonly seaweedfs?: StackSeaweedFSOptions;
   /** @default - on when there is a bucket */
   readonly store?: StackStoreOptions;
   /** @default - on when there is a bucket */
@@ -122,10 +143,12 @@ export interface ThanosStackProps {
  * scraping every component, and NetworkPolicies following each of those edges.
  */
 export class ThanosStack extends Construct {
-  /** The bucket every component shares: `objectStorage`, or MinIO's. */
+  /** The bucket every component shares: `objectStorage`, or the in-cluster store's. */
   public readonly objectStorage?: IObjectStorage;
-  /** The in-cluster object store, unless `objectStorage` is given or `minio.enabled` is false. */
+  /** The in-cluster MinIO, unless `objectStorage` is given, SeaweedFS is chosen or `minio.enabled` is false. */
   public readonly minio?: MinIO;
+  /** The in-cluster SeaweedFS, when `inClusterObjectStore` is SeaweedFS (and no `objectStorage` is given). */
+  public readonly seaweedfs?: SeaweedFS;
   /** The first Prometheus (add more with `addPrometheus`). */
   public readonly prometheus: Prometheus;
   /** The store gateway, when on. */
@@ -158,10 +181,14 @@ export class ThanosStack extends Construct {
     if (props.createNamespace ?? ns !== undefined) this.addNamespace();
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
-    if (!props.objectStorage && on(props.minio)) {
+    const inCluster = props.objectStorage ? undefined : props.inClusterObjectStore ?? InClusterObjectStore.MINIO;
+    if (inCluster === InClusterObjectStore.MINIO && on(props.minio)) {
       this.minio = new MinIO(this, 'MinIO', { ...this.options(props.minio), credentials: storageSecret });
     }
-    this.objectStorage = props.objectStorage ?? this.minio?.objectStorage;
+    if (inCluster === InClusterObjectStore.SEAWEEDFS && on(props.seaweedfs)) {
+      this.seaweedfs = new SeaweedFS(this, 'SeaweedFS', { ...this.options(props.seaweedfs), credentials: storageSecret });
+    }
+    this.objectStorage = props.objectStorage ?? this.minio?.objectStorage ?? this.seaweedfs?.objectStorage;
     const bucket = this.objectStorage;
 
     this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), objectStorage: bucket });
@@ -221,7 +248,7 @@ export class ThanosStack extends Construct {
 
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
-    return [this.prometheus, this.minio, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
+    return [this.prometheus, this.minio, this.seaweedfs, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
@@ -251,9 +278,10 @@ export class ThanosStack extends Construct {
     }
     // A component that is off must not swallow what was given for it.
     const why: Array<[keyof ThanosStackProps, unknown, string, string]> = [
-      ['minio', this.minio, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage'],
+      ...inClusterWhy('minio', this.minio, InClusterObjectStore.MINIO, props),
+      ...inClusterWhy('seaweedfs', this.seaweedfs, InClusterObjectStore.SEAWEEDFS, props),
       ...(['store', 'compactor', 'bucketWeb'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
-        [k, this[k], 'there is no bucket', 'give objectStorage or enable minio']),
+        [k, this[k], 'there is no bucket', 'give objectStorage or enable the in-cluster store']),
       ...(['queryFrontend', 'ruler', 'grafana'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
         [k, this[k], 'query is off and it needs the querier', 'enable query']),
     ];
@@ -263,14 +291,20 @@ export class ThanosStack extends Construct {
       if (o.enabled) problems.push(`${key}.enabled is true but ${reason}: ${fix}, or drop ${key}`);
       else if (Object.keys(o).length) problems.push(`${key} options are set but ${key} is off because ${reason}: ${fix}, or drop them`);
     }
-    if (props.objectStorageSecret && !this.minio) {
-      problems.push('objectStorageSecret is set but MinIO is off, and only MinIO reads it: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
+    if (props.objectStorageSecret && !this.minio && !this.seaweedfs) {
+      problems.push('objectStorageSecret is set but the in-cluster store is off, and only it reads the Secret: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
     }
     if (props.grafanaAdminSecret && !this.grafana) {
       problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');
     }
     return problems;
   }
+}
+
+/** Why an in-cluster store's options have no effect: an external bucket, or the other store chosen. */
+function inClusterWhy(key: 'minio' | 'seaweedfs', component: unknown, store: InClusterObjectStore, props: ThanosStackProps): Array<[keyof ThanosStackProps, unknown, string, string]> {
+  if (props.objectStorage) return [[key, component, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage']];
+  return [[key, component, `inClusterObjectStore is ${props.inClusterObjectStore ?? InClusterObjectStore.MINIO}`, `set inClusterObjectStore: InClusterObjectStore.${store === InClusterObjectStore.MINIO ? 'MINIO' : 'SEAWEEDFS'}`]];
 }
 
 /** The seed's first rule: alert when a Prometheus disappears from the global view. */

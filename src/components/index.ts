@@ -4,6 +4,7 @@ export * from './grafana';
 export * from './minio';
 export * from './prometheus';
 export * from './prometheus-operator';
+export * from './seaweedfs';
 export * from './thanos-bucket-web';
 export * from './thanos-compactor';
 export * from './thanos-query';

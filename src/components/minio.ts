@@ -191,8 +191,10 @@ export class MinIO extends Component implements IScrapeTarget {
   }
 
   /**
-   * A Job that creates the bucket with `mc mb --ignore-existing` (idempotent), retrying until MinIO is up.
-   * No shell: `mc` reads its alias from `MC_HOST_minio`, which Kubernetes assembles from the Secret-backed
+   * A Job that creates the bucket with `mc mb --ignore-existing` (idempotent). An init container first
+   * runs `mc ready`, which repeats its health request until MinIO answers (MinIO docs, `mc ready`), so a
+   * slow first start is waited out instead of sending the Job into its restart back-off while Thanos
+   * components look for the bucket. No shell: `mc` reads its alias from `MC_HOST_minio`, which Kubernetes assembles from the Secret-backed
    * env vars before it (`$(VAR)` expansion), so the keys must be URL-safe. A Job's pod template is
    * immutable, so the Job is named after a checksum of its container: a new image or bucket makes a new
    * Job (GitOps tools prune the old one) instead of an apply that fails on an immutable field.
@@ -210,11 +212,11 @@ export class MinIO extends Component implements IScrapeTarget {
     });
     connections.allowTo(this, PORTS.minio.port);
 
-    const mc = container({
-      name: 'mc',
+    const mcContainer = (name: string, args: string[]) => container({
+      name,
       image: clientImage,
       user: USERS.minio,
-      args: ['mb', '--ignore-existing', `minio/${this.bucket}`],
+      args,
       env: [
         secretEnv('MINIO_ACCESS_KEY', secretName, accessKeyKey),
         secretEnv('MINIO_SECRET_KEY', secretName, secretKeyKey),
@@ -224,10 +226,12 @@ export class MinIO extends Component implements IScrapeTarget {
       volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
       resources: presetResources(PresetWorkload.JOB, size),
     });
-    const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, containers: [mc], volumes: [emptyDir('tmp')] });
+    const ready = mcContainer('wait-for-minio', ['ready', 'minio']);
+    const mc = mcContainer('mc', ['mb', '--ignore-existing', `minio/${this.bucket}`]);
+    const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, initContainers: [ready], containers: [mc], volumes: [emptyDir('tmp')] });
 
     new k8s.KubeJob(scope, 'Resource', {
-      metadata: { name: `${this.name}-bucket-${checksum(JSON.stringify(mc)).slice(0, 8)}`, labels },
+      metadata: { name: `${this.name}-bucket-${checksum(JSON.stringify([ready, mc])).slice(0, 8)}`, labels },
       spec: {
         backoffLimit: BUCKET_JOB_BACKOFF_LIMIT,
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },

@@ -26,6 +26,8 @@ export enum PresetWorkload {
   GRAFANA = 'grafana',
   /** The MinIO server. */
   MINIO = 'minio',
+  /** The SeaweedFS server (master, volume, filer and S3 in one process). */
+  SEAWEEDFS = 'seaweedfs',
   /** One-shot Jobs (the MinIO bucket creation). */
   JOB = 'job',
 }
@@ -43,6 +45,7 @@ export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S i
   alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   grafana: { small: [50, 256], medium: [200, 512], large: [500, 1024] },
   minio: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
+  seaweedfs: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
   job: { small: [10, 32], medium: [10, 32], large: [10, 32] },
 };
 

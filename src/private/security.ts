@@ -8,6 +8,8 @@ export const USERS = {
   grafana: 472,
   /** MinIO's image has no USER (root); any non-root user with fsGroup works. */
   minio: 1000,
+  /** SeaweedFS' image runs as `seaweed` (UID 1000) since 4.x (seaweedfs/seaweedfs#7399, #8819). */
+  seaweedfs: 1000,
 } as const;
 
 const RUNTIME_DEFAULT = { type: 'RuntimeDefault' };

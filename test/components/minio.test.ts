@@ -127,6 +127,16 @@ describe('MinIO defaults', () => {
     expect(mc.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
   });
 
+  test('the bucket Job first waits for MinIO with mc ready (it repeats until MinIO answers), same alias, no shell', () => {
+    const init = job.spec.template.spec.initContainers;
+    expect(init.map((c: any) => c.name)).toEqual(['wait-for-minio']);
+    expect(init[0].image).toBe(mc.image);
+    expect(init[0].command).toBeUndefined();
+    expect(init[0].args).toEqual(['ready', 'minio']);
+    expect(init[0].env).toEqual(mc.env);
+    expect(init[0].securityContext).toEqual(mc.securityContext);
+  });
+
   test('the bucket Job retries until MinIO is up, restricted, small, without probes', () => {
     expect(job.spec.backoffLimit).toBe(20);
     const pod = job.spec.template.spec;

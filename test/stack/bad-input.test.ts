@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import {
-  IndexCache, LocalCompaction, Receiver, Route, Rule, RuleGroup, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosCompactor,
+  InClusterObjectStore, IndexCache, LocalCompaction, Receiver, Route, Rule, RuleGroup, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosCompactor,
   ThanosStack, ThanosStackProps, TimePartition,
 } from '../../src';
 
@@ -74,13 +74,16 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['route to an unknown receiver', stack({ alertmanager: { receivers: [Receiver.none('null')], route: new Route({ receiver: 'pager' }) } }), 'Thanos/Alertmanager', '"pager"', /add it to receivers or use one of \["null"\]/],
   // Conflicting options
   ['ExternalName Service for the querier', stack({ query: { serviceType: ServiceType.EXTERNAL_NAME } }), 'Thanos/Query', 'ExternalName', /use CLUSTER_IP, NODE_PORT or LOAD_BALANCER/],
-  ['store on without a bucket', stack({ minio: { enabled: false }, store: { enabled: true } }), 'Thanos', 'store.enabled is true', /give objectStorage or enable minio/],
+  ['store on without a bucket', stack({ minio: { enabled: false }, store: { enabled: true } }), 'Thanos', 'store.enabled is true', /give objectStorage or enable the in-cluster store/],
   ['frontend on without a querier', stack({ query: { enabled: false }, queryFrontend: { enabled: true } }), 'Thanos', 'queryFrontend.enabled is true', /enable query, or drop queryFrontend/],
   ['MinIO and an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), minio: { enabled: true } }), 'Thanos', 'minio.enabled is true', /drop objectStorage, or drop minio/],
   ['delayed compaction without uploads', stack({ minio: { enabled: false }, prometheus: { localCompaction: LocalCompaction.DELAYED } }), 'Thanos/Prometheus', 'localCompaction DELAYED', /set objectStorage or drop localCompaction/],
   ['ruler options while the querier is off', stack({ query: { enabled: false }, ruler: { replicas: 2 } }), 'Thanos', 'ruler options are set but ruler is off', /enable query, or drop them/],
-  ['store options without a bucket', stack({ minio: { enabled: false }, store: { shards: 3 } }), 'Thanos', 'store options are set but store is off', /give objectStorage or enable minio, or drop them/],
-  ['MinIO credentials with an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), objectStorageSecret: Secret.fromSecretName(c, 'Creds', 'minio-root') }), 'Thanos', 'objectStorageSecret is set but MinIO is off', /drop objectStorageSecret/],
+  ['store options without a bucket', stack({ minio: { enabled: false }, store: { shards: 3 } }), 'Thanos', 'store options are set but store is off', /give objectStorage or enable the in-cluster store, or drop them/],
+  ['MinIO credentials with an external bucket', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos'), objectStorageSecret: Secret.fromSecretName(c, 'Creds', 'minio-root') }), 'Thanos', 'objectStorageSecret is set but the in-cluster store is off', /drop objectStorageSecret/],
+  ['SeaweedFS options while MinIO is the in-cluster store', stack({ seaweedfs: { bucket: 'metrics' } }), 'Thanos', 'seaweedfs options are set but seaweedfs is off because inClusterObjectStore is minio', /set inClusterObjectStore: InClusterObjectStore.SEAWEEDFS, or drop them/],
+  ['MinIO on while SeaweedFS is the in-cluster store', stack({ inClusterObjectStore: InClusterObjectStore.SEAWEEDFS, minio: { enabled: true } }), 'Thanos', 'minio.enabled is true but inClusterObjectStore is seaweedfs', /set inClusterObjectStore: InClusterObjectStore.MINIO, or drop minio/],
+  ['invalid SeaweedFS bucket name', stack({ inClusterObjectStore: InClusterObjectStore.SEAWEEDFS, seaweedfs: { bucket: 'Thanos_Bucket' } }), 'Thanos/SeaweedFS/ObjectStorage', '"Thanos_Bucket"', /3-63 lower-case letters/],
   ['a Grafana secret with Grafana off', (c) => new ThanosStack(c, 'Thanos', { grafana: { enabled: false }, grafanaAdminSecret: Secret.fromSecretName(c, 'Admin', 'admin') }), 'Thanos', 'grafanaAdminSecret is set but Grafana is off', /drop grafanaAdminSecret/],
   ['block duration without uploads', stack({ minio: { enabled: false }, prometheus: { blockDuration: Duration.hours(4) } }), 'Thanos/Prometheus', 'blockDuration 4h has no effect without objectStorage', /drop blockDuration/],
   ['a storage class for an ephemeral store', stack({ store: { ephemeralStorage: true, storageClassName: 'fast' } }), 'Thanos/Store', 'storageClassName is set with ephemeralStorage', /drop one of them/],

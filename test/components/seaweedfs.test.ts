@@ -1,0 +1,236 @@
+import { Chart, Size } from 'cdk8s';
+import { Cpu, Secret } from 'cdk8s-plus-27';
+import { parse } from 'yaml';
+import { SeaweedFS } from '../../src/components/seaweedfs';
+import { Prometheus } from '../../src/components/prometheus';
+import { prerequisiteSecrets } from '../../src/output/prerequisites';
+import { Resources, SizePreset } from '../../src/config/resources';
+import { ThanosCompactor } from '../../src/components/thanos-compactor';
+import { ThanosStore } from '../../src/components/thanos-store';
+import { expectValid } from '../harness';
+import { containerOf, find, Manifest, problems, synth } from '../support/util';
+
+const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
+
+function seaweedfs(chart: Chart, props: Partial<ConstructorParameters<typeof SeaweedFS>[2]> = {}): SeaweedFS {
+  return new SeaweedFS(chart, 'SeaweedFS', { credentials: Secret.fromSecretName(chart, 'S', 'thanos-objstore'), ...props });
+}
+
+const secretRef = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: 'thanos-objstore', key } } });
+const inNamespace = (matchLabels: Record<string, string>) => ({ podSelector: { matchLabels }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+const seaweedPeer = inNamespace({ 'app.kubernetes.io/name': 'seaweedfs', 'app.kubernetes.io/instance': 'seaweedfs' });
+
+describe('SeaweedFS defaults', () => {
+  const objects = synth((c) => seaweedfs(c));
+  const sts = find(objects, 'StatefulSet', 'seaweedfs');
+  const server = containerOf(sts, 'seaweedfs');
+
+  test('matches the snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  test('passes the manifest validation harness', () => {
+    expectValid(objects, HARNESS);
+  });
+
+  test('renders exactly the expected objects: no bootstrap Job, the server creates the bucket', () => {
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ConfigMap/thanos-objstore',
+      'NetworkPolicy/seaweedfs',
+      'Service/seaweedfs',
+      'Service/seaweedfs-headless',
+      'ServiceAccount/seaweedfs',
+      'StatefulSet/seaweedfs',
+    ]);
+    for (const o of objects) expect(o.metadata.namespace).toBe('monitoring');
+  });
+
+  test('one replica with a 50Gi data claim at /data, claims retained', () => {
+    expect(sts.spec.replicas).toBe(1);
+    expect(sts.spec.serviceName).toBe('seaweedfs-headless');
+    expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
+    const claim = sts.spec.volumeClaimTemplates[0];
+    expect(claim.metadata.name).toBe('data');
+    expect(claim.spec.resources.requests.storage).toBe('50Gi');
+    expect(claim.spec.storageClassName).toBeUndefined();
+    expect(server.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }]);
+    expect(sts.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+  });
+
+  test('weed mini runs directly: all-in-one on /data, loopback identity, fixed S3 and metrics ports, logs to stderr', () => {
+    expect(server.image).toBe('docker.io/chrislusf/seaweedfs:4.48');
+    expect(server.command).toEqual(['/usr/bin/weed']);
+    expect(server.args).toEqual(['-logtostderr=true', 'mini', '-dir=/data', '-ip=127.0.0.1', '-ip.bind=0.0.0.0', '-s3.port=8333', '-metricsPort=9327']);
+    expect(server.ports).toEqual([
+      { name: 's3', containerPort: 8333, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9327, protocol: 'TCP' },
+    ]);
+  });
+
+  test('credentials come from the Secret, the bucket is created at start, HOME is writable', () => {
+    expect(server.env).toEqual([
+      secretRef('AWS_ACCESS_KEY_ID', 'access_key'),
+      secretRef('AWS_SECRET_ACCESS_KEY', 'secret_key'),
+      { name: 'S3_BUCKET', value: 'thanos' },
+      { name: 'HOME', value: '/tmp' },
+    ]);
+  });
+
+  test('liveness and readiness probe the S3 gateway health endpoints', () => {
+    expect(server.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 's3', scheme: 'HTTP' });
+    expect(server.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 's3', scheme: 'HTTP' });
+  });
+
+  test('restricted security as the image user 1000 with a writable volume group', () => {
+    const pod = sts.spec.template.spec;
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(server.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.serviceAccountName).toBe('seaweedfs');
+  });
+
+  test('resources from the small preset', () => {
+    expect(server.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+  });
+
+  test('a headless governing Service on S3 and a ClusterIP Service on S3 and metrics', () => {
+    const svc = find(objects, 'Service', 'seaweedfs');
+    expect(svc.spec.type).toBe('ClusterIP');
+    expect(svc.spec.ports).toEqual([
+      { name: 's3', port: 8333, targetPort: 's3', protocol: 'TCP' },
+      { name: 'metrics', port: 9327, targetPort: 'metrics', protocol: 'TCP' },
+    ]);
+    expect(svc.spec.selector).toEqual({ 'app.kubernetes.io/name': 'seaweedfs', 'app.kubernetes.io/instance': 'seaweedfs' });
+    expect(find(objects, 'Service', 'seaweedfs-headless').spec.clusterIP).toBe('None');
+  });
+
+  test('alone, it admits nobody and reaches only DNS', () => {
+    const policy = find(objects, 'NetworkPolicy', 'seaweedfs').spec;
+    expect(policy.ingress).toEqual([]);
+    expect(policy.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+  });
+
+  test('objectStorage: plain-HTTP path-style S3 on the Service port 8333, credentials only as placeholders', () => {
+    const cfg = parse(find(objects, 'ConfigMap', 'thanos-objstore').data['objstore.yml']);
+    expect(cfg).toEqual({
+      type: 'S3',
+      config: {
+        bucket: 'thanos',
+        endpoint: 'seaweedfs.monitoring.svc:8333',
+        insecure: true,
+        bucket_lookup_type: 'path',
+        access_key: '$(OBJSTORE_ACCESS_KEY)',
+        secret_key: '$(OBJSTORE_SECRET_KEY)',
+      },
+    });
+  });
+});
+
+describe('SeaweedFS wiring', () => {
+  test('a Thanos component bound to objectStorage gets egress to S3 only, and SeaweedFS admits it there', () => {
+    const objects = synth((c) => new ThanosStore(c, 'Store', { objectStorage: seaweedfs(c).objectStorage }));
+    const storePeer = inNamespace({ 'app.kubernetes.io/name': 'thanos-store', 'app.kubernetes.io/instance': 'thanos-store' });
+    expect(find(objects, 'NetworkPolicy', 'seaweedfs').spec.ingress).toEqual([{ from: [storePeer], ports: [{ protocol: 'TCP', port: 8333 }] }]);
+    const storeEgress = find(objects, 'NetworkPolicy', 'thanos-store').spec.egress;
+    expect(storeEgress).toContainEqual({ to: [seaweedPeer], ports: [{ protocol: 'TCP', port: 8333 }] });
+    const store = containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store');
+    expect(store.env).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
+  });
+
+  test('Prometheus scrapes /metrics on the metrics port, and only there', () => {
+    const objects = synth((c) => {
+      const s = seaweedfs(c);
+      new Prometheus(c, 'P', { annotationDiscovery: false }).scrape(s);
+    });
+    const cfg = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+    const job = cfg.scrape_configs.find((j: any) => j.job_name === 'seaweedfs');
+    expect(job.metrics_path ?? '/metrics').toBe('/metrics');
+    expect(job.relabel_configs[0]).toMatchObject({ regex: 'seaweedfs;metrics', action: 'keep' });
+    const ingress = find(objects, 'NetworkPolicy', 'seaweedfs').spec.ingress;
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0].ports).toEqual([{ protocol: 'TCP', port: 9327 }]);
+  });
+
+  test('the Secret is a declared prerequisite with both keys', () => {
+    let s!: SeaweedFS;
+    synth((c) => { s = seaweedfs(c, { accessKeyKey: 'user', secretKeyKey: 'password' }); });
+    expect(prerequisiteSecrets(s)).toEqual([expect.objectContaining({ name: 'thanos-objstore', keys: ['password', 'user'] })]);
+  });
+
+  test('nothing in the output carries a credential literal', () => {
+    const objects = synth((c) => seaweedfs(c));
+    const env = objects.flatMap((o) => o.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.env ?? []);
+    const credentials = env.filter((e: any) => /KEY/.test(e.name));
+    expect(credentials).toHaveLength(2);
+    for (const e of credentials) expect(e).toEqual({ name: e.name, valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: expect.any(String) } } });
+    expect(objects.filter((o) => o.kind === 'Secret')).toEqual([]);
+  });
+
+  test('SeaweedFS with a compactor and a store on its bucket synthesize together', () => {
+    const objects: Manifest[] = synth((c) => {
+      const s = seaweedfs(c);
+      new ThanosCompactor(c, 'Compact', { objectStorage: s.objectStorage });
+      new ThanosStore(c, 'Store', { objectStorage: s.objectStorage });
+    });
+    expect(find(objects, 'StatefulSet', 'thanos-compact')).toBeDefined();
+    expectValid(objects, HARNESS);
+  });
+});
+
+describe('SeaweedFS options', () => {
+  const objects = synth((c) => seaweedfs(c, {
+    name: 'objects', bucket: 'metrics-eu1', accessKeyKey: 'user', secretKeyKey: 'password',
+    storageSize: Size.gibibytes(200), storageClassName: 'fast', image: 'example.com/seaweedfs:1',
+    size: SizePreset.LARGE, networkPolicy: false,
+  }));
+  const sts = find(objects, 'StatefulSet', 'objects');
+  const server = containerOf(sts, 'seaweedfs');
+
+  test('names, image, storage, keys and bucket follow the props', () => {
+    expect(sts.spec.serviceName).toBe('objects-headless');
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '200Gi' } } });
+    expect(server.image).toBe('example.com/seaweedfs:1');
+    expect(server.env.slice(0, 3)).toEqual([
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'user' } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'password' } } },
+      { name: 'S3_BUCKET', value: 'metrics-eu1' },
+    ]);
+    expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '2048Mi' });
+    expect(sts.metadata.labels['app.kubernetes.io/version']).toBe('1');
+  });
+
+  test('passes the manifest validation harness', () => {
+    expectValid(objects, HARNESS);
+  });
+
+  test('no NetworkPolicies when disabled', () => {
+    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  test('objectStorage follows name and bucket', () => {
+    const cfg = parse(find(objects, 'ConfigMap', 'thanos-objstore').data['objstore.yml']);
+    expect(cfg.config).toMatchObject({ bucket: 'metrics-eu1', endpoint: 'objects.monitoring.svc:8333' });
+  });
+
+  test('explicit resources', () => {
+    const o = synth((c) => seaweedfs(c, { resources: Resources.of({ cpu: Cpu.units(2), memory: Size.gibibytes(4) }) }));
+    expect(containerOf(find(o, 'StatefulSet', 'seaweedfs'), 'seaweedfs').resources.limits.memory).toBe('8192Mi');
+  });
+});
+
+describe('SeaweedFS validation', () => {
+  const cases: Array<[string, (c: Chart) => void, RegExp]> = [
+    ['an invalid name', (c) => seaweedfs(c, { name: 'SeaweedFS' }), /name "SeaweedFS" is not a valid name/],
+    ['a name too long for a StatefulSet', (c) => seaweedfs(c, { name: 's'.repeat(53) }), /is not a valid name: use at most 52/],
+    ['an invalid bucket', (c) => seaweedfs(c, { bucket: 'Thanos_Blocks' }), /bucket "Thanos_Blocks" is not a valid S3 bucket name/],
+    ['an invalid Secret key', (c) => seaweedfs(c, { accessKeyKey: 'access key' }), /accessKeyKey "access key" is not a valid Secret key/],
+  ];
+
+  test.each(cases)('rejects %s', (_, build, message) => {
+    expect(() => synth(build)).toThrow(message);
+  });
+
+  test('reports every problem at once', () => {
+    expect(problems((c) => seaweedfs(c, { name: 'Bad', bucket: 'x', secretKeyKey: 'a b' }))).toHaveLength(3);
+  });
+});
