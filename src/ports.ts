@@ -24,6 +24,8 @@ export interface WellKnownPorts {
   readonly minio: NamedPort;
   /** An external memcached (index and results caches), when an address gives no port. */
   readonly memcached: NamedPort;
+  /** Thanos Receive remote-write (`/api/v1/receive`). */
+  readonly receiveRemoteWrite: NamedPort;
 }
 
 /** Well-known ports. */
@@ -36,6 +38,7 @@ export const PORTS: WellKnownPorts = {
   grafana: { name: 'http', port: 3000 },
   minio: { name: 's3', port: 9000 },
   memcached: { name: 'memcached', port: 11211 },
+  receiveRemoteWrite: { name: 'remote-write', port: 19291 },
 };
 
 /**

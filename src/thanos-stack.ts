@@ -17,6 +17,8 @@ import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
 import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './components/thanos-query-frontend';
 import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
+import { ThanosReceive, ThanosReceiveOptions } from './components/thanos-receive';
+import { RemoteWrite } from './wiring/remote-write';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
 
@@ -49,6 +51,15 @@ export interface StackAlertmanagerOptions extends ComponentSwitch, AlertmanagerP
 export interface StackBucketWebOptions extends ComponentSwitch, ThanosBucketWebOptions {}
 /** Options of the stack's Grafana. */
 export interface StackGrafanaOptions extends ComponentSwitch, GrafanaOptions {}
+/** Options of the stack's Thanos Receive. */
+export interface StackReceiveOptions extends ComponentSwitch, ThanosReceiveOptions {
+  /**
+   * The stack's Prometheus servers remote-write to the Receive (no sidecars). Set false to keep them
+   * in sidecar mode and take remote writes only from elsewhere (leaf clusters).
+   * @default true
+   */
+  readonly prometheusRemoteWrite?: boolean;
+}
 
 /** Properties of `ThanosStack`. */
 export interface ThanosStackProps {
@@ -107,6 +118,13 @@ export interface ThanosStackProps {
   /** @default - on with the querier */
   readonly grafana?: StackGrafanaOptions;
   /**
+   * Thanos Receive (router, ingestors on a ketama hashring, uploads to the bucket) for Prometheus
+   * servers that push. Given, it is on; the stack's Prometheus remote-writes to it unless
+   * `prometheusRemoteWrite` is false.
+   * @default - off
+   */
+  readonly receive?: StackReceiveOptions;
+  /**
    * Also emit prometheus-operator objects (`PrometheusOperator`): a ServiceMonitor per metrics endpoint
    * of every component and a PrometheusRule per rule source (Prometheus, ruler), for clusters whose
    * monitoring runs through the operator. Its CRDs must be installed.
@@ -144,12 +162,14 @@ export class ThanosStack extends Construct {
   public readonly bucketWeb?: ThanosBucketWeb;
   /** Grafana, when on. */
   public readonly grafana?: Grafana;
+  /** Thanos Receive, when on. */
+  public readonly receive?: ThanosReceive;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
   private readonly availability?: RuleGroup;
 
-  constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
+  constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
     super(scope, id);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
@@ -164,7 +184,11 @@ export class ThanosStack extends Construct {
     this.objectStorage = props.objectStorage ?? this.minio?.objectStorage;
     const bucket = this.objectStorage;
 
-    this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), objectStorage: bucket });
+    if (props.receive && props.receive.enabled !== false) {
+      const { prometheusRemoteWrite: _, ...receive } = props.receive;
+      this.receive = new ThanosReceive(this, 'Receive', { ...this.options(receive), objectStorage: bucket });
+    }
+    this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), ...this.shipping() });
 
     if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
     if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
@@ -198,6 +222,15 @@ export class ThanosStack extends Construct {
     validateWith(this, () => this.problems(props));
   }
 
+  /** How the stack's Prometheus servers ship samples: remote write to the Receive, or sidecar uploads to the bucket. */
+  private shipping(): { objectStorage?: IObjectStorage; remoteWrite?: RemoteWrite } {
+    return this.receive && this.remoteWrites ? { remoteWrite: RemoteWrite.to(this.receive) } : { objectStorage: this.objectStorage };
+  }
+
+  private get remoteWrites(): boolean {
+    return this.props.receive?.prometheusRemoteWrite ?? true;
+  }
+
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
   private options<T extends object>(o: T | undefined): Omit<T, 'enabled'> & { size: SizePreset; networkPolicy: boolean } {
     const { enabled: _, ...own } = (o ?? {}) as T & ComponentSwitch;
@@ -211,7 +244,7 @@ export class ThanosStack extends Construct {
    * @param id construct id; the default object name is `prometheus-<id in lower case>`
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
-    const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
+    const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), ...this.shipping() });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
     this.availability?.addRule(prometheusDown(prometheus));
     this.prometheusOperator?.addScrapeTarget(prometheus);
@@ -221,7 +254,10 @@ export class ThanosStack extends Construct {
 
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
-    return [this.prometheus, this.minio, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
+    return [
+      this.prometheus, this.minio, this.receive, this.receive?.ingestors, this.store, this.compactor, this.bucketWeb, this.alertmanager,
+      this.query, this.queryFrontend, this.ruler, this.grafana,
+    ]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 

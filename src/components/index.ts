@@ -8,5 +8,6 @@ export * from './thanos-bucket-web';
 export * from './thanos-compactor';
 export * from './thanos-query';
 export * from './thanos-query-frontend';
+export * from './thanos-receive';
 export * from './thanos-ruler';
 export * from './thanos-store';

@@ -18,6 +18,10 @@ export enum PresetWorkload {
   COMPACTOR = 'compactor',
   /** The ruler. */
   RULER = 'ruler',
+  /** The Receive router (stateless forwarding). */
+  RECEIVE_ROUTER = 'receiveRouter',
+  /** A Receive ingestor (a TSDB head per tenant). */
+  RECEIVE_INGESTOR = 'receiveIngestor',
   /** The bucket web UI. */
   BUCKET_WEB = 'bucketWeb',
   /** Alertmanager. */
@@ -39,6 +43,8 @@ export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S i
   store: { small: [100, 512], medium: [500, 2048], large: [1000, 8192] },
   compactor: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
   ruler: { small: [50, 256], medium: [200, 512], large: [500, 2048] },
+  receiveRouter: { small: [100, 256], medium: [500, 512], large: [1000, 1024] },
+  receiveIngestor: { small: [250, 1024], medium: [1000, 4096], large: [2000, 16384] },
   bucketWeb: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   grafana: { small: [50, 256], medium: [200, 512], large: [500, 1024] },

@@ -97,6 +97,10 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
     bucket(c, 'Eu', 'thanos-eu');
     new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
   }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
+  // Receive
+  ['replication factor above the ingestors', stack({ receive: { ingestors: 3, replicationFactor: 4 } }), 'Thanos/Receive', 'replicationFactor 4', /raise ingestors to at least 4 or lower replicationFactor/],
+  ['invalid Receive tenant header', stack({ receive: { tenantHeader: 'THANOS TENANT' } }), 'Thanos/Receive', '"THANOS TENANT"', /use letters, digits and '-'/],
+  ['sidecar option on a remote-writing Prometheus', stack({ receive: {}, prometheus: { blockDuration: Duration.hours(2) } }), 'Thanos/Prometheus', 'blockDuration', /drop blockDuration, or drop remoteWrite/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
 ];
 
