@@ -22,4 +22,8 @@ export const DEFAULT_IMAGES = {
   minio: 'quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z',
   /** MinIO client for creating the bucket: the last official build on quay.io, as pinned in public repositories. */
   minioClient: 'quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z',
+  /** Docker library memcached 1.6.45 on Alpine (built 2026-07-10); runs as `memcache` (uid 11211). */
+  memcached: 'docker.io/memcached:1.6.45-alpine',
+  /** prometheus/memcached_exporter v0.16.0 (the Prometheus project's own image; runs as `nobody`). */
+  memcachedExporter: 'quay.io/prometheus/memcached-exporter:v0.16.0',
 } as const;

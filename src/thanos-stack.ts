@@ -19,6 +19,11 @@ import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
 import { ThanosReceive, ThanosReceiveOptions } from './components/thanos-receive';
 import { RemoteWrite } from './wiring/remote-write';
+import { Memcached } from './components/memcached';
+import { CachingBucket, IndexCache } from './components/thanos-store';
+import { ResultsCache } from './components/thanos-query-frontend';
+import { CACHE_PRESETS } from './private/presets';
+import { Size } from 'cdk8s';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
 
@@ -118,6 +123,14 @@ export interface ThanosStackProps {
   /** @default - on with the querier */
   readonly grafana?: StackGrafanaOptions;
   /**
+   * Memcached caches in front of the bucket and the querier, sized by the preset: one cluster for the
+   * store's index cache, one for its caching bucket (chunks, metadata), one for the frontend's results
+   * and labels caches (servers x memory: small 1x512Mi / 1x1Gi / 1x256Mi, medium 2x2Gi / 2x4Gi / 2x1Gi,
+   * large 3x8Gi / 3x8Gi / 2x2Gi). A cache given explicitly (`store.indexCache`, `queryFrontend.cache`...) wins.
+   * @default - no memcached: in-memory index and results caches
+   */
+  readonly caches?: SizePreset;
+  /**
    * Thanos Receive (router, ingestors on a ketama hashring, uploads to the bucket) for Prometheus
    * servers that push. Given, it is on; the stack's Prometheus remote-writes to it unless
    * `prometheusRemoteWrite` is false.
@@ -162,6 +175,8 @@ export class ThanosStack extends Construct {
   public readonly bucketWeb?: ThanosBucketWeb;
   /** Grafana, when on. */
   public readonly grafana?: Grafana;
+  /** The memcached clusters, with `caches`. */
+  public readonly caches: Memcached[] = [];
   /** Thanos Receive, when on. */
   public readonly receive?: ThanosReceive;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
@@ -190,7 +205,19 @@ export class ThanosStack extends Construct {
     }
     this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), ...this.shipping() });
 
-    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
+    const preset = props.caches && CACHE_PRESETS[props.caches];
+    const cache = (id: string, name: string, [replicas, mib]: readonly [number, number]) => {
+      const m = new Memcached(this, id, { name, replicas, cacheSize: Size.mebibytes(mib), networkPolicy: this.defaults.networkPolicy });
+      this.caches.push(m);
+      return { addresses: m.addresses, networkPeer: m };
+    };
+    if (bucket && on(props.store)) {
+      const caches = preset ? {
+        indexCache: props.store?.indexCache ?? IndexCache.memcached(cache('IndexCache', 'memcached-index', preset.index)),
+        cachingBucket: props.store?.cachingBucket ?? CachingBucket.memcached(cache('BucketCache', 'memcached-bucket', preset.bucket)),
+      } : {};
+      this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), ...caches, objectStorage: bucket });
+    }
     if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
     if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
@@ -198,7 +225,14 @@ export class ThanosStack extends Construct {
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
       this.query = query;
-      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), query });
+      if (on(props.queryFrontend)) {
+        const results = preset && !(props.queryFrontend?.cache && props.queryFrontend?.labelsCache) ? cache('ResultsCache', 'memcached-results', preset.results) : undefined;
+        const caches = results ? {
+          cache: props.queryFrontend?.cache ?? ResultsCache.memcached(results),
+          labelsCache: props.queryFrontend?.labelsCache ?? ResultsCache.memcached(results),
+        } : {};
+        this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), ...caches, query });
+      }
       if (on(props.ruler)) {
         if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
@@ -255,7 +289,7 @@ export class ThanosStack extends Construct {
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
     return [
-      this.prometheus, this.minio, this.receive, this.receive?.ingestors, this.store, this.compactor, this.bucketWeb, this.alertmanager,
+      this.prometheus, this.minio, ...this.caches, this.receive, this.receive?.ingestors, this.store, this.compactor, this.bucketWeb, this.alertmanager,
       this.query, this.queryFrontend, this.ruler, this.grafana,
     ]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);

@@ -1,6 +1,7 @@
 export * from './component-options';
 export * from './alertmanager';
 export * from './grafana';
+export * from './memcached';
 export * from './minio';
 export * from './prometheus';
 export * from './prometheus-operator';

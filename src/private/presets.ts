@@ -66,3 +66,10 @@ export function cacheFitsProblems(what: string, cacheMiB: number, resources: Res
   const limit = resources._memoryLimitMiB();
   return cacheMiB < limit ? [] : [`${what} ${cacheMiB}MiB is not below the container memory limit ${limit}Mi: the pod would be OOM-killed once the cache fills; lower the cache size or raise resources`];
 }
+
+/** The stack's memcached clusters by `caches` preset: [servers, cache MiB per server]. */
+export const CACHE_PRESETS: { readonly [S in SizePreset]: { readonly index: readonly [number, number]; readonly bucket: readonly [number, number]; readonly results: readonly [number, number] } } = {
+  small: { index: [1, 512], bucket: [1, 1024], results: [1, 256] },
+  medium: { index: [2, 2048], bucket: [2, 4096], results: [2, 1024] },
+  large: { index: [3, 8192], bucket: [3, 8192], results: [2, 2048] },
+};
