@@ -12,7 +12,7 @@ import { PrometheusOperator } from './components/prometheus-operator';
 import { Rule, RuleGroup } from './config/rules';
 import { SizePreset } from './config/resources';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
-import { ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
+import { CompactorShard, ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
 import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
 import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './components/thanos-query-frontend';
 import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
@@ -43,7 +43,14 @@ export interface StackMinIOOptions extends ComponentSwitch, MinIOOptions {}
 /** Options of the stack's store gateway. */
 export interface StackStoreOptions extends ComponentSwitch, ThanosStoreOptions {}
 /** Options of the stack's compactor. */
-export interface StackCompactorOptions extends ComponentSwitch, ThanosCompactorOptions {}
+export interface StackCompactorOptions extends ComponentSwitch, ThanosCompactorOptions {
+  /**
+   * Several compactors on the bucket, one per shard (`thanos-compact-<i>`): they must split on one
+   * external label with disjoint values covering every source (checked at synth).
+   * @default - one compactor for the whole bucket
+   */
+  readonly shards?: CompactorShard[];
+}
 /** Options of the stack's querier. */
 export interface StackQueryOptions extends ComponentSwitch, ThanosQueryProps {}
 /** Options of the stack's query frontend. */
@@ -161,8 +168,10 @@ export class ThanosStack extends Construct {
   public readonly prometheus: Prometheus;
   /** The store gateway, when on. */
   public readonly store?: ThanosStore;
-  /** The compactor, when on. */
+  /** The compactor (the first shard's, with `compactor.shards`), when on. */
   public readonly compactor?: ThanosCompactor;
+  /** Every compactor: one, or one per shard. */
+  public readonly compactors: ThanosCompactor[] = [];
   /** The querier, when on. */
   public readonly query?: ThanosQuery;
   /** The query frontend, when on. */
@@ -218,7 +227,17 @@ export class ThanosStack extends Construct {
       } : {};
       this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), ...caches, objectStorage: bucket });
     }
-    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
+    if (bucket && on(props.compactor)) {
+      const { shards, ...compactor } = props.compactor ?? {};
+      const base = this.options(compactor);
+      const name = compactor.name ?? 'thanos-compact';
+      if (shards?.length) {
+        shards.forEach((shard, i) => this.compactors.push(new ThanosCompactor(this, i === 0 ? 'Compactor' : `Compactor${i}`, { ...base, name: `${name}-${i}`, shard, objectStorage: bucket })));
+      } else {
+        this.compactors.push(new ThanosCompactor(this, 'Compactor', { ...base, objectStorage: bucket }));
+      }
+      this.compactor = this.compactors[0];
+    }
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
     if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
 
@@ -289,7 +308,7 @@ export class ThanosStack extends Construct {
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
     return [
-      this.prometheus, this.minio, ...this.caches, this.receive, this.receive?.ingestors, this.store, this.compactor, this.bucketWeb, this.alertmanager,
+      this.prometheus, this.minio, ...this.caches, this.receive, this.receive?.ingestors, this.store, ...this.compactors, this.bucketWeb, this.alertmanager,
       this.query, this.queryFrontend, this.ruler, this.grafana,
     ]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);

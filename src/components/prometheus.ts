@@ -172,6 +172,8 @@ const CONFIG_FILE = 'prometheus.yml';
  * the ConfigMaps and calls `/-/reload`).
  */
 export class Prometheus extends Component implements IStoreApi, IScrapeTarget, IQueryApi, IGrpcTlsServer {
+  /** The bucket its blocks are uploaded to, if any (compactor shards must cover it). */
+  public readonly objectStorage?: IObjectStorage;
   /** External labels (without the replica label). */
   public readonly externalLabels: { [name: string]: string };
   /** The label that differs between replicas. */
@@ -209,6 +211,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
+    this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? 'replica';
     this.replicaLabels = [this.replicaLabel];
     this.remoteWrite = props.remoteWrite;

@@ -280,6 +280,8 @@ export interface ThanosReceiveIngestorsProps extends ThanosReceiveProps {
 export class ThanosReceiveIngestors extends Component implements IStoreApi, IScrapeTarget {
   /** Ingestor count. */
   public readonly replicas: number;
+  /** The bucket its blocks are uploaded to, if any (compactor shards must cover it). */
+  public readonly objectStorage?: IObjectStorage;
   /** External labels (without the replica and tenant labels). */
   public readonly externalLabels: { [name: string]: string };
   /** The label that differs between ingestors. */
@@ -302,6 +304,7 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
     });
     this.replicas = props.ingestors ?? DEFAULTS.ingestors;
     this.externalLabels = { ...(props.externalLabels ?? { receive: props.name ?? DEFAULTS.name }) };
+    this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.retention = props.retention ?? (props.objectStorage ? Duration.days(1) : Duration.days(15));
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
