@@ -355,6 +355,9 @@ export class ThanosStack extends Construct {
     if (props.objectStorageSecret && !this.minio) {
       problems.push('objectStorageSecret is set but MinIO is off, and only MinIO reads it: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
     }
+    if (props.caches && this.caches.length === 0) {
+      problems.push('caches is set but neither the store gateway nor the query frontend is on, so nothing would use memcached: turn one of them on, or drop caches');
+    }
     if (props.grafanaAdminSecret && !this.grafana) {
       problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');
     }
