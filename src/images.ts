@@ -28,4 +28,8 @@ export const DEFAULT_IMAGES = {
    * Thanos' own end-to-end tests moved to from MinIO (thanos-io/thanos#9037).
    */
   seaweedfs: 'docker.io/chrislusf/seaweedfs:4.48',
+  /** Docker library memcached 1.6.45 on Alpine (built 2026-07-10); runs as `memcache` (uid 11211). */
+  memcached: 'docker.io/memcached:1.6.45-alpine',
+  /** prometheus/memcached_exporter v0.16.0 (the Prometheus project's own image; runs as `nobody`). */
+  memcachedExporter: 'quay.io/prometheus/memcached-exporter:v0.16.0',
 } as const;

@@ -28,6 +28,8 @@ export interface WellKnownPorts {
   readonly seaweedfsMetrics: NamedPort;
   /** An external memcached (index and results caches), when an address gives no port. */
   readonly memcached: NamedPort;
+  /** Thanos Receive remote-write (`/api/v1/receive`). */
+  readonly receiveRemoteWrite: NamedPort;
 }
 
 /** Well-known ports. */
@@ -42,6 +44,7 @@ export const PORTS: WellKnownPorts = {
   seaweedfs: { name: 's3', port: 8333 },
   seaweedfsMetrics: { name: 'metrics', port: 9327 },
   memcached: { name: 'memcached', port: 11211 },
+  receiveRemoteWrite: { name: 'remote-write', port: 19291 },
 };
 
 /**

@@ -12,12 +12,19 @@ import { PrometheusOperator } from './components/prometheus-operator';
 import { Rule, RuleGroup } from './config/rules';
 import { SizePreset } from './config/resources';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
-import { ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
+import { CompactorShard, ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
 import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
 import { ThanosQueryFrontend, ThanosQueryFrontendOptions } from './components/thanos-query-frontend';
 import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
 import { SeaweedFS, SeaweedFSOptions } from './components/seaweedfs';
+import { ThanosReceive, ThanosReceiveOptions } from './components/thanos-receive';
+import { RemoteWrite } from './wiring/remote-write';
+import { Memcached } from './components/memcached';
+import { CachingBucket, IndexCache } from './components/thanos-store';
+import { ResultsCache } from './components/thanos-query-frontend';
+import { CACHE_PRESETS } from './private/presets';
+import { Size } from 'cdk8s';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
 
@@ -50,7 +57,14 @@ export enum InClusterObjectStore {
 /** Options of the stack's store gateway. */
 export interface StackStoreOptions extends ComponentSwitch, ThanosStoreOptions {}
 /** Options of the stack's compactor. */
-export interface StackCompactorOptions extends ComponentSwitch, ThanosCompactorOptions {}
+export interface StackCompactorOptions extends ComponentSwitch, ThanosCompactorOptions {
+  /**
+   * Several compactors on the bucket, one per shard (`thanos-compact-<i>`): they must split on one
+   * external label with disjoint values covering every source (checked at synth).
+   * @default - one compactor for the whole bucket
+   */
+  readonly shards?: CompactorShard[];
+}
 /** Options of the stack's querier. */
 export interface StackQueryOptions extends ComponentSwitch, ThanosQueryProps {}
 /** Options of the stack's query frontend. */
@@ -63,6 +77,15 @@ export interface StackAlertmanagerOptions extends ComponentSwitch, AlertmanagerP
 export interface StackBucketWebOptions extends ComponentSwitch, ThanosBucketWebOptions {}
 /** Options of the stack's Grafana. */
 export interface StackGrafanaOptions extends ComponentSwitch, GrafanaOptions {}
+/** Options of the stack's Thanos Receive. */
+export interface StackReceiveOptions extends ComponentSwitch, ThanosReceiveOptions {
+  /**
+   * The stack's Prometheus servers remote-write to the Receive (no sidecars). Set false to keep them
+   * in sidecar mode and take remote writes only from elsewhere (leaf clusters).
+   * @default true
+   */
+  readonly prometheusRemoteWrite?: boolean;
+}
 
 /** Properties of `ThanosStack`. */
 export interface ThanosStackProps {
@@ -128,6 +151,21 @@ export interface ThanosStackProps {
   /** @default - on with the querier */
   readonly grafana?: StackGrafanaOptions;
   /**
+   * Memcached caches in front of the bucket and the querier, sized by the preset: one cluster for the
+   * store's index cache, one for its caching bucket (chunks, metadata), one for the frontend's results
+   * and labels caches (servers x memory: small 1x512Mi / 1x1Gi / 1x256Mi, medium 2x2Gi / 2x4Gi / 2x1Gi,
+   * large 3x8Gi / 3x8Gi / 2x2Gi). A cache given explicitly (`store.indexCache`, `queryFrontend.cache`...) wins.
+   * @default - no memcached: in-memory index and results caches
+   */
+  readonly caches?: SizePreset;
+  /**
+   * Thanos Receive (router, ingestors on a ketama hashring, uploads to the bucket) for Prometheus
+   * servers that push. Given, it is on; the stack's Prometheus remote-writes to it unless
+   * `prometheusRemoteWrite` is false.
+   * @default - off
+   */
+  readonly receive?: StackReceiveOptions;
+  /**
    * Also emit prometheus-operator objects (`PrometheusOperator`): a ServiceMonitor per metrics endpoint
    * of every component and a PrometheusRule per rule source (Prometheus, ruler), for clusters whose
    * monitoring runs through the operator. Its CRDs must be installed.
@@ -153,8 +191,10 @@ export class ThanosStack extends Construct {
   public readonly prometheus: Prometheus;
   /** The store gateway, when on. */
   public readonly store?: ThanosStore;
-  /** The compactor, when on. */
+  /** The compactor (the first shard's, with `compactor.shards`), when on. */
   public readonly compactor?: ThanosCompactor;
+  /** Every compactor: one, or one per shard. */
+  public readonly compactors: ThanosCompactor[] = [];
   /** The querier, when on. */
   public readonly query?: ThanosQuery;
   /** The query frontend, when on. */
@@ -167,12 +207,16 @@ export class ThanosStack extends Construct {
   public readonly bucketWeb?: ThanosBucketWeb;
   /** Grafana, when on. */
   public readonly grafana?: Grafana;
+  /** The memcached clusters, with `caches`. */
+  public readonly caches: Memcached[] = [];
+  /** Thanos Receive, when on. */
+  public readonly receive?: ThanosReceive;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
   private readonly availability?: RuleGroup;
 
-  constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
+  constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
     super(scope, id);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
@@ -191,17 +235,50 @@ export class ThanosStack extends Construct {
     this.objectStorage = props.objectStorage ?? this.minio?.objectStorage ?? this.seaweedfs?.objectStorage;
     const bucket = this.objectStorage;
 
-    this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), objectStorage: bucket });
+    if (props.receive && props.receive.enabled !== false) {
+      const { prometheusRemoteWrite: _, ...receive } = props.receive;
+      this.receive = new ThanosReceive(this, 'Receive', { ...this.options(receive), objectStorage: bucket });
+    }
+    this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), ...this.shipping() });
 
-    if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
-    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
+    const preset = props.caches && CACHE_PRESETS[props.caches];
+    const cache = (id: string, name: string, [replicas, mib]: readonly [number, number]) => {
+      const m = new Memcached(this, id, { name, replicas, cacheSize: Size.mebibytes(mib), networkPolicy: this.defaults.networkPolicy });
+      this.caches.push(m);
+      return { addresses: m.addresses, networkPeer: m };
+    };
+    if (bucket && on(props.store)) {
+      const caches = preset ? {
+        indexCache: props.store?.indexCache ?? IndexCache.memcached(cache('IndexCache', 'memcached-index', preset.index)),
+        cachingBucket: props.store?.cachingBucket ?? CachingBucket.memcached(cache('BucketCache', 'memcached-bucket', preset.bucket)),
+      } : {};
+      this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), ...caches, objectStorage: bucket });
+    }
+    if (bucket && on(props.compactor)) {
+      const { shards, ...compactor } = props.compactor ?? {};
+      const base = this.options(compactor);
+      const name = compactor.name ?? 'thanos-compact';
+      if (shards?.length) {
+        shards.forEach((shard, i) => this.compactors.push(new ThanosCompactor(this, i === 0 ? 'Compactor' : `Compactor${i}`, { ...base, name: `${name}-${i}`, shard, objectStorage: bucket })));
+      } else {
+        this.compactors.push(new ThanosCompactor(this, 'Compactor', { ...base, objectStorage: bucket }));
+      }
+      this.compactor = this.compactors[0];
+    }
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
     if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
 
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
       this.query = query;
-      if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), query });
+      if (on(props.queryFrontend)) {
+        const results = preset && !(props.queryFrontend?.cache && props.queryFrontend?.labelsCache) ? cache('ResultsCache', 'memcached-results', preset.results) : undefined;
+        const caches = results ? {
+          cache: props.queryFrontend?.cache ?? ResultsCache.memcached(results),
+          labelsCache: props.queryFrontend?.labelsCache ?? ResultsCache.memcached(results),
+        } : {};
+        this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), ...caches, query });
+      }
       if (on(props.ruler)) {
         if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
@@ -225,6 +302,15 @@ export class ThanosStack extends Construct {
     validateWith(this, () => this.problems(props));
   }
 
+  /** How the stack's Prometheus servers ship samples: remote write to the Receive, or sidecar uploads to the bucket. */
+  private shipping(): { objectStorage?: IObjectStorage; remoteWrite?: RemoteWrite } {
+    return this.receive && this.remoteWrites ? { remoteWrite: RemoteWrite.to(this.receive) } : { objectStorage: this.objectStorage };
+  }
+
+  private get remoteWrites(): boolean {
+    return this.props.receive?.prometheusRemoteWrite ?? true;
+  }
+
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
   private options<T extends object>(o: T | undefined): Omit<T, 'enabled'> & { size: SizePreset; networkPolicy: boolean } {
     const { enabled: _, ...own } = (o ?? {}) as T & ComponentSwitch;
@@ -238,7 +324,7 @@ export class ThanosStack extends Construct {
    * @param id construct id; the default object name is `prometheus-<id in lower case>`
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
-    const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
+    const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), ...this.shipping() });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
     this.availability?.addRule(prometheusDown(prometheus));
     this.prometheusOperator?.addScrapeTarget(prometheus);
@@ -248,7 +334,10 @@ export class ThanosStack extends Construct {
 
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
-    return [this.prometheus, this.minio, this.seaweedfs, this.store, this.compactor, this.bucketWeb, this.alertmanager, this.query, this.queryFrontend, this.ruler, this.grafana]
+    return [
+      this.prometheus, this.minio, this.seaweedfs, ...this.caches, this.receive, this.receive?.ingestors, this.store, ...this.compactors, this.bucketWeb, this.alertmanager,
+      this.query, this.queryFrontend, this.ruler, this.grafana,
+    ]
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
@@ -293,6 +382,9 @@ export class ThanosStack extends Construct {
     }
     if (props.objectStorageSecret && !this.minio && !this.seaweedfs) {
       problems.push('objectStorageSecret is set but the in-cluster store is off, and only it reads the Secret: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
+    }
+    if (props.caches && this.caches.length === 0) {
+      problems.push('caches is set but neither the store gateway nor the query frontend is on, so nothing would use memcached: turn one of them on, or drop caches');
     }
     if (props.grafanaAdminSecret && !this.grafana) {
       problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');

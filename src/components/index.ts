@@ -1,6 +1,7 @@
 export * from './component-options';
 export * from './alertmanager';
 export * from './grafana';
+export * from './memcached';
 export * from './minio';
 export * from './prometheus';
 export * from './prometheus-operator';
@@ -9,5 +10,6 @@ export * from './thanos-bucket-web';
 export * from './thanos-compactor';
 export * from './thanos-query';
 export * from './thanos-query-frontend';
+export * from './thanos-receive';
 export * from './thanos-ruler';
 export * from './thanos-store';

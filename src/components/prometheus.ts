@@ -8,6 +8,7 @@ import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
 import { DEFAULT_IMAGES } from '../images';
 import { sameLabels } from '../private/labels';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
+import { RemoteWrite } from '../wiring/remote-write';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Resources, SizePreset } from '../config/resources';
@@ -149,6 +150,14 @@ export interface PrometheusProps extends PrometheusOptions {
    * @default - no uploads: the sidecar only serves the StoreAPI
    */
   readonly objectStorage?: IObjectStorage;
+  /**
+   * Remote-write mode: ship samples by remote write 1.0 to a Thanos Receive (`RemoteWrite.to(receive)`,
+   * or `RemoteWrite.url(...)` in another cluster) instead of through a sidecar. There is then no
+   * sidecar, no StoreAPI (the Receive serves the data) and no uploads; Prometheus reloads its own
+   * config and rule files (`--config.auto-reload`, Prometheus >= 3.12).
+   * @default - sidecar mode
+   */
+  readonly remoteWrite?: RemoteWrite;
 }
 
 const TSDB_PATH = '/prometheus';
@@ -163,6 +172,8 @@ const CONFIG_FILE = 'prometheus.yml';
  * the ConfigMaps and calls `/-/reload`).
  */
 export class Prometheus extends Component implements IStoreApi, IScrapeTarget, IQueryApi, IGrpcTlsServer {
+  /** The bucket its blocks are uploaded to, if any (compactor shards must cover it). */
+  public readonly objectStorage?: IObjectStorage;
   /** External labels (without the replica label). */
   public readonly externalLabels: { [name: string]: string };
   /** The label that differs between replicas. */
@@ -178,6 +189,10 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   public readonly queryPort = PORTS.prometheus.port;
   /** TLS of the sidecar's gRPC server, if on. */
   public readonly grpcServerTls?: GrpcServerTls;
+  /** Where samples are remote-written, in remote-write mode. */
+  public readonly remoteWrite?: RemoteWrite;
+  /** False in remote-write mode: no sidecar, so queriers do not discover it. */
+  public readonly servesStoreApi: boolean;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
   private readonly groups: RuleGroup[] = [];
@@ -196,9 +211,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
+    this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? 'replica';
     this.replicaLabels = [this.replicaLabel];
-    this.retention = props.retention ?? (props.objectStorage ? Duration.days(1) : Duration.days(15));
+    this.remoteWrite = props.remoteWrite;
+    this.servesStoreApi = !props.remoteWrite;
+    // The Receive (or the bucket) keeps history; locally a day covers outages of the remote end.
+    this.retention = props.retention ?? (props.objectStorage || props.remoteWrite ? Duration.days(1) : Duration.days(15));
     this.blockDuration = props.blockDuration ?? Duration.hours(2);
     this.sidecarServiceName = `${this.name}-thanos-sidecar`;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
@@ -209,8 +228,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
     const namespace = namespaceOf(this);
 
+    const sidecarMode = !props.remoteWrite;
     // Replicas scrape each other and their sidecars.
-    this.connections.allowFrom(this, PORTS.prometheus.port, PORTS.thanosHttp.port);
+    this.connections.allowFrom(this, ...(sidecarMode ? [PORTS.prometheus.port, PORTS.thanosHttp.port] : [PORTS.prometheus.port]));
+    const rw = props.remoteWrite?._egress();
+    if (rw) this.connections.allowTo(rw.peer, rw.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
 
@@ -269,9 +291,10 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, size),
     });
 
-    const headless = service(this, 'SidecarService', {
-      name: this.sidecarServiceName, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
-    });
+    // The StatefulSet's headless governing Service (stable pod DNS): the sidecar's in sidecar mode.
+    const governing = sidecarMode
+      ? service(this, 'SidecarService', { name: this.sidecarServiceName, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] })
+      : service(this, 'HeadlessService', { name: `${this.name}-headless`, labels, selector, headless: true, ports: [PORTS.prometheus] });
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.prometheus] });
     if (props.sidecarServiceType) {
       service(this, 'SidecarExternalService', {
@@ -282,7 +305,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     statefulSet(this, 'Resource', {
       name: this.name,
       replicas: this.replicas,
-      serviceName: headless.name,
+      serviceName: governing.name,
       labels,
       selector,
       user: USERS.nobody,
@@ -291,7 +314,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       // Long enough for Prometheus to flush its head block on shutdown.
       terminationGracePeriodSeconds: 600,
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
-      containers: [prometheus, sidecar],
+      containers: sidecarMode ? [prometheus, sidecar] : [prometheus],
       volumes: [
         configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
         ...(tls ? [tls.volume] : []),
@@ -300,7 +323,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     });
 
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
-    this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
+    if (sidecarMode) this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
     if (props.annotationDiscovery ?? true) {
       this.addScrapeJob(ScrapeJob.annotatedPods());
       this.addScrapeJob(ScrapeJob.annotatedServices());
@@ -315,7 +338,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     const namespace = namespaceOf(this);
     return [
       { jobName: this.name, serviceName: this.name, namespace, port: PORTS.prometheus },
-      { jobName: this.sidecarServiceName, serviceName: this.sidecarServiceName, namespace, port: PORTS.thanosHttp },
+      ...(this.servesStoreApi ? [{ jobName: this.sidecarServiceName, serviceName: this.sidecarServiceName, namespace, port: PORTS.thanosHttp }] : []),
     ];
   }
 
@@ -362,6 +385,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
       '--web.enable-lifecycle',
+      // Without a sidecar to call /-/reload: Prometheus hashes its config and rule files itself (3.12+).
+      ...(p.remoteWrite ? ['--config.auto-reload'] : []),
       ...(p.enableAdminApi ? ['--web.enable-admin-api'] : []),
     ];
   }
@@ -375,6 +400,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
         external_labels: { ...this.externalLabels, [this.replicaLabel]: '${POD_NAME}' },
       },
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
+      // Remote write 1.0 (Prometheus' default message, prometheus.WriteRequest): what a released Thanos Receive accepts.
+      ...(this.remoteWrite ? { remote_write: [this.remoteWrite._toYaml()] } : {}),
       ...(this.alertmanagers.length ? {
         alerting: {
           // Replicas send the same alerts with different replica labels: drop it so Alertmanager merges them.
@@ -430,7 +457,16 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(p.resources?._problems() ?? []),
       ...(p.sidecarResources?._problems() ?? []),
       ...(p.grpcServerTls?._problems() ?? []),
+      ...serviceTypeProblems('serviceType', p.serviceType),
     ];
+    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
+    if (twin) {
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
+    }
+    if (p.remoteWrite) {
+      problems.push(...p.remoteWrite._problems(), ...this.remoteWriteProblems());
+      return problems;
+    }
     const minRetention = this.blockDuration.toMilliseconds() * 3;
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`);
@@ -444,11 +480,19 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (!p.objectStorage && p.uploadCompacted) {
       problems.push('uploadCompacted needs objectStorage: there is no bucket to upload to; set objectStorage or drop uploadCompacted');
     }
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType), ...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
-    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
-    if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
-    }
+    problems.push(...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
     return problems;
+  }
+
+  /** Sidecar-mode options that remote-write mode would silently ignore. */
+  private remoteWriteProblems(): string[] {
+    const p = this.props;
+    const sidecarOnly: Array<[string, unknown]> = [
+      ['objectStorage', p.objectStorage], ['blockDuration', p.blockDuration], ['localCompaction', p.localCompaction],
+      ['uploadCompacted', p.uploadCompacted], ['sidecarServiceType', p.sidecarServiceType], ['grpcServerTls', p.grpcServerTls],
+      ['thanosImage', p.thanosImage], ['sidecarResources', p.sidecarResources],
+    ];
+    return sidecarOnly.filter(([, v]) => v !== undefined).map(([k]) =>
+      `${k} is set with remoteWrite, which runs no sidecar (the Receive stores and uploads the samples): drop ${k}, or drop remoteWrite for sidecar mode`);
   }
 }

@@ -12,7 +12,7 @@ import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import { MAX_STATEFULSET_NAME, labelNameProblems, nameProblems, validateWith } from '../private/problems';
-import { claimTemplate, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
+import { claimTemplate, configYaml, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
 
 /** How the compactor merges the blocks of replicas it deduplicates (`--deduplication.func`). */
 export enum DeduplicationFunc {
@@ -23,6 +23,44 @@ export enum DeduplicationFunc {
   PENALTY = 'penalty',
   /** 1:1 merge of identical samples only: for blocks with precisely the same samples (Receive replication). */
   ONE_TO_ONE = 'one-to-one',
+}
+
+/**
+ * The part of a bucket one compactor shard owns: the blocks whose external label `label` has one of
+ * `values` (upstream's relabel-based sharding, `--selector.relabel-config` with `keep`). Shards of one
+ * bucket must split on the same label with disjoint values, and together cover every source.
+ */
+export class CompactorShard {
+  /** Blocks whose external label `label` is one of `values`, e.g. `byLabel('cluster', ['eu1', 'eu2'])`. */
+  public static byLabel(label: string, values: string[]): CompactorShard {
+    return new CompactorShard(label, [...values]);
+  }
+
+  private constructor(
+    /** The external label the shards split on. */
+    public readonly label: string,
+    /** The values this shard owns. */
+    public readonly values: string[],
+  ) {}
+
+  /** @internal `--selector.relabel-config` content: keep exactly these values (regexes anchored by Prometheus). */
+  public _relabelConfig(): string {
+    const regex = this.values.map((v) => v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    return configYaml([{ action: 'keep', source_labels: [this.label], regex }]);
+  }
+
+  /** @internal */
+  public _describe(): string {
+    return `${this.label} in ${JSON.stringify(this.values)}`;
+  }
+
+  /** @internal */
+  public _problems(): string[] {
+    const problems = labelNameProblems('shard label', this.label);
+    if (this.values.length === 0) problems.push(`shard on ${JSON.stringify(this.label)} has no values: it would compact nothing; give at least one value`);
+    if (this.values.some((v) => !v)) problems.push(`shard on ${JSON.stringify(this.label)} has an empty value: blocks without the label are not selected by it; give the label's values`);
+    return problems;
+  }
 }
 
 /**
@@ -44,6 +82,11 @@ export interface ThanosCompactorOptions extends ComponentOptions {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Compact only this shard of the bucket, so several compactors can share it (one per shard).
+   * @default - the whole bucket: the only compactor on it
+   */
+  readonly shard?: CompactorShard;
   /**
    * How long raw samples are kept (`--retention.resolution-raw`). `Duration.seconds(0)` keeps them forever.
    * @default Duration.days(30)
@@ -156,6 +199,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
         `--data-dir=${DATA_DIR}`,
         ...thanosServerArgs(false),
         ...storage.args,
+        ...(props.shard ? [`--selector.relabel-config=${props.shard._relabelConfig()}`] : []),
         `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
         `--retention.resolution-5m=${promDuration(this.retention5m)}`,
         `--retention.resolution-1h=${promDuration(this.retention1h)}`,
@@ -208,14 +252,51 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     if (replicas !== 1) {
       problems.push(`replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof ThanosCompactor && c.objectStorage.bucketId === this.objectStorage.bucketId);
-    if (twin) {
-      problems.push(`bucket ${this.objectStorage.bucketId} is also compacted by ${twin.node.path}: two compactors on one bucket corrupt it; keep one ThanosCompactor per bucket`);
-    }
+    problems.push(...(p.shard?._problems() ?? []), ...this.shardProblems());
     if (p.deduplicationFunc && !p.deduplicationReplicaLabels?.length) {
       problems.push('deduplicationFunc is set without deduplicationReplicaLabels: it has nothing to deduplicate; set the replica labels or drop deduplicationFunc');
     }
     problems.push(...this.retentionProblems());
+    return problems;
+  }
+
+  /** The shard of this bucket: disjoint from every other compactor's, and (checked once, by the first) covering every source. */
+  public get shard(): CompactorShard | undefined {
+    return this.props.shard;
+  }
+
+  private shardProblems(): string[] {
+    const bucket = this.objectStorage.bucketId;
+    const all = this.node.root.node.findAll().filter((c): c is ThanosCompactor => c instanceof ThanosCompactor && c.objectStorage.bucketId === bucket);
+    const others = all.filter((c) => c !== this);
+    const mine = this.props.shard;
+    const problems: string[] = [];
+    for (const twin of others) {
+      const theirs = twin.shard;
+      if (!mine || !theirs) {
+        problems.push(`bucket ${bucket} is also compacted by ${twin.node.path}: two compactors on one bucket corrupt it unless each owns a disjoint shard; keep one ThanosCompactor per bucket or give each a shard (CompactorShard.byLabel)`);
+      } else if (mine.label !== theirs.label) {
+        problems.push(`shard ${mine._describe()} and ${twin.node.path}'s shard ${theirs._describe()} split on different labels, so a block can be in both: shard every compactor of the bucket on the same label`);
+      } else {
+        const shared = mine.values.filter((v) => theirs.values.includes(v));
+        if (shared.length) problems.push(`shard ${mine._describe()} overlaps ${twin.node.path}'s shard ${theirs._describe()} on ${JSON.stringify(shared)}: two compactors on one block corrupt the bucket; give each value to one shard only`);
+      }
+    }
+    // Gaps: checked by the first shard of the bucket, against every block source of the app uploading to it.
+    if (mine && all[0] === this && problems.length === 0) {
+      const owned = new Set(all.flatMap((c) => (c.shard?.label === mine.label ? c.shard.values : [])));
+      const sources = this.node.root.node.findAll().filter((c): c is Construct & { externalLabels: { [k: string]: string }; objectStorage?: IObjectStorage } =>
+        !(c instanceof ThanosCompactor) && typeof (c as { externalLabels?: unknown }).externalLabels === 'object'
+        && (c as { objectStorage?: IObjectStorage }).objectStorage?.bucketId === bucket);
+      for (const s of sources) {
+        const value = s.externalLabels[mine.label];
+        if (value === undefined) {
+          problems.push(`${s.node.path} uploads blocks without the shard label ${JSON.stringify(mine.label)}, so no compactor shard compacts them: give it that external label, or shard on a label every source has`);
+        } else if (!owned.has(value)) {
+          problems.push(`${s.node.path} uploads blocks with ${mine.label}=${JSON.stringify(value)}, which no compactor shard owns: add ${JSON.stringify(value)} to a shard's values`);
+        }
+      }
+    }
     return problems;
   }
 

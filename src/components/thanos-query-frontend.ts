@@ -118,6 +118,11 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
    */
   readonly cache?: ResultsCache;
   /**
+   * Where label and series API results are cached (`--labels.response-cache-config-file`).
+   * @default - not cached
+   */
+  readonly labelsCache?: ResultsCache;
+  /**
    * Type of the Service.
    * @default ServiceType.CLUSTER_IP
    */
@@ -140,6 +145,7 @@ const DEFAULTS = {
 
 const CONFIG_DIR = '/etc/thanos/query-frontend';
 const CACHE_FILE = 'response-cache.yaml';
+const LABELS_CACHE_FILE = 'labels-cache.yaml';
 /** The Thanos mixin selects the frontend's job by this substring. */
 const MIXIN_JOB = 'thanos-query-frontend';
 
@@ -176,13 +182,14 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowTo(props.query, props.query.queryPort);
-    for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
+    for (const e of [...this.cache._egress(), ...(props.labelsCache?._egress() ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const cacheConfig = configYaml(this.cache._toYaml());
+    const labelsCacheConfig = props.labelsCache && configYaml(props.labelsCache._toYaml());
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
-      data: { [CACHE_FILE]: cacheConfig },
+      data: { [CACHE_FILE]: cacheConfig, ...(labelsCacheConfig ? { [LABELS_CACHE_FILE]: labelsCacheConfig } : {}) },
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -198,6 +205,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
         `--query-frontend.downstream-url=${props.query.queryUrl}`,
         `--query-range.split-interval=${goDuration(this.splitInterval)}`,
         `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+        ...(labelsCacheConfig ? [`--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`] : []),
       ],
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
@@ -214,7 +222,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       serviceAccountName: sa.name,
       // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
       terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
-      annotations: { 'checksum/config': checksum(cacheConfig) },
+      annotations: { 'checksum/config': checksum(cacheConfig, ...(labelsCacheConfig ? [labelsCacheConfig] : [])) },
       containers: [frontend],
       volumes: [configMapVolume('config', `${this.name}-config`)],
     });
@@ -236,6 +244,11 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       ...replicaProblems('replicas', this.replicas),
       ...(p.resources?._problems() ?? []),
       ...this.cache._problems(),
+      ...(this.props.labelsCache?._problems() ?? []),
+      // Both in-memory caches share the container's memory.
+      ...(this.props.labelsCache?._inMemoryMiB()
+        ? cacheFitsProblems('results and labels caches in-memory size', (this.cache._inMemoryMiB() ?? 0) + this.props.labelsCache._inMemoryMiB()!, this.resources)
+        : []),
       ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {

@@ -113,6 +113,8 @@ const MIXIN_JOB = 'thanos-rule';
 export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   /** Replica count. */
   public readonly replicas: number;
+  /** The bucket its blocks are uploaded to, if any (compactor shards must cover it). */
+  public readonly objectStorage?: IObjectStorage;
   /** External labels (without the replica label). */
   public readonly externalLabels: { [name: string]: string };
   /** The label that differs between replicas. */
@@ -135,6 +137,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
+    this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
     this.groups = [...(props.ruleGroups ?? [])];

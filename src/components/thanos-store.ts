@@ -105,6 +105,42 @@ export class IndexCache {
   }
 }
 
+/** Options of `CachingBucket.memcached`. */
+export interface MemcachedCachingBucketOptions {
+  /** Memcached servers, as for `IndexCache.memcached` (e.g. `Memcached.addresses`). */
+  readonly addresses: string[];
+  /**
+   * The memcached pods, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
+   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   */
+  readonly networkPeer?: INetworkPeer;
+}
+
+/**
+ * The store gateway's caching bucket (`--store.caching-bucket.config`, hidden in v0.42.4 but read):
+ * chunk sub-ranges, object attributes, block lists and `meta.json` files cached in front of the
+ * bucket, with Thanos' default TTLs.
+ */
+export class CachingBucket {
+  /** A memcached cluster shared by every store pod. */
+  public static memcached(options: MemcachedCachingBucketOptions): CachingBucket {
+    const addresses = [...options.addresses];
+    return new CachingBucket({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer),
+      memcachedAddressProblems('cachingBucket memcached', addresses));
+  }
+
+  private constructor(
+    private readonly config: object,
+    /** @internal */ public readonly _egress: Array<{ peer: INetworkPeer; port: number }>,
+    /** @internal */ public readonly _problems: string[],
+  ) {}
+
+  /** @internal */
+  public _configYaml(): string {
+    return configYaml(this.config);
+  }
+}
+
 /**
  * Properties of `ThanosStore`.
  *
@@ -137,6 +173,11 @@ export interface ThanosStoreOptions extends ComponentOptions {
    * @default IndexCache.inMemory(Size.mebibytes(512))
    */
   readonly indexCache?: IndexCache;
+  /**
+   * Cache of chunks and metadata in front of the bucket.
+   * @default - none: every chunk and meta file is read from the bucket
+   */
+  readonly cachingBucket?: CachingBucket;
   /**
    * Volume per pod for index headers (about 1 MiB per block in the bucket).
    * @default Size.gibibytes(10)
@@ -227,7 +268,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     const { image, labels, selector } = this;
 
-    for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
+    for (const e of [...this.indexCache._egress, ...(props.cachingBucket?._egress ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
@@ -261,6 +302,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
             ...thanosServerArgs(true),
             ...storage.args,
             `--index-cache.config=${this.indexCache._configYaml()}`,
+            ...(props.cachingBucket ? [`--store.caching-bucket.config=${props.cachingBucket._configYaml()}`] : []),
             // The chunk pool would grow to 2GB by default: a quarter of the memory limit keeps big queries from OOM-kills.
             `--chunk-pool-size=${Math.floor(this.resources._memoryLimitMiB() / 4)}MiB`,
             ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
@@ -314,6 +356,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       ...replicaProblems('replicas', this.replicas),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
+      ...(this.props.cachingBucket?._problems ?? []),
       ...partitionProblems(this.partitions),
       ...(this.props.resources?._problems() ?? []),
       ...(this.props.grpcServerTls?._problems() ?? []),

@@ -18,6 +18,10 @@ export enum PresetWorkload {
   COMPACTOR = 'compactor',
   /** The ruler. */
   RULER = 'ruler',
+  /** The Receive router (stateless forwarding). */
+  RECEIVE_ROUTER = 'receiveRouter',
+  /** A Receive ingestor (a TSDB head per tenant). */
+  RECEIVE_INGESTOR = 'receiveIngestor',
   /** The bucket web UI. */
   BUCKET_WEB = 'bucketWeb',
   /** Alertmanager. */
@@ -41,6 +45,8 @@ export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S i
   store: { small: [100, 512], medium: [500, 2048], large: [1000, 8192] },
   compactor: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
   ruler: { small: [50, 256], medium: [200, 512], large: [500, 2048] },
+  receiveRouter: { small: [100, 256], medium: [500, 512], large: [1000, 1024] },
+  receiveIngestor: { small: [250, 1024], medium: [1000, 4096], large: [2000, 16384] },
   bucketWeb: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
   grafana: { small: [50, 256], medium: [200, 512], large: [500, 1024] },
@@ -63,3 +69,10 @@ export function cacheFitsProblems(what: string, cacheMiB: number, resources: Res
   const limit = resources._memoryLimitMiB();
   return cacheMiB < limit ? [] : [`${what} ${cacheMiB}MiB is not below the container memory limit ${limit}Mi: the pod would be OOM-killed once the cache fills; lower the cache size or raise resources`];
 }
+
+/** The stack's memcached clusters by `caches` preset: [servers, cache MiB per server]. */
+export const CACHE_PRESETS: { readonly [S in SizePreset]: { readonly index: readonly [number, number]; readonly bucket: readonly [number, number]; readonly results: readonly [number, number] } } = {
+  small: { index: [1, 512], bucket: [1, 1024], results: [1, 256] },
+  medium: { index: [2, 2048], bucket: [2, 4096], results: [2, 1024] },
+  large: { index: [3, 8192], bucket: [3, 8192], results: [2, 2048] },
+};

@@ -46,9 +46,14 @@ export interface IStoreApi extends IConnectable {
   readonly replicaLabels: string[];
 }
 
-/** True for components that serve a StoreAPI: how a querier discovers every one in the app. */
+/**
+ * True for components that serve a StoreAPI: how a querier discovers every one in the app. A component
+ * whose StoreAPI is off in its mode (a Prometheus that remote-writes has no sidecar) says so with
+ * `servesStoreApi: false`.
+ */
 export function isStoreApi(x: unknown): x is IStoreApi {
-  return typeof x === 'object' && x !== null && typeof (x as IStoreApi).storeApiAddress === 'string' && typeof (x as IStoreApi).storeApiPort === 'number';
+  return typeof x === 'object' && x !== null && typeof (x as IStoreApi).storeApiAddress === 'string' && typeof (x as IStoreApi).storeApiPort === 'number'
+    && (x as { servesStoreApi?: boolean }).servesStoreApi !== false;
 }
 
 /** A Prometheus-compatible HTTP query API (querier, query frontend, Prometheus). */

@@ -6,3 +6,4 @@ export {
 } from './object-storage';
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';
 export { GrpcServerTlsOptions, GrpcServerTls } from './tls';
+export { IRemoteWriteApi, RemoteWriteOptions, RemoteWriteUrlOptions, RemoteWrite } from './remote-write';

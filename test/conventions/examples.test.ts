@@ -29,8 +29,8 @@ function names(objects: Manifest[], kind: string): string[] {
   return objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
 }
 
-test('the four scenarios are there', () => {
-  expect(EXAMPLES).toEqual(['global-view', 'helm-values', 'leaf-and-observer', 'long-term-storage']);
+test('the five scenarios are there', () => {
+  expect(EXAMPLES).toEqual(['global-view', 'helm-values', 'leaf-and-observer', 'long-term-storage', 'receive']);
 });
 
 describe.each(EXAMPLES)('examples/%s', (name) => {
@@ -200,5 +200,33 @@ describe('leaf-and-observer: two clusters, TLS gRPC between them', () => {
     const bucket = (o: Manifest[]) => parse(find(o, 'ConfigMap', 'thanos-objstore').data['objstore.yml']).config.bucket;
     expect(bucket(observer)).toBe(bucket(leaf));
     expect(parse(find(observer, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).global.external_labels.cluster).toBe('observer');
+  });
+});
+
+describe('receive: a leaf pushes to a central Receive', () => {
+  const { charts } = build('receive');
+  const central = charts.get('central')!;
+  const leaf = charts.get('leaf-eu1')!;
+
+  test('the leaf is one Prometheus without a sidecar, remote-writing to the central router as its tenant', () => {
+    const sts = find(leaf, 'StatefulSet', 'prometheus');
+    expect(sts.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['prometheus']);
+    const config = parse(find(leaf, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+    expect(config.remote_write).toEqual([{ url: 'http://receive.central.example.com:19291/api/v1/receive', headers: { 'THANOS-TENANT': 'eu1' } }]);
+  });
+
+  test('the central router takes remote writes from outside through a LoadBalancer and routes by ketama with RF 3', () => {
+    expect(find(central, 'Service', 'thanos-receive-router').spec).toMatchObject({ type: 'LoadBalancer', ports: expect.arrayContaining([expect.objectContaining({ port: 19291 })]) });
+    const args = containerOf(find(central, 'Deployment', 'thanos-receive-router'), 'thanos-receive').args;
+    expect(flag(args, '--receive.hashrings-algorithm')).toBe('ketama');
+    expect(flag(args, '--receive.replication-factor')).toBe('3');
+    const policy = find(central, 'NetworkPolicy', 'thanos-receive-router').spec;
+    const remoteWrite = policy.ingress.find((r: any) => r.ports.some((p: any) => p.port === 19291));
+    expect(remoteWrite.from).toContainEqual({ ipBlock: { cidr: '0.0.0.0/0' } });
+  });
+
+  test('the central querier reads the ingestors and deduplicates ingestor and writer replicas', () => {
+    expect(endpointConfig(central).endpoints.map((e: any) => e.address)).toContain('dnssrv+_grpc._tcp.thanos-receive-ingestor.monitoring.svc');
+    expect(flags(queryArgs(central), '--query.replica-label')).toEqual(['receive_replica', 'replica']);
   });
 });

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import {
-  InClusterObjectStore, IndexCache, LocalCompaction, Receiver, Route, Rule, RuleGroup, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosCompactor,
+  InClusterObjectStore, IndexCache, LocalCompaction, Receiver, SizePreset, Route, Rule, RuleGroup, S3Credentials, S3ObjectStorage, StoreEndpoint, ThanosCompactor,
   ThanosStack, ThanosStackProps, TimePartition,
 } from '../../src';
 
@@ -100,6 +100,11 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
     bucket(c, 'Eu', 'thanos-eu');
     new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
   }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
+  // Receive
+  ['replication factor above the ingestors', stack({ receive: { ingestors: 3, replicationFactor: 4 } }), 'Thanos/Receive', 'replicationFactor 4', /raise ingestors to at least 4 or lower replicationFactor/],
+  ['invalid Receive tenant header', stack({ receive: { tenantHeader: 'THANOS TENANT' } }), 'Thanos/Receive', '"THANOS TENANT"', /use letters, digits and '-'/],
+  ['sidecar option on a remote-writing Prometheus', stack({ receive: {}, prometheus: { blockDuration: Duration.hours(2) } }), 'Thanos/Prometheus', 'blockDuration', /drop blockDuration, or drop remoteWrite/],
+  ['caches with nothing to use them', stack({ caches: SizePreset.SMALL, minio: { enabled: false }, queryFrontend: { enabled: false } }), 'Thanos', 'caches', /turn one of them on, or drop caches/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
 ];
 
