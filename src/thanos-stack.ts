@@ -1,4 +1,4 @@
-import { Duration, JsonPatch } from 'cdk8s';
+import { JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
@@ -9,7 +9,10 @@ import { MinIO, MinIOOptions } from './components/minio';
 import { IObjectStorage } from './wiring/object-storage';
 import { Prometheus, PrometheusOptions } from './components/prometheus';
 import { PrometheusOperator } from './components/prometheus-operator';
-import { Rule, RuleGroup } from './config/rules';
+import { StackAlertsOptions } from './config/alerts';
+import { AlertThresholds } from './config/alerts/common';
+import { alertOptionProblems, alertThresholds } from './config/alerts/options';
+import { AvailabilityGroup, IRuleGroupSink, OperatorAlertSource, componentGroups, perPrometheusGroups } from './config/alerts/stack';
 import { SizePreset } from './config/resources';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
 import { ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
@@ -95,8 +98,8 @@ export interface ThanosStackProps {
   /** @default - on with the querier */
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
-   * The ruler evaluates rule groups against the global view. Without `ruleGroups` it gets the
-   * `PrometheusDown` alert for the stack's Prometheus.
+   * The ruler evaluates rule groups against the global view; with `alerts` on it also evaluates
+   * `PrometheusDown` for every Prometheus of the stack.
    * @default - on with the querier
    */
   readonly ruler?: StackRulerOptions;
@@ -113,6 +116,14 @@ export interface ThanosStackProps {
    * @default false
    */
   readonly prometheusOperator?: boolean;
+  /**
+   * The stack's own alerts (docs/runbooks.md): each Prometheus evaluates the rules about itself and its
+   * sidecar, the stack's Prometheus those about every other component plus a Watchdog, the ruler
+   * `PrometheusDown` from the global view. With `prometheusOperator` they all go into one
+   * PrometheusRule instead, evaluated by the operator's Prometheus. A component that is off has no rules.
+   * @default - on, with default thresholds
+   */
+  readonly alerts?: StackAlertsOptions;
 }
 
 /**
@@ -147,7 +158,9 @@ export class ThanosStack extends Construct {
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
-  private readonly availability?: RuleGroup;
+  private readonly availability?: AvailabilityGroup;
+  private readonly alertThresholds?: AlertThresholds;
+  private readonly operatorAlerts?: OperatorAlertSource;
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
     super(scope, id);
@@ -176,11 +189,7 @@ export class ThanosStack extends Construct {
       this.query = query;
       if (on(props.queryFrontend)) this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), query });
       if (on(props.ruler)) {
-        if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
-        this.ruler = new ThanosRuler(this, 'Ruler', {
-          ruleGroups: this.availability ? [this.availability] : undefined,
-          ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
-        });
+        this.ruler = new ThanosRuler(this, 'Ruler', { ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
@@ -191,8 +200,23 @@ export class ThanosStack extends Construct {
 
     if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
+    if (props.alerts?.enabled ?? true) {
+      this.alertThresholds = alertThresholds(props.alerts);
+      if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
+      const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      this.addPrometheusAlerts(this.prometheus);
+      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler }, this.alertThresholds)) {
+        this.alertSink(this.prometheus).addRuleGroup(g);
+      }
+      if (this.ruler) {
+        this.availability = new AvailabilityGroup();
+        this.availability.add(this.prometheus);
+        this.alertSink(this.ruler).addRuleGroup(this.availability.group);
+      }
+    }
     if (props.prometheusOperator) {
-      this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
+      const ruleSources = [this.prometheus, ...(this.ruler ? [this.ruler] : []), ...(this.operatorAlerts ? [this.operatorAlerts] : [])];
+      this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources });
     }
 
     validateWith(this, () => this.problems(props));
@@ -213,10 +237,23 @@ export class ThanosStack extends Construct {
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
     const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
-    this.availability?.addRule(prometheusDown(prometheus));
+    if (this.alertThresholds) this.addPrometheusAlerts(prometheus);
+    this.availability?.add(prometheus);
     this.prometheusOperator?.addScrapeTarget(prometheus);
     this.prometheusOperator?.addRuleSource(prometheus);
     return prometheus;
+  }
+
+  /** Where a rule about `evaluator`'s samples goes: the evaluator, or the operator's single PrometheusRule. */
+  private alertSink(evaluator: IRuleGroupSink): IRuleGroupSink {
+    return this.operatorAlerts ?? evaluator;
+  }
+
+  /** Each Prometheus evaluates the alerts about itself and its sidecar (it scrapes both). */
+  private addPrometheusAlerts(prometheus: Prometheus): void {
+    for (const g of perPrometheusGroups(prometheus, this.alertmanager !== undefined, this.objectStorage !== undefined, this.alertThresholds!)) {
+      this.alertSink(prometheus).addRuleGroup(g);
+    }
   }
 
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
@@ -266,20 +303,10 @@ export class ThanosStack extends Construct {
     if (props.objectStorageSecret && !this.minio) {
       problems.push('objectStorageSecret is set but MinIO is off, and only MinIO reads it: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
     }
+    problems.push(...alertOptionProblems(props.alerts));
     if (props.grafanaAdminSecret && !this.grafana) {
       problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');
     }
     return problems;
   }
-}
-
-/** The seed's first rule: alert when a Prometheus disappears from the global view. */
-function prometheusDown(prometheus: Prometheus): Rule {
-  return Rule.alert({
-    alert: 'PrometheusDown',
-    expr: `absent(up{job="${prometheus.name}"} == 1)`,
-    for: Duration.minutes(5),
-    labels: { severity: 'critical' },
-    annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
-  });
 }
