@@ -3,7 +3,7 @@
  * time it should, with the labels and annotations expected, and stays silent on healthy series.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
@@ -231,6 +231,22 @@ describe('stack alerts', () => {
         }
       }
     }
+  });
+
+  test('every alert has a runbook section with meaning, impact, diagnosis and fix, and its runbook_url resolves to it', () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'runbooks.md'), 'utf8');
+    // GitHub's heading anchors: lower case, spaces to '-', punctuation dropped.
+    const sections = new Map(doc.split(/^## /m).slice(1).map((sec) => {
+      const [heading, ...body] = sec.split('\n');
+      return [heading.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-'), body.join('\n')];
+    }));
+    for (const [alert, rule] of rules) {
+      const [base, anchor] = rule.annotations.runbook_url.split('#');
+      const body = sections.get(anchor) ?? '';
+      expect({ alert, base, anchor, fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'].filter((f) => body.includes(`**${f}**`)) })
+        .toEqual({ alert, base: 'https://github.com/cdk8s-thanos/cdk8s-thanos/blob/main/docs/runbooks.md', anchor: alert.toLowerCase(), fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'] });
+    }
+    expect([...sections.keys()].sort()).toEqual([...rules.keys()].map((a) => a.toLowerCase()).sort());
   });
 
   if (!promtool) {
