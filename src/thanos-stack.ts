@@ -12,6 +12,8 @@ import { PrometheusOperator } from './components/prometheus-operator';
 import { StackAlertsOptions } from './config/alerts';
 import { AlertThresholds } from './config/alerts/common';
 import { alertOptionProblems, alertThresholds } from './config/alerts/options';
+import { StackRouting, stackRouting, unreachedReason } from './config/alerts/routing';
+import { warnAtSynth } from './private/warnings';
 import { AvailabilityGroup, IRuleGroupSink, OperatorAlertSource, componentGroups, perPrometheusGroups } from './config/alerts/stack';
 import { SizePreset } from './config/resources';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
@@ -182,7 +184,12 @@ export class ThanosStack extends Construct {
     if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
     if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
-    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
+    const alertsOn = props.alerts?.enabled ?? true;
+    let routing: StackRouting | undefined;
+    if (on(props.alertmanager)) {
+      routing = alertsOn ? stackRouting(props.alertmanager?.receivers, props.alertmanager?.route) : undefined;
+      this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager), ...routing });
+    }
 
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
@@ -200,7 +207,8 @@ export class ThanosStack extends Construct {
 
     if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
-    if (props.alerts?.enabled ?? true) {
+    if (alertsOn) {
+      warnAtSynth(this, () => unreachedReason(routing));
       this.alertThresholds = alertThresholds(props.alerts);
       if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
       const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;

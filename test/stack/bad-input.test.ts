@@ -98,6 +98,10 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
     new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
   }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
+  // Alerts and PromQL
+  ['alert error ratio above 1', stack({ alerts: { errorRatio: 5 } }), 'Thanos', 'alerts.errorRatio is 5', /give a share between 0 and 1/],
+  ['alert bucket latency under a second', stack({ alerts: { bucketLatency: Duration.millis(10) } }), 'Thanos', 'alerts.bucketLatency is 10ms', /give at least one second/],
+  ['user rule with invalid PromQL', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'mine', rules: [Rule.alert({ alert: 'Broken', expr: 'up ==' })] })] } }), 'Thanos/Ruler', 'line 1, column 6 in "up =="', /fix the expression/],
 ];
 
 describe('bad input is rejected at synth time', () => {

@@ -79,7 +79,7 @@ export function prometheusAlerts(p: PrometheusAlertTargets, t: AlertThresholds):
 /** Alerts about a Prometheus' Thanos sidecar, evaluated by that Prometheus (it scrapes its sidecars). */
 export function sidecarAlerts(p: PrometheusAlertTargets, t: AlertThresholds): RuleGroup {
   const sel = job(p.sidecarJob);
-  const timeout = Math.round(t.sidecarUploadTimeout.toSeconds());
+  const timeout = Math.round(t.sidecarUploadTimeout.toMilliseconds() / 1000);
   return new RuleGroup({
     name: `${p.name}-sidecar-alerts`,
     rules: [

@@ -5,7 +5,7 @@ import { AlertThresholds, bucketFailuresAlert, downAlert, job, pct, stackAlert }
 /** Alerts about the compactor (scrape job `jobName`); exactly one may run per bucket. */
 export function compactorAlerts(jobName: string, t: AlertThresholds): RuleGroup {
   const sel = job(jobName);
-  const timeout = Math.round(t.compactionTimeout.toSeconds());
+  const timeout = Math.round(t.compactionTimeout.toMilliseconds() / 1000);
   return new RuleGroup({
     name: 'thanos-compactor-alerts',
     rules: [
