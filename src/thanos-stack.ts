@@ -3,7 +3,8 @@ import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
 import { IQueryApi, IScrapeTarget } from './wiring/apis';
-import { Grafana, GrafanaOptions } from './components/grafana';
+import { GRAFANA_DATASOURCE_UID, Grafana, GrafanaOptions } from './components/grafana';
+import { componentDashboards } from './config/dashboards/components';
 import { MANAGED_BY, PART_OF } from './private/labels';
 import { MinIO, MinIOOptions } from './components/minio';
 import { IObjectStorage } from './wiring/object-storage';
@@ -109,7 +110,11 @@ export interface ThanosStackProps {
   readonly alertmanager?: StackAlertmanagerOptions;
   /** @default - on when there is a bucket */
   readonly bucketWeb?: StackBucketWebOptions;
-  /** @default - on with the querier */
+  /**
+   * Grafana, with the overview and one dashboard per component of the stack (querier and frontend, store
+   * gateway, compactor, sidecar and Prometheus, ruler, object storage), unless `dashboards` is given.
+   * @default - on with the querier
+   */
   readonly grafana?: StackGrafanaOptions;
   /**
    * Also emit prometheus-operator objects (`PrometheusOperator`): a ServiceMonitor per metrics endpoint
@@ -202,6 +207,7 @@ export class ThanosStack extends Construct {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
         this.grafana = new Grafana(this, 'Grafana', { ...this.options(props.grafana), datasource, adminSecret });
+        if (!props.grafana?.dashboards) for (const d of componentDashboards(this.dashboardJobs(), GRAFANA_DATASOURCE_UID)) this.grafana.addDashboard(d);
       }
     }
 
@@ -250,6 +256,16 @@ export class ThanosStack extends Construct {
     this.prometheusOperator?.addScrapeTarget(prometheus);
     this.prometheusOperator?.addRuleSource(prometheus);
     return prometheus;
+  }
+
+  /** The scrape job of each component, as the component dashboards select them. */
+  private dashboardJobs() {
+    const job = (c: IScrapeTarget | undefined) => c?.scrapeEndpoints[0].jobName;
+    const [self, sidecar] = this.prometheus.scrapeEndpoints;
+    return {
+      prometheus: [self.jobName], sidecar: [sidecar.jobName], query: job(this.query), queryFrontend: job(this.queryFrontend), store: job(this.store),
+      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio),
+    };
   }
 
   /** Where a rule about `evaluator`'s samples goes: the evaluator, or the operator's single PrometheusRule. */
