@@ -136,7 +136,7 @@ describe('ThanosStack with prometheusOperator: true', () => {
     const names = alerts.spec.groups.map((g: any) => g.name);
     expect(names).toEqual(expect.arrayContaining(['prometheus-prometheus-alerts', 'prometheus-sidecar-alerts', 'watchdog', 'thanos-compactor-alerts', 'prometheus-availability']));
     const down = alerts.spec.groups.find((g: any) => g.name === 'prometheus-availability').rules[0];
-    expect(down).toMatchObject({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus"} == 1)', for: '5m', labels: { severity: 'critical' } });
+    expect(down).toMatchObject({ alert: 'PrometheusDown', expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', for: '5m', labels: { severity: 'critical' } });
     for (const configMap of ['prometheus-rules', 'thanos-rule-rules']) expect(find(objects, 'ConfigMap', configMap).data ?? {}).toEqual({});
     expect(find(objects, 'PrometheusRule', 'thanos-rule').spec).toEqual({ groups: [] });
   });

@@ -54,6 +54,8 @@ interface AlertTest {
     /** Before its `for` elapsed: pending, not firing. */
     notBefore?: string;
   };
+  /** A second way it fires. */
+  firingToo?: AlertTest['firing'];
   /** Healthy series; none for the Watchdog, which always fires. */
   healthy?: Case;
   /** Sample interval of the input series. @default 1m */
@@ -62,7 +64,9 @@ interface AlertTest {
 
 const s = (job: string, more = '', instance = 'a') => `{job="${job}", instance="${instance}"${more ? `, ${more}` : ''}}`;
 const down = (job: string): AlertTest => ({
+  // Every target down; and (firingToo) no target of the job at all.
   firing: { series: { [`up${s(job)}`]: '0x30' }, at: '20m', notBefore: '4m', labels: { job } },
+  firingToo: { series: { [`up${s('some-other-job')}`]: '1x30' }, at: '20m', notBefore: '4m', labels: { job } },
   healthy: { series: { [`up${s(job)}`]: '1x30' }, at: '20m' },
 });
 const ratio = (metric: string, total: string, job: string, labels: string, by: { [k: string]: string }): AlertTest => ({
@@ -203,7 +207,15 @@ function testFile(alert: string, t: AlertTest): string {
   });
   const labels = { ...t.firing.labels, severity };
   const group = (c: Case, checks: object[]) => ({ interval: t.interval ?? '1m', input_series: inputs(c), alert_rule_test: checks });
+  const firing = (f: AlertTest['firing']) => {
+    const labels = { ...f.labels, severity };
+    return group(f, [
+      ...(f.notBefore ? [{ eval_time: f.notBefore, alertname: alert, exp_alerts: [] }] : []),
+      { eval_time: f.at, alertname: alert, exp_alerts: [{ exp_labels: labels, exp_annotations: expectedAnnotations(rule, labels) }] },
+    ]);
+  };
   const tests = [
+    ...(t.firingToo ? [firing(t.firingToo)] : []),
     group(t.firing, [
       ...(t.firing.notBefore ? [{ eval_time: t.firing.notBefore, alertname: alert, exp_alerts: [] }] : []),
       { eval_time: t.firing.at, alertname: alert, exp_alerts: [{ exp_labels: labels, exp_annotations: expectedAnnotations(rule, labels) }] },
@@ -211,7 +223,8 @@ function testFile(alert: string, t: AlertTest): string {
     ...(t.healthy ? [group(t.healthy, [{ eval_time: t.healthy.at, alertname: alert }])] : []),
   ];
   const file = join(dir, `${alert}.test.yaml`);
-  writeFileSync(file, stringify({ rule_files: ruleFiles, evaluation_interval: '1m', tests }));
+  // Cases over hours are evaluated at their sample interval: every minute would take seconds per case.
+  writeFileSync(file, stringify({ rule_files: ruleFiles, evaluation_interval: t.interval ?? '1m', tests }));
   return file;
 }
 

@@ -99,7 +99,7 @@ describe('turning things off removes their rules', () => {
     const data = find(objects, 'ConfigMap', 'prometheus-us1-rules').data as { [f: string]: string };
     expect(data['prometheus-us1-prometheus-alerts.rules.yaml']).toContain('{job="prometheus-us1"}');
     const down = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']).groups[0].rules;
-    expect(down.map((r: any) => r.expr)).toEqual(['absent(up{job="prometheus"} == 1)', 'absent(up{job="prometheus-us1"} == 1)']);
+    expect(down.map((r: any) => r.expr)).toEqual(['sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', 'sum by (job) (up{job="prometheus-us1"}) == 0 or absent(up{job="prometheus-us1"})']);
   });
 });
 

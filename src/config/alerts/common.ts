@@ -64,8 +64,9 @@ export function range(d: Duration): string {
 /** The component has no scrape target that is up: nothing runs, or Prometheus cannot reach it. */
 export function downAlert(alert: string, jobName: string, what: string): Rule {
   return stackAlert(alert, {
-    // absent() carries the job label over from the equality matcher, so the alert names the job.
-    expr: `absent(up${job(jobName)} == 1)`,
+    // Every target down, or none discovered. absent() keeps the job label only from a plain selector
+    // (absent(up{...} == 1) would lose it), hence the two halves.
+    expr: `sum by (job) (up${job(jobName)}) == 0 or absent(up${job(jobName)})`,
     for: Duration.minutes(5),
     severity: 'critical',
     summary: `${what} is down.`,

@@ -18,7 +18,8 @@ export function watchdogAlerts(): RuleGroup {
 /** Seen from the global view (the ruler): a Prometheus of which no replica is up. */
 export function prometheusDownAlert(prometheusJob: string): Rule {
   return stackAlert('PrometheusDown', {
-    expr: `absent(up{job=${JSON.stringify(prometheusJob)}} == 1)`,
+    // Every replica down, or none left in the global view; both halves keep the job label.
+    expr: `sum by (job) (up{job=${JSON.stringify(prometheusJob)}}) == 0 or absent(up{job=${JSON.stringify(prometheusJob)}})`,
     for: Duration.minutes(5),
     severity: 'critical',
     summary: `No replica of Prometheus ${prometheusJob} is up in the global view.`,
