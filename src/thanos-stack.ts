@@ -1,15 +1,21 @@
-import { Duration, JsonPatch } from 'cdk8s';
+import { JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
 import { IQueryApi, IScrapeTarget } from './wiring/apis';
-import { Grafana, GrafanaOptions } from './components/grafana';
+import { GRAFANA_DATASOURCE_UID, Grafana, GrafanaOptions } from './components/grafana';
+import { componentDashboards } from './config/dashboards/components';
 import { MANAGED_BY, PART_OF } from './private/labels';
 import { MinIO, MinIOOptions } from './components/minio';
 import { IObjectStorage } from './wiring/object-storage';
 import { Prometheus, PrometheusOptions } from './components/prometheus';
 import { PrometheusOperator } from './components/prometheus-operator';
-import { Rule, RuleGroup } from './config/rules';
+import { StackAlertsOptions } from './config/alerts';
+import { AlertThresholds } from './config/alerts/common';
+import { alertOptionProblems, alertThresholds } from './config/alerts/options';
+import { StackRouting, stackRouting, unreachedReason } from './config/alerts/routing';
+import { warnAtSynth } from './private/warnings';
+import { AvailabilityGroup, IRuleGroupSink, OperatorAlertSource, componentGroups, perPrometheusGroups } from './config/alerts/stack';
 import { SizePreset } from './config/resources';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
 import { CompactorShard, ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
@@ -139,8 +145,8 @@ export interface ThanosStackProps {
   /** @default - on with the querier */
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
-   * The ruler evaluates rule groups against the global view. Without `ruleGroups` it gets the
-   * `PrometheusDown` alert for the stack's Prometheus.
+   * The ruler evaluates rule groups against the global view; with `alerts` on it also evaluates
+   * `PrometheusDown` for every Prometheus of the stack.
    * @default - on with the querier
    */
   readonly ruler?: StackRulerOptions;
@@ -148,7 +154,11 @@ export interface ThanosStackProps {
   readonly alertmanager?: StackAlertmanagerOptions;
   /** @default - on when there is a bucket */
   readonly bucketWeb?: StackBucketWebOptions;
-  /** @default - on with the querier */
+  /**
+   * Grafana, with the overview and one dashboard per component of the stack (querier and frontend, store
+   * gateway, compactor, sidecar and Prometheus, ruler, object storage), unless `dashboards` is given.
+   * @default - on with the querier
+   */
   readonly grafana?: StackGrafanaOptions;
   /**
    * Memcached caches in front of the bucket and the querier, sized by the preset: one cluster for the
@@ -172,6 +182,14 @@ export interface ThanosStackProps {
    * @default false
    */
   readonly prometheusOperator?: boolean;
+  /**
+   * The stack's own alerts (docs/runbooks.md): each Prometheus evaluates the rules about itself and its
+   * sidecar, the stack's Prometheus those about every other component plus a Watchdog, the ruler
+   * `PrometheusDown` from the global view. With `prometheusOperator` they all go into one
+   * PrometheusRule instead, evaluated by the operator's Prometheus. A component that is off has no rules.
+   * @default - on, with default thresholds
+   */
+  readonly alerts?: StackAlertsOptions;
 }
 
 /**
@@ -214,7 +232,9 @@ export class ThanosStack extends Construct {
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
-  private readonly availability?: RuleGroup;
+  private readonly availability?: AvailabilityGroup;
+  private readonly alertThresholds?: AlertThresholds;
+  private readonly operatorAlerts?: OperatorAlertSource;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
     super(scope, id);
@@ -266,7 +286,12 @@ export class ThanosStack extends Construct {
       this.compactor = this.compactors[0];
     }
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
-    if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
+    const alertsOn = props.alerts?.enabled ?? true;
+    let routing: StackRouting | undefined;
+    if (on(props.alertmanager)) {
+      routing = alertsOn ? stackRouting(props.alertmanager?.receivers, props.alertmanager?.route) : undefined;
+      this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager), ...routing });
+    }
 
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
@@ -280,23 +305,36 @@ export class ThanosStack extends Construct {
         this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), ...caches, query });
       }
       if (on(props.ruler)) {
-        if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
-        this.ruler = new ThanosRuler(this, 'Ruler', {
-          ruleGroups: this.availability ? [this.availability] : undefined,
-          ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
-        });
+        this.ruler = new ThanosRuler(this, 'Ruler', { ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
         this.grafana = new Grafana(this, 'Grafana', { ...this.options(props.grafana), datasource, adminSecret });
+        if (!props.grafana?.dashboards) for (const d of componentDashboards(this.dashboardJobs(), GRAFANA_DATASOURCE_UID)) this.grafana.addDashboard(d);
       }
     }
 
     if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
+    if (alertsOn) {
+      warnAtSynth(this, () => unreachedReason(routing));
+      this.alertThresholds = alertThresholds(props.alerts);
+      if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
+      const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      this.addPrometheusAlerts(this.prometheus);
+      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler }, this.alertThresholds)) {
+        this.alertSink(this.prometheus).addRuleGroup(g);
+      }
+      if (this.ruler) {
+        this.availability = new AvailabilityGroup();
+        this.availability.add(this.prometheus);
+        this.alertSink(this.ruler).addRuleGroup(this.availability.group);
+      }
+    }
     if (props.prometheusOperator) {
-      this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
+      const ruleSources = [this.prometheus, ...(this.ruler ? [this.ruler] : []), ...(this.operatorAlerts ? [this.operatorAlerts] : [])];
+      this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources });
     }
 
     validateWith(this, () => this.problems(props));
@@ -326,10 +364,33 @@ export class ThanosStack extends Construct {
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
     const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), ...this.shipping() });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
-    this.availability?.addRule(prometheusDown(prometheus));
+    if (this.alertThresholds) this.addPrometheusAlerts(prometheus);
+    this.availability?.add(prometheus);
     this.prometheusOperator?.addScrapeTarget(prometheus);
     this.prometheusOperator?.addRuleSource(prometheus);
     return prometheus;
+  }
+
+  /** The scrape job of each component, as the component dashboards select them. */
+  private dashboardJobs() {
+    const job = (c: IScrapeTarget | undefined) => c?.scrapeEndpoints[0].jobName;
+    const [self, sidecar] = this.prometheus.scrapeEndpoints;
+    return {
+      prometheus: [self.jobName], sidecar: sidecar ? [sidecar.jobName] : [], query: job(this.query), queryFrontend: job(this.queryFrontend), store: job(this.store),
+      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio),
+    };
+  }
+
+  /** Where a rule about `evaluator`'s samples goes: the evaluator, or the operator's single PrometheusRule. */
+  private alertSink(evaluator: IRuleGroupSink): IRuleGroupSink {
+    return this.operatorAlerts ?? evaluator;
+  }
+
+  /** Each Prometheus evaluates the alerts about itself and its sidecar (it scrapes both). */
+  private addPrometheusAlerts(prometheus: Prometheus): void {
+    for (const g of perPrometheusGroups(prometheus, this.alertmanager !== undefined, this.objectStorage !== undefined, this.alertThresholds!)) {
+      this.alertSink(prometheus).addRuleGroup(g);
+    }
   }
 
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
@@ -386,6 +447,7 @@ export class ThanosStack extends Construct {
     if (props.caches && this.caches.length === 0) {
       problems.push('caches is set but neither the store gateway nor the query frontend is on, so nothing would use memcached: turn one of them on, or drop caches');
     }
+    problems.push(...alertOptionProblems(props.alerts));
     if (props.grafanaAdminSecret && !this.grafana) {
       problems.push('grafanaAdminSecret is set but Grafana is off: drop grafanaAdminSecret or turn Grafana on');
     }
@@ -397,15 +459,4 @@ export class ThanosStack extends Construct {
 function inClusterWhy(key: 'minio' | 'seaweedfs', component: unknown, store: InClusterObjectStore, props: ThanosStackProps): Array<[keyof ThanosStackProps, unknown, string, string]> {
   if (props.objectStorage) return [[key, component, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage']];
   return [[key, component, `inClusterObjectStore is ${props.inClusterObjectStore ?? InClusterObjectStore.MINIO}`, `set inClusterObjectStore: InClusterObjectStore.${store === InClusterObjectStore.MINIO ? 'MINIO' : 'SEAWEEDFS'}`]];
-}
-
-/** The seed's first rule: alert when a Prometheus disappears from the global view. */
-function prometheusDown(prometheus: Prometheus): Rule {
-  return Rule.alert({
-    alert: 'PrometheusDown',
-    expr: `absent(up{job="${prometheus.name}"} == 1)`,
-    for: Duration.minutes(5),
-    labels: { severity: 'critical' },
-    annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
-  });
 }

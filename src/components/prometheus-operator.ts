@@ -124,7 +124,9 @@ export class PrometheusOperator extends Construct {
       this.problemList.push(`the rule source ${JSON.stringify(source.name)} is added twice: add each source once`);
       return;
     }
-    const labels = withoutVersion(ApiObject.of(source).metadata.toJson().labels ?? {});
+    // A source that renders no object of its own (the stack's alert set) has only the given labels.
+    const owner = source.node.findAll().some((c) => c instanceof ApiObject) ? ApiObject.of(source) : undefined;
+    const labels = owner ? withoutVersion(owner.metadata.toJson().labels ?? {}) : {};
     this.prometheusRules.push(new PrometheusRule(this.ruleScope, source.name, {
       metadata: { name: source.name, labels: { ...labels, ...this.props.labels } },
       spec: { groups: lazy(() => source.ruleGroups.map(specGroup)) },

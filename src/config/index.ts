@@ -2,6 +2,7 @@ export {
   SecretKeyRef, NotifierOptions, WebhookReceiverOptions, SlackReceiverOptions, PagerDutyReceiverOptions, EmailReceiverOptions,
   Receiver, RouteProps, Route, InhibitRuleProps, InhibitRule,
 } from './alertmanager-config';
+export { StackAlertsOptions } from './alerts';
 export { Dashboard } from './dashboards';
 export { SizePreset, ResourcesProps, Resources } from './resources';
 export { AlertingRuleProps, RecordingRuleProps, Rule, RuleGroupProps, RuleGroup } from './rules';

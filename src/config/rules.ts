@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { promqlProblems } from '../private/promql';
 import { promDuration } from '../private/units';
 
 /** Properties of an alerting rule. */
@@ -60,6 +61,11 @@ export class Rule {
   /** The name (alert or record). */
   public get name(): string {
     return String(this.body.alert ?? this.body.record);
+  }
+
+  /** The PromQL expression. */
+  public get expr(): string {
+    return String(this.body.expr);
   }
 
   /** @internal */
@@ -124,6 +130,7 @@ export class RuleGroup {
     if (this.rules.length === 0) problems.push(`rule group ${JSON.stringify(this.props.name)} has no rules: add at least one Rule.alert() or Rule.record()`);
     for (const r of this.rules) {
       if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(r.name)) problems.push(`rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)} is not a valid metric/alert name: match [a-zA-Z_:][a-zA-Z0-9_:]*`);
+      problems.push(...promqlProblems(`rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)}`, r.expr));
     }
     return problems;
   }

@@ -131,17 +131,18 @@ describe('ThanosStack with prometheusOperator: true', () => {
     }
   });
 
-  test('the ruler\'s PrometheusRule holds exactly the ruler\'s rule groups', () => {
-    const rule = find(objects, 'PrometheusRule', 'thanos-rule');
-    const files = find(objects, 'ConfigMap', 'thanos-rule-rules').data as { [file: string]: string };
-    expect(rule.spec.groups).toEqual(Object.values(files).map((f) => parse(f).groups[0]));
-    expect(rule.spec.groups.map((g: any) => g.name)).toEqual(['prometheus-availability']);
-    expect(rule.spec.groups[0].rules[0]).toMatchObject({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus"} == 1)', for: '5m', labels: { severity: 'critical' } });
-    expect(rule.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'thanos-rule', 'app.kubernetes.io/instance': 'thanos-rule' });
+  test('the stack\'s alerts are one PrometheusRule of their own, in no rule file: evaluated once', () => {
+    const alerts = find(objects, 'PrometheusRule', 'thanos-stack-alerts');
+    const names = alerts.spec.groups.map((g: any) => g.name);
+    expect(names).toEqual(expect.arrayContaining(['prometheus-prometheus-alerts', 'prometheus-sidecar-alerts', 'watchdog', 'thanos-compactor-alerts', 'prometheus-availability']));
+    const down = alerts.spec.groups.find((g: any) => g.name === 'prometheus-availability').rules[0];
+    expect(down).toMatchObject({ alert: 'PrometheusDown', expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', for: '5m', labels: { severity: 'critical' } });
+    for (const configMap of ['prometheus-rules', 'thanos-rule-rules']) expect(find(objects, 'ConfigMap', configMap).data ?? {}).toEqual({});
+    expect(find(objects, 'PrometheusRule', 'thanos-rule').spec).toEqual({ groups: [] });
   });
 
   test('Prometheus gets a PrometheusRule of its own, empty until it has groups', () => {
-    expect(rules.map((r) => r.metadata.name)).toEqual(['prometheus', 'thanos-rule']);
+    expect(rules.map((r) => r.metadata.name)).toEqual(['prometheus', 'thanos-rule', 'thanos-stack-alerts']);
     expect(find(objects, 'PrometheusRule', 'prometheus').spec).toEqual({ groups: [] });
   });
 });
@@ -167,7 +168,7 @@ describe('rule groups and components added later', () => {
       const byName = (a: any, b: any) => a.name.localeCompare(b.name);
       expect([...find(objects, 'PrometheusRule', rule).spec.groups].sort(byName)).toEqual(Object.values(files).map((f) => parse(f).groups[0]).sort(byName));
     }
-    expect(find(objects, 'PrometheusRule', 'thanos-rule').spec.groups.map((g: any) => g.name)).toEqual(['prometheus-availability', 'availability']);
+    expect(find(objects, 'PrometheusRule', 'thanos-rule').spec.groups.map((g: any) => g.name)).toEqual(['availability']);
     expect(find(objects, 'PrometheusRule', 'prometheus').spec.groups).toEqual([{
       name: 'availability', interval: '1m', rules: [
         { alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: '5m', annotations: { summary: 'no querier' } },

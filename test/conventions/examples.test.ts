@@ -147,7 +147,7 @@ describe('helm-values: the seed values.yaml topology', () => {
 
   test('the ruler evaluates PrometheusDown and alerts through Alertmanager', () => {
     const group = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']).groups[0];
-    expect(group.rules[0]).toMatchObject({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus"} == 1)', for: '5m' });
+    expect(group.rules[0]).toMatchObject({ alert: 'PrometheusDown', expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', for: '5m' });
     expect(flag(containerOf(find(objects, 'StatefulSet', 'thanos-rule'), 'thanos-rule').args, '--alertmanagers.url')).toBe('dns+http://alertmanager-cluster.monitoring.svc:9093');
   });
 

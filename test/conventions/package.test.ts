@@ -48,17 +48,18 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
     }
   };
   const packages: { [path: string]: any } = {};
-  const queue = PEERS.map((p) => resolve(p, ''));
+  // The peers, and the package's own dependencies (with their peers, which npm installs too).
+  const queue = [...PEERS, ...Object.keys(PKG.dependencies ?? {})].map((p) => resolve(p, ''));
   while (queue.length) {
     const key = queue.shift();
     if (!key || packages[key]) continue;
     const { dev, devOptional, ...entry } = locked[key];
     packages[key] = devOptional ? { ...entry, optional: true } : entry;
-    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) queue.push(resolve(dep, key));
+    for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) queue.push(resolve(dep, key));
   }
   const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`;
   packages['node_modules/cdk8s-thanos'] = {
-    version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, peerDependencies: PKG.peerDependencies,
+    version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, dependencies: PKG.dependencies, peerDependencies: PKG.peerDependencies,
   };
   return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
 }
@@ -190,10 +191,11 @@ describe('the tarball', () => {
     expect(files().filter((f) => /test|dist\/|examples|docs\/|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 
-  test('declares cdk8s, cdk8s-plus-27 and constructs as peers and has no runtime dependency', () => {
+  test('declares cdk8s, cdk8s-plus-27 and constructs as peers and one runtime dependency, the PromQL parser', () => {
     const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'package.json'), 'utf8'));
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(PEERS);
-    expect(manifest.dependencies).toBeUndefined();
+    // Rules and dashboard queries are parsed at synth in the user's app.
+    expect(manifest.dependencies).toEqual({ '@prometheus-io/lezer-promql': PKG.dependencies['@prometheus-io/lezer-promql'] });
     expect(manifest.devDependencies).toBeDefined(); // npm keeps them; they are never installed for consumers
   });
 });
@@ -203,7 +205,7 @@ describe('a fresh consumer project', () => {
     // Outside CI the cache may predate `npm ci` (or be another npm's): the registry fallback is fine there.
     if (offlineFailure && process.env.CI !== 'true') console.warn(`offline install failed, installed with --prefer-offline:\n${offlineFailure}`);
     else expect(offlineFailure).toBeUndefined();
-    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
+    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['@lezer', '@prometheus-io', 'cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
   });
 
   test('synthesizes a ThanosStack from plain JavaScript, identical to the sources\' output', () => {
@@ -215,7 +217,7 @@ describe('a fresh consumer project', () => {
     const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
     expect(names('StatefulSet')).toEqual(['alertmanager', 'minio', 'prometheus', 'thanos-compact', 'thanos-rule', 'thanos-store']);
     expect(names('Deployment')).toEqual(['grafana', 'thanos-bucketweb', 'thanos-query', 'thanos-query-frontend']);
-    expect(names('PrometheusRule')).toEqual(['prometheus', 'thanos-rule']);
+    expect(names('PrometheusRule')).toEqual(['prometheus', 'thanos-rule', 'thanos-stack-alerts']);
     expect(names('ServiceMonitor')).toContain('thanos-query');
     expect(objects).toEqual(expectedObjects());
   });
@@ -239,7 +241,8 @@ describe('a fresh consumer project', () => {
     `);
     const r = run(process.execPath, ['bad.js'], consumer);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/);
+    // The stack's alerts reach nobody in this app: a warning line may precede the problems.
+    expect(r.stderr).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/m);
     expect(existsSync(join(consumer, 'bad-out'))).toBe(false);
   });
 

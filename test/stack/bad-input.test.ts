@@ -106,6 +106,10 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['sidecar option on a remote-writing Prometheus', stack({ receive: {}, prometheus: { blockDuration: Duration.hours(2) } }), 'Thanos/Prometheus', 'blockDuration', /drop blockDuration, or drop remoteWrite/],
   ['caches with nothing to use them', stack({ caches: SizePreset.SMALL, minio: { enabled: false }, queryFrontend: { enabled: false } }), 'Thanos', 'caches', /turn one of them on, or drop caches/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
+  // Alerts and PromQL
+  ['alert error ratio above 1', stack({ alerts: { errorRatio: 5 } }), 'Thanos', 'alerts.errorRatio is 5', /give a share between 0 and 1/],
+  ['alert bucket latency under a second', stack({ alerts: { bucketLatency: Duration.millis(10) } }), 'Thanos', 'alerts.bucketLatency is 10ms', /give at least one second/],
+  ['user rule with invalid PromQL', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'mine', rules: [Rule.alert({ alert: 'Broken', expr: 'up ==' })] })] } }), 'Thanos/Ruler', 'line 1, column 6 in "up =="', /fix the expression/],
 ];
 
 describe('bad input is rejected at synth time', () => {

@@ -174,7 +174,7 @@ describe('stack-wide settings and per-component overrides', () => {
     new ThanosStack(chart, 'Thanos').addPrometheus('Us1', { externalLabels: { cluster: 'us1' } });
     const objects = Testing.synth(chart) as Manifest[];
     const rules = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']);
-    expect(rules.groups[0].rules.map((r: any) => r.expr)).toEqual(['absent(up{job="prometheus"} == 1)', 'absent(up{job="prometheus-us1"} == 1)']);
+    expect(rules.groups[0].rules.map((r: any) => r.expr)).toEqual(['sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', 'sum by (job) (up{job="prometheus-us1"}) == 0 or absent(up{job="prometheus-us1"})']);
     expect(validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) }).problems).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { thanosOverviewDashboard } from './thanos-overview';
+import { promqlProblems } from '../../private/promql';
 
 /** RFC 1123 label short enough for the `dashboard-<slug>` volume name. */
 const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -54,10 +55,33 @@ export class Dashboard {
       problems.push(`dashboard slug ${q} is not valid: use at most ${MAX_SLUG} lower-case letters, digits and '-', starting and ending with a letter or digit`);
     }
     if (!this.title?.trim()) problems.push(`dashboard ${q} has no title: Grafana refuses to provision it; set "title" in its JSON`);
+    for (const { panel, refId, expr } of panelQueries(this.json)) {
+      problems.push(...promqlProblems(`dashboard ${q} panel ${JSON.stringify(panel)} query ${refId}`, expr, true));
+    }
     const bytes = Buffer.byteLength(JSON.stringify(this.render()));
     if (bytes >= MAX_DASHBOARD_BYTES) {
       problems.push(`dashboard ${q} is ${Math.ceil(bytes / 1024)} KiB as it appears in kubectl's last-applied annotation (limit 256 KiB): split it into smaller dashboards, or drop unused panels`);
     }
     return problems;
   }
+}
+
+/** Every Prometheus query of a dashboard model, rows' nested panels included. */
+function panelQueries(json: { [key: string]: unknown }): Array<{ panel: string; refId: string; expr: string }> {
+  const out: Array<{ panel: string; refId: string; expr: string }> = [];
+  const visit = (panels: unknown) => {
+    if (!Array.isArray(panels)) return;
+    for (const p of panels) {
+      if (typeof p !== 'object' || p === null) continue;
+      const panel = p as { title?: unknown; id?: unknown; targets?: unknown; panels?: unknown };
+      const name = typeof panel.title === 'string' ? panel.title : `id ${String(panel.id)}`;
+      for (const [i, t] of (Array.isArray(panel.targets) ? panel.targets : []).entries()) {
+        const target = t as { expr?: unknown; refId?: unknown };
+        if (typeof target?.expr === 'string') out.push({ panel: name, refId: typeof target.refId === 'string' ? target.refId : String(i), expr: target.expr });
+      }
+      visit(panel.panels);
+    }
+  };
+  visit(json.panels);
+  return out;
 }

@@ -10,13 +10,13 @@ const WIDTH = 24;
 const PANEL_HEIGHT = 8;
 
 /** One query of a panel: PromQL and its legend. */
-interface Query {
+export interface Query {
   readonly expr: string;
   readonly legend: string;
 }
 
 /** What a panel shows. */
-interface PanelSpec {
+export interface PanelSpec {
   readonly title: string;
   readonly description: string;
   readonly queries: Query[];
@@ -29,7 +29,7 @@ interface PanelSpec {
 }
 
 /** A row of panels. */
-interface RowSpec {
+export interface RowSpec {
   readonly title: string;
   readonly panels: PanelSpec[];
 }
@@ -181,18 +181,7 @@ export function thanosOverviewQueries(): string[] {
 
 /** The dashboard JSON model. */
 export function thanosOverviewDashboard(): { [key: string]: unknown } {
-  const panels: object[] = [];
-  let id = 1;
-  let y = 0;
-  for (const row of rows()) {
-    panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { h: 1, w: WIDTH, x: 0, y }, panels: [] });
-    y += 1;
-    const width = WIDTH / row.panels.length;
-    row.panels.forEach((spec, i) => {
-      panels.push(panel(id++, spec, { h: PANEL_HEIGHT, w: width, x: i * width, y }));
-    });
-    y += PANEL_HEIGHT;
-  }
+  const panels = layoutPanels(rows(), DATASOURCE);
   return {
     id: null,
     uid: 'thanos-overview',
@@ -234,10 +223,27 @@ export function thanosOverviewDashboard(): { [key: string]: unknown } {
   };
 }
 
-function panel(id: number, spec: PanelSpec, gridPos: { h: number; w: number; x: number; y: number }): object {
+/** Rows laid out top to bottom, panels of a row side by side; ids from 1. */
+export function layoutPanels(rowSpecs: RowSpec[], datasource: { type: string; uid: string }): object[] {
+  const panels: object[] = [];
+  let id = 1;
+  let y = 0;
+  for (const row of rowSpecs) {
+    panels.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { h: 1, w: WIDTH, x: 0, y }, panels: [] });
+    y += 1;
+    const width = WIDTH / row.panels.length;
+    row.panels.forEach((spec, i) => {
+      panels.push(panel(id++, spec, { h: PANEL_HEIGHT, w: width, x: i * width, y }, datasource));
+    });
+    y += PANEL_HEIGHT;
+  }
+  return panels;
+}
+
+function panel(id: number, spec: PanelSpec, gridPos: { h: number; w: number; x: number; y: number }, datasource: { type: string; uid: string }): object {
   const targets = spec.queries.map((q, i) => ({
     refId: String.fromCharCode(65 + i),
-    datasource: DATASOURCE,
+    datasource,
     expr: q.expr,
     legendFormat: q.legend,
     range: true,
@@ -249,7 +255,7 @@ function panel(id: number, spec: PanelSpec, gridPos: { h: number; w: number; x: 
       type: 'stat',
       title: spec.title,
       description: spec.description,
-      datasource: DATASOURCE,
+      datasource,
       gridPos,
       fieldConfig: {
         defaults: {
@@ -267,7 +273,7 @@ function panel(id: number, spec: PanelSpec, gridPos: { h: number; w: number; x: 
     type: 'timeseries',
     title: spec.title,
     description: spec.description,
-    datasource: DATASOURCE,
+    datasource,
     gridPos,
     fieldConfig: { defaults, overrides: [] },
     options: { legend: { displayMode: 'list', placement: 'bottom', showLegend: true }, tooltip: { mode: 'multi', sort: 'desc' } },

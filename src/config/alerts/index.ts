@@ -1,0 +1,1 @@
+export { StackAlertsOptions } from './options';

@@ -1,0 +1,31 @@
+/**
+ * PromQL syntax checks at synth, with the Prometheus project's own grammar (the parser its web UI
+ * uses). It checks syntax, not types: `rate(up)` parses. The parser tables load once, with the module.
+ */
+import { parser } from '@prometheus-io/lezer-promql';
+
+/** Grafana variables (`$__rate_interval`, `${job}`, `$job`) are no PromQL: stand-ins of equal length keep positions. */
+const GRAFANA_VARIABLE = /\$\{[^}]*\}|\$\w+/g;
+
+/** Where the first syntax error of `expr` is, or undefined when it parses. */
+export function promqlSyntaxError(expr: string, grafana = false): { line: number; column: number } | undefined {
+  const text = grafana ? expr.replace(GRAFANA_VARIABLE, (v) => '5m'.padEnd(v.length, ' ')) : expr;
+  if (!text.trim()) return { line: 1, column: 1 };
+  let at: number | undefined;
+  parser.parse(text).iterate({
+    enter: (node) => {
+      if (at === undefined && node.type.isError) at = node.from;
+      return at === undefined;
+    },
+  });
+  if (at === undefined) return undefined;
+  const before = text.slice(0, at).split('\n');
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}
+
+/** A problem for an expression that does not parse: `what`, the position and the expression. */
+export function promqlProblems(what: string, expr: string, grafana = false): string[] {
+  const error = promqlSyntaxError(expr, grafana);
+  if (!error) return [];
+  return [`${what}: PromQL syntax error at line ${error.line}, column ${error.column} in ${JSON.stringify(expr)}: fix the expression (it must parse as PromQL)`];
+}
