@@ -244,7 +244,7 @@ describe('Alertmanager wiring', () => {
     });
     const jobs = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).scrape_configs;
     const job = jobs.find((j: any) => j.job_name === 'alertmanager');
-    expect(job.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], regex: 'alertmanager;web', action: 'keep' });
+    expect(job.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: 'alertmanager;web', action: 'keep' });
   });
 });
 
