@@ -323,6 +323,15 @@ describe('every TypeScript block of README.md and docs/*.md, and every example, 
     }
   });
 
+  test('the package\'s cdk8s-thanos-synth runs a consumer\'s cdk8s.yaml app and swaps its output in', async () => {
+    expect((await typeCheck).status).toBe(0);
+    writeFileSync(join(consumer, 'cdk8s.yaml'), 'app: node out/programs/readme-1.js\noutput: synth-bin\n');
+    const r = run(join(consumer, 'node_modules', '.bin', 'cdk8s-thanos-synth'), [], consumer);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(join(consumer, 'synth-bin'))).toEqual(['monitoring.k8s.yaml']);
+  });
+
   test('there are programs from the README, the migration guide and the examples', () => {
     expect(PROGRAMS.filter((p) => p.from.startsWith('README.md')).length).toBeGreaterThanOrEqual(3);
     expect(PROGRAMS.filter((p) => p.from.startsWith('docs/')).length).toBeGreaterThanOrEqual(1);
