@@ -60,6 +60,8 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
   const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`;
   packages['node_modules/cdk8s-thanos'] = {
     version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, peerDependencies: PKG.peerDependencies,
+    // npm ci links bins from the lockfile's record.
+    bin: PKG.bin,
   };
   return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
 }
@@ -326,7 +328,7 @@ describe('every TypeScript block of README.md and docs/*.md, and every example, 
   test('the package\'s cdk8s-thanos-synth runs a consumer\'s cdk8s.yaml app and swaps its output in', async () => {
     expect((await typeCheck).status).toBe(0);
     writeFileSync(join(consumer, 'cdk8s.yaml'), 'app: node out/programs/readme-1.js\noutput: synth-bin\n');
-    const r = run(join(consumer, 'node_modules', '.bin', 'cdk8s-thanos-synth'), [], consumer);
+    const r = run(process.execPath, [join(consumer, 'node_modules', '.bin', 'cdk8s-thanos-synth')], consumer);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(readdirSync(join(consumer, 'synth-bin'))).toEqual(['monitoring.k8s.yaml']);
