@@ -4,7 +4,7 @@ import { Testing } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import { buildApp, MonitoringChart } from './main';
 import { prerequisiteSecrets } from './src';
-import { expectValid } from './test/harness';
+import { KUBERNETES_VERSIONS, expectValid } from './test/harness';
 
 function synthDefault() {
   const app = Testing.app();
@@ -19,8 +19,8 @@ describe('the default app (dist/)', () => {
     expect(objects).toMatchSnapshot();
   });
 
-  test('passes the whole validation harness', () => {
-    expectValid(objects, { externalSecrets: prerequisiteSecrets(app) });
+  test('passes the whole validation harness, strict schemas of Kubernetes 1.27, 1.30, 1.33 and 1.36 included', () => {
+    expectValid(objects, { externalSecrets: prerequisiteSecrets(app), kubernetesVersions: KUBERNETES_VERSIONS });
   });
 
   test('the Namespace comes first, so `kubectl apply -f dist/` works in one pass', () => {

@@ -412,7 +412,10 @@ export class ThanosStack extends Construct {
           'app.kubernetes.io/part-of': PART_OF,
           'app.kubernetes.io/managed-by': MANAGED_BY,
           'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+          // `latest`: each cluster applies its own, current "restricted" profile (the admission default,
+          // kubernetes.io "Enforce Pod Security Standards"). A pinned v1.27 would keep evaluating 1.27's
+          // rules on a 1.36 cluster; the pods here meet the profile, so a rule added later should be heard.
+          'pod-security.kubernetes.io/enforce-version': 'latest',
         },
       },
     });

@@ -3,7 +3,7 @@
  * to fail on a hand-made bad manifest (a check that cannot fail proves nothing).
  */
 import {
-  HarnessOptions, expectValid, findAddresses, parseManifests, validateManifests, validateManifestsDetailed, warmUpSchemas,
+  HarnessOptions, KUBERNETES_VERSIONS, expectValid, findAddresses, parseManifests, validateManifests, validateManifestsDetailed, warmUpSchemas,
 } from './harness';
 import { testWithTools } from './harness/tools';
 
@@ -321,6 +321,23 @@ describe('schema', () => {
       find(o, 'Service', 'grafana').spec.ports[0].targetPort = 3000;
     });
     expect(problems).toEqual([]);
+  });
+
+  test('every Kubernetes version asked for: a problem of some versions names them', () => {
+    // Service spec.trafficDistribution exists from 1.30 (alpha, in the 1.30 OpenAPI) on.
+    const mutate = (o: Obj[]) => { find(o, 'Service', 'grafana').spec.trafficDistribution = 'PreferClose'; };
+    const all = { ...FAST, kubernetesVersions: KUBERNETES_VERSIONS };
+    expect(problemsAfter(mutate, all).filter((p) => p.startsWith('[schema]'))).toEqual([
+      '[schema] Service monitoring/grafana: spec: unknown field "trafficDistribution" (value "PreferClose") (Kubernetes 1.27)',
+    ]);
+    expect(problemsAfter(mutate).filter((p) => p.startsWith('[schema]'))).toEqual([
+      '[schema] Service monitoring/grafana: spec: unknown field "trafficDistribution" (value "PreferClose")',
+    ]);
+    expect(problemsAfter(mutate, { ...FAST, kubernetesVersions: ['1.36'] })).toEqual([]);
+    // A problem of every version carries no version list.
+    expect(problemsAfter((o) => { containerOf(o, 'Deployment', 'thanos-query').imagePullPolcy = 'Always'; }, all).filter((p) => p.startsWith('[schema]')))
+      .toEqual([expect.stringMatching(/unknown field "imagePullPolcy" \(value "Always"\)$/)]);
+    expect(() => problemsAfter(mutate, { ...FAST, kubernetesVersions: ['1.28'] })).toThrow(/no schema for 1\.28 \(known: 1\.27, 1\.30, 1\.33, 1\.36\)/);
   });
 
   test('unknown apiVersion/kind unless allowed', () => {

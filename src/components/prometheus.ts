@@ -423,7 +423,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     const role = new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: this.clusterScopedName(), labels },
       rules: [
-        { apiGroups: [''], resources: ['endpoints', 'nodes', 'nodes/metrics', 'pods', 'services'], verbs },
+        // No v1 Endpoints: the scrape jobs use the endpointslice role (ScrapeJob).
+        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'pods', 'services'], verbs },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs },
         { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
         { nonResourceUrLs: ['/metrics'], verbs: ['get'] },

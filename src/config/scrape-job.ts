@@ -28,14 +28,22 @@ export interface KubernetesServiceScrapeOptions extends ScrapeOptions {
   readonly namespace?: string;
 }
 
+/**
+ * Kubernetes discovery reads EndpointSlices (`discovery.k8s.io/v1`), not v1 Endpoints, which Kubernetes
+ * deprecated in 1.33. Prometheus' `endpointslice` role labels each target with
+ * `__meta_kubernetes_endpointslice_port_name` and, like the `endpoints` role, with the Service's and the
+ * pod's meta labels (prometheus/prometheus discovery/kubernetes/endpointslice.go).
+ */
+const SERVICE_ROLE = 'endpointslice';
+
 /** One Prometheus scrape job, typed. */
 export class ScrapeJob {
   /** Every endpoint (pod) behind one port of one Service, with `namespace` and `pod` labels. */
   public static kubernetesService(jobName: string, o: KubernetesServiceScrapeOptions): ScrapeJob {
     return new ScrapeJob(jobName, o, {
-      kubernetes_sd_configs: [{ role: 'endpoints', ...(o.namespace ? { namespaces: { names: [o.namespace] } } : {}) }],
+      kubernetes_sd_configs: [{ role: SERVICE_ROLE, ...(o.namespace ? { namespaces: { names: [o.namespace] } } : {}) }],
       relabel_configs: [
-        { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpoint_port_name'], regex: `${o.serviceName};${o.portName}`, action: 'keep' },
+        { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: `${o.serviceName};${o.portName}`, action: 'keep' },
         ...POD_LABELS,
       ],
     });
@@ -60,7 +68,7 @@ export class ScrapeJob {
   /** Endpoints of Services that opt in with `prometheus.io/scrape: "true"`, in any namespace. */
   public static annotatedServices(jobName = 'kubernetes-service-endpoints'): ScrapeJob {
     return new ScrapeJob(jobName, {}, {
-      kubernetes_sd_configs: [{ role: 'endpoints' }],
+      kubernetes_sd_configs: [{ role: SERVICE_ROLE }],
       relabel_configs: [
         ...annotationRelabels('service'),
         ...POD_LABELS,

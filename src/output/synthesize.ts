@@ -1,6 +1,5 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
-import { dirname, join } from 'path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
+import { basename, dirname, join, resolve } from 'path';
 import { App, Yaml } from 'cdk8s';
 
 const VALIDATION_HEADER = 'Validation failed with the following errors:';
@@ -53,18 +52,31 @@ export interface SynthesizeOptions {
 export const KUSTOMIZATION_FILE = 'kustomization.yaml';
 
 /**
- * Synthesizes the app `build` creates into `outdir`, all or nothing: it is written to a staging
- * folder first and moved to `outdir` only when every validation passed, so a failed run leaves
- * `outdir` as it was. Throws the validation error (format it with `formatSynthError`).
+ * Synthesizes the app `build` creates into `outdir`, all or nothing: it is written to a fresh folder
+ * beside `outdir` and renamed to `outdir` only when every validation passed, so a failed run leaves
+ * `outdir` as it was, and a successful one leaves exactly this synthesis (no file of a renamed or removed
+ * chart survives). Throws the validation error (format it with `formatSynthError`).
  *
- * Each top-level entry written (a chart file, a component folder, `kustomization.yaml`) replaces
- * the one in `outdir`; other entries in `outdir` are left alone (`cdk8s synth` empties it first).
+ * `outdir` is replaced as a whole, so it must hold nothing but YAML: a folder with other files in it is
+ * refused. (`cdk8s synth` empties the output folder before the app even runs; see `npm run synth`
+ * in the README for a synth that keeps the last good output.)
  */
 export function synthesize(build: (outdir: string) => App, outdir: string, options: SynthesizeOptions = {}): void {
-  const staging = mkdtempSync(join(tmpdir(), 'cdk8s-thanos-'));
+  const foreign = existsSync(outdir) ? filesUnder(outdir).filter((f) => !/\.ya?ml$/.test(f)) : [];
+  if (foreign.length) {
+    throw new Error(`${outdir} holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}, which synthesis does not write; `
+      + 'the output folder is replaced as a whole: give synthesize a folder of its own');
+  }
+  mkdirSync(dirname(resolve(outdir)), { recursive: true });
+  // A sibling of outdir, so the final rename stays on one file system.
+  const staging = mkdtempSync(join(dirname(resolve(outdir)), `.${basename(resolve(outdir))}.synth-`));
   try {
     const layout = options.layout ?? OutputLayout.FILE_PER_CHART;
     const app = build(staging);
+    if (resolve(app.outdir) !== staging) {
+      throw new Error(`the build function created its App with outdir ${app.outdir}, not the one it was given; `
+        + 'write `(outdir) => new App({ outdir })`');
+    }
     const files = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
     if (options.kustomization ?? layout === OutputLayout.FOLDER_PER_COMPONENT) {
       writeFileSync(join(staging, KUSTOMIZATION_FILE), Yaml.stringify({
@@ -73,25 +85,32 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
         resources: files,
       }));
     }
-    mkdirSync(outdir, { recursive: true });
-    for (const entry of readdirSync(staging).sort()) {
-      const target = join(outdir, entry);
-      rmSync(target, { recursive: true, force: true });
-      try {
-        renameSync(join(staging, entry), target);
-      } catch {
-        // A rename cannot cross file systems; copy instead.
-        cpSync(join(staging, entry), target, { recursive: true });
-      }
-    }
+    swap(staging, outdir);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
+/** Renames `staging` to `outdir`: the old output moves aside, the new one takes its name, the old one goes. */
+function swap(staging: string, outdir: string): void {
+  const old = `${staging}.old`;
+  if (existsSync(outdir)) renameSync(outdir, old);
+  try {
+    renameSync(staging, outdir);
+  } catch (error) {
+    if (existsSync(old)) renameSync(old, outdir);
+    throw error;
+  }
+  rmSync(old, { recursive: true, force: true });
+}
+
 /**
  * `synthesize`, for an app's entry point: on bad input it prints every problem (construct path, bad
- * value, fix) without a stack trace, writes nothing, and exits with status 1.
+ * value, fix) without a stack trace, leaves `outdir` as it was, and exits with status 1.
+ *
+ * What it cannot guarantee: under `cdk8s synth` the CLI deletes the output folder before the app
+ * runs, so a failure there leaves no output at all. Run the app through a synth that stages and swaps
+ * (this project's `npm run synth`, scripts/synth.js) to keep the last good output.
  */
 export function synthesizeOrExit(build: (outdir: string) => App, outdir: string = process.env.CDK8S_OUTDIR ?? 'dist', options: SynthesizeOptions = {}): void {
   try {

@@ -13,10 +13,9 @@ import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
 import { Rule, RuleGroup } from '../../src/config/rules';
 import { expectValid } from '../harness';
-import { hasTool, toolPath } from '../harness/tools';
+import { testWithTools, toolPath } from '../harness/tools';
 import { containerOf, find, Manifest, problems } from '../support/util';
 
-const HAS_PROMTOOL = hasTool('promtool');
 
 type Props = Omit<GrafanaProps, 'datasource' | 'adminSecret'> & { adminSecret?: ISecret };
 
@@ -377,7 +376,7 @@ describe('Thanos overview dashboard', () => {
     expect(exprs).toEqual(thanosOverviewQueries());
   });
 
-  (HAS_PROMTOOL ? test : test.skip)('every query is valid PromQL (promtool check rules, Grafana variables substituted)', () => {
+  testWithTools(['promtool'], 'promtool check rules')('every query is valid PromQL (promtool check rules, Grafana variables substituted)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'promql-'));
     try {
       const file = join(dir, 'queries.yaml');

@@ -82,6 +82,18 @@ describe('Prometheus defaults', () => {
     expect(jobs.some((j: string) => j.includes('thanos-sidecar'))).toBe(true);
   });
 
+  test('discovers Services through EndpointSlices, not the v1 Endpoints deprecated in Kubernetes 1.33', () => {
+    const jobs = promConfig(objects).scrape_configs;
+    const roles = jobs.flatMap((j: any) => (j.kubernetes_sd_configs ?? []).map((sd: any) => sd.role));
+    expect(roles).toEqual(['endpointslice', 'endpointslice', 'pod', 'endpointslice']);
+    expect(jobs[0].relabel_configs[0]).toEqual({
+      source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: 'prometheus;web', action: 'keep',
+    });
+    const rules = find(objects, 'ClusterRole', 'monitoring-prometheus').rules;
+    expect(rules).toContainEqual({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] });
+    expect(rules.flatMap((r: any) => r.resources ?? [])).not.toContain('endpoints');
+  });
+
   test('headless Service has a port named grpc for dnssrv discovery', () => {
     const svc = find(objects, 'Service', 'prometheus-thanos-sidecar');
     expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['grpc', 10901], ['http', 10902]]);

@@ -3,21 +3,15 @@
  * time it should, with the labels and annotations expected, and stays silent on healthy series.
  */
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
 import { RuleGroup, ThanosStack } from '../../src';
+import { testWithTools, toolPath } from '../harness/tools';
 
 jest.setTimeout(60_000);
-
-/** promtool: the repository's pinned one in `.tools/bin`, else the one on PATH. */
-function findPromtool(): string | undefined {
-  const pinned = join(__dirname, '..', '..', '.tools', 'bin', 'promtool');
-  if (existsSync(pinned)) return pinned;
-  return spawnSync('promtool', ['--version']).error ? undefined : 'promtool';
-}
 
 const app = Testing.app();
 const chart = new Chart(app, 'test', { namespace: 'monitoring' });
@@ -228,8 +222,6 @@ function testFile(alert: string, t: AlertTest): string {
   return file;
 }
 
-const promtool = findPromtool();
-
 describe('stack alerts', () => {
   test('every alert has a unit test and every unit test an alert', () => {
     expect([...rules.keys()].sort()).toEqual(Object.keys(TESTS).sort());
@@ -262,19 +254,12 @@ describe('stack alerts', () => {
     expect([...sections.keys()].sort()).toEqual([...rules.keys()].map((a) => a.toLowerCase()).sort());
   });
 
-  if (!promtool) {
-    if (process.env.CI === 'true') {
-      test('promtool is installed (CI)', () => { throw new Error('promtool not found in .tools/bin or PATH: run scripts/tools.sh'); });
-    } else {
-      // eslint-disable-next-line no-console
-      console.log('alert unit tests skipped: promtool not found in .tools/bin or PATH');
-    }
-    return;
+  const promtoolTest = testWithTools(['promtool'], 'alert unit tests');
+  for (const [alert, t] of Object.entries(TESTS)) {
+    promtoolTest(`promtool test rules: ${alert} fires when it should and not when healthy`, () => {
+      const file = testFile(alert, t);
+      const r = spawnSync(toolPath('promtool'), ['test', 'rules', file], { encoding: 'utf8', cwd: dir });
+      expect({ alert, status: r.status, output: r.status === 0 ? '' : `${r.stdout}\n${r.stderr}` }).toEqual({ alert, status: 0, output: '' });
+    });
   }
-
-  test.each(Object.entries(TESTS))('promtool test rules: %s fires when it should and not when healthy', (alert, t) => {
-    const file = testFile(alert, t);
-    const r = spawnSync(promtool, ['test', 'rules', file], { encoding: 'utf8', cwd: dir });
-    expect({ alert, status: r.status, output: r.status === 0 ? '' : `${r.stdout}\n${r.stderr}` }).toEqual({ alert, status: 0, output: '' });
-  });
 });

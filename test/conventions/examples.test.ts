@@ -3,7 +3,7 @@ import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import { prerequisiteSecrets } from '../../src';
-import { expectValid } from '../harness';
+import { KUBERNETES_VERSIONS, expectValid } from '../harness';
 import { containerOf, find, flag, flags, Manifest } from '../support/util';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
@@ -37,8 +37,8 @@ describe.each(EXAMPLES)('examples/%s', (name) => {
   const { app, charts } = build(name);
   const dir = join(EXAMPLES_DIR, name);
 
-  test.each([...charts.keys()])('chart %s passes the whole validation harness', (chart) => {
-    expectValid(charts.get(chart)!, { externalSecrets: prerequisiteSecrets(app) });
+  test.each([...charts.keys()])('chart %s passes the whole validation harness (Kubernetes 1.27, 1.30, 1.33, 1.36)', (chart) => {
+    expectValid(charts.get(chart)!, { externalSecrets: prerequisiteSecrets(app), kubernetesVersions: KUBERNETES_VERSIONS });
   });
 
   test('a chart that creates its Namespace lists it first, so `kubectl apply -f` works in one pass', () => {

@@ -2,7 +2,8 @@
  * The npm package as a consumer gets it: pack (which builds), install the tarball and its peers in a
  * fresh project, offline, from the npm cache `npm ci` filled, then synthesize a stack from plain
  * JavaScript through the public exports only, and type-check a TypeScript consumer against the
- * shipped declarations.
+ * shipped declarations. Every TypeScript block of README.md and docs/*.md and every example's main.ts
+ * is compiled there as a complete program, with the tsconfig `cdk8s init` writes, and synthesized.
  */
 import { spawn, spawnSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -60,6 +61,8 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
   const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`;
   packages['node_modules/cdk8s-thanos'] = {
     version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, dependencies: PKG.dependencies, peerDependencies: PKG.peerDependencies,
+    // npm ci links bins from the lockfile's record.
+    bin: PKG.bin,
   };
   return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
 }
@@ -99,6 +102,30 @@ declare const group: RuleGroup;
 // @ts-expect-error internals (@internal) are not in the declarations
 group._problems();
 `;
+
+/** A documented program: where it comes from, and its source. */
+interface Program { readonly name: string; readonly source: string; readonly from: string }
+
+/** Every ```ts block of README.md and docs/*.md, and every example's main.ts, as written. */
+function documentedPrograms(): Program[] {
+  const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const blocks = docs.flatMap((doc) => [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)]
+    .map((m, i) => ({ name: `${doc.replace(/^docs\//, '').replace(/\.md$/, '').toLowerCase()}-${i + 1}`, source: m[1], from: `${doc} block ${i + 1}` })));
+  const examples = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'main.ts'))).sort()
+    .map((d) => ({ name: `example-${d}`, source: readFileSync(join(ROOT, 'examples', d, 'main.ts'), 'utf8'), from: `examples/${d}/main.ts` }));
+  return [...blocks, ...examples];
+}
+const PROGRAMS = documentedPrograms();
+
+/** The tsconfig `cdk8s init typescript-app` writes, with this project's @types/node (the scaffold installs its own). */
+function cdk8sInitTsconfig(): object {
+  const template = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'cdk8s-cli', 'templates', 'typescript-app', 'tsconfig.json'), 'utf8'));
+  return {
+    ...template,
+    compilerOptions: { ...template.compilerOptions, outDir: 'out', types: ['node'], typeRoots: [join(ROOT, 'node_modules', '@types')] },
+    include: ['programs/*.ts', 'check.ts'],
+  };
+}
 
 /** The same app, built here from the sources. */
 function expectedObjects(): Manifest[] {
@@ -149,13 +176,15 @@ beforeAll(() => {
     }
   });
   writeFileSync(join(consumer, 'app.js'), APP);
-  // The type check is the slowest step: it runs while the JavaScript tests do.
+  // The type check (and compile) is the slowest step: it runs while the JavaScript tests do.
   writeFileSync(join(consumer, 'check.ts'), CHECK);
+  mkdirSync(join(consumer, 'programs'));
+  for (const p of PROGRAMS) writeFileSync(join(consumer, 'programs', `${p.name}.ts`), p.source);
+  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify(cdk8sInitTsconfig(), null, 2));
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const started = Date.now();
   typeCheck = new Promise((resolve) => {
-    const child = spawn(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', 'false', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules', '@types'),
-      '--target', 'ES2020', '--module', 'commonjs', '--moduleResolution', 'node', 'check.ts'], { cwd: consumer });
+    const child = spawn(process.execPath, [tsc, '-p', '.'], { cwd: consumer });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -166,29 +195,46 @@ beforeAll(() => {
   });
 });
 
+/** Runs a compiled program of the consumer into its own outdir; resolves with its status and output. */
+function runProgram(p: Program): Promise<{ status: number | null; output: string; outdir: string }> {
+  const outdir = join(consumer, 'synth', p.name);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join('out', 'programs', `${p.name}.js`)], { cwd: consumer, env: { ...process.env, CDK8S_OUTDIR: outdir } });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (status) => resolve({ status, output, outdir }));
+  });
+}
+
 afterAll(async () => {
   await typeCheck;
   rmSync(work, { recursive: true, force: true });
   process.stdout.write(`package test timings (ms): ${JSON.stringify(timings)}\n`);
 });
 
+/** What a synth printed but its warnings (the stack's advice, e.g. a receiver that notifies nobody). */
+const errorsOf = (text: string): string => text.split('\n').filter((l) => l !== '' && !l.startsWith('[WARNING] ')).join('\n');
+
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path).sort();
 
-  test('holds the compiled library (lib/src, lib/imports: JS and declarations), README, LICENSE and package.json only', () => {
-    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f));
+  test('holds the compiled library (lib/src, lib/imports: JS and declarations), the docs, the synth command, README, LICENSE and package.json only', () => {
+    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f)
+      && !['README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
     expect(unexpected).toEqual([]);
     expect(files()).toEqual(expect.arrayContaining([
       'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
       'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
+      'docs/api/README.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
     ]));
   });
 
-  test('ships every source module, and nothing of tests, dist/, examples, docs or the app', () => {
+  test('ships every source module, and nothing of tests, dist/, examples or the app', () => {
     const modules = readdirSync(join(ROOT, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))
       .map((f) => `lib/src/${f.replace(/\.ts$/, '')}`);
     for (const m of modules) expect(files()).toEqual(expect.arrayContaining([`${m}.js`, `${m}.d.ts`]));
-    expect(files().filter((f) => /test|dist\/|examples|docs\/|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+    expect(files().filter((f) => !f.startsWith('docs/') && /test|dist\/|examples|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 
   test('declares cdk8s, cdk8s-plus-27 and constructs as peers and one runtime dependency, the PromQL parser', () => {
@@ -252,9 +298,66 @@ describe('a fresh consumer project', () => {
     expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
   });
 
-  test('type-checks a TypeScript consumer against the shipped declarations (strict, declarations included)', async () => {
+  test('type-checks a TypeScript consumer and every documented program with the tsconfig of `cdk8s init` (strict, declarations included)', async () => {
     const r = await typeCheck;
     expect(r.output.trim()).toBe('');
     expect(r.status).toBe(0);
+  });
+
+  test('has the package\'s metadata: repository, homepage, bugs', () => {
+    const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'package.json'), 'utf8'));
+    expect(manifest.repository.url).toBe('git+https://github.com/cdk8s-thanos/cdk8s-thanos.git');
+    expect(manifest.homepage).toMatch(/^https:\/\/github\.com\/cdk8s-thanos\/cdk8s-thanos/);
+    expect(manifest.bugs.url).toBe('https://github.com/cdk8s-thanos/cdk8s-thanos/issues');
+    // The README's links to docs/ resolve inside the installed package.
+    const readme = readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
+    expect(links.length).toBeGreaterThan(0);
+    for (const l of links) expect(existsSync(join(consumer, 'node_modules', 'cdk8s-thanos', l))).toBe(true);
+  });
+});
+
+describe('every TypeScript block of README.md and docs/*.md, and every example, pasted into a fresh consumer', () => {
+  let runs: Map<string, { status: number | null; output: string; outdir: string }>;
+  beforeAll(async () => {
+    const compiled = await typeCheck;
+    if (compiled.status !== 0) return;
+    // Two at a time: this machine has two cores.
+    runs = new Map();
+    for (let i = 0; i < PROGRAMS.length; i += 2) {
+      const batch = PROGRAMS.slice(i, i + 2);
+      const results = await Promise.all(batch.map(runProgram));
+      batch.forEach((p, j) => runs.set(p.name, results[j]));
+    }
+  });
+
+  test('the package\'s cdk8s-thanos-synth runs a consumer\'s cdk8s.yaml app and swaps its output in', async () => {
+    expect((await typeCheck).status).toBe(0);
+    writeFileSync(join(consumer, 'cdk8s.yaml'), 'app: node out/programs/readme-1.js\noutput: synth-bin\n');
+    const r = run(process.execPath, [join(consumer, 'node_modules', '.bin', 'cdk8s-thanos-synth')], consumer);
+    expect(errorsOf(r.stderr)).toBe('');
+    expect(r.status).toBe(0);
+    expect(readdirSync(join(consumer, 'synth-bin'))).toEqual(['monitoring.k8s.yaml']);
+  });
+
+  test('there are programs from the README, the migration guide and the examples', () => {
+    expect(PROGRAMS.filter((p) => p.from.startsWith('README.md')).length).toBeGreaterThanOrEqual(3);
+    expect(PROGRAMS.filter((p) => p.from.startsWith('docs/')).length).toBeGreaterThanOrEqual(1);
+    expect(PROGRAMS.filter((p) => p.from.startsWith('examples/')).length).toBe(readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).length);
+  });
+
+  test.each(PROGRAMS.map((p) => [p.from, p] as const))('%s compiles and synthesizes', async (_from, p) => {
+    expect((await typeCheck).status).toBe(0);
+    const r = runs.get(p.name)!;
+    expect(errorsOf(r.output)).toBe('');
+    expect(r.status).toBe(0);
+    const files = readdirSync(r.outdir, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+    expect(files.length).toBeGreaterThan(0);
+    if (p.from.startsWith('examples/')) {
+      // What a user gets from the copied example is the committed dist/, byte for byte.
+      const dist = join(ROOT, p.from.replace(/main\.ts$/, 'dist'));
+      expect(files.sort()).toEqual(readdirSync(dist).sort());
+      for (const f of files) expect(readFileSync(join(r.outdir, f), 'utf8')).toBe(readFileSync(join(dist, f), 'utf8'));
+    }
   });
 });

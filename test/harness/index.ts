@@ -19,7 +19,7 @@ import { checkCredentials, checkSecurity } from './security';
 export { CheckName, ExternalSecret, HarnessOptions, K8sObject } from './model';
 export { binaryOf, parseCommandLine } from './flags';
 export { findAddresses } from './integrity';
-export { warmUpSchemas } from './schema';
+export { KUBERNETES_VERSIONS, warmUpSchemas } from './schema';
 
 export interface HarnessStats {
   objects: number;

@@ -305,7 +305,14 @@ export interface ExternalSecret {
 }
 
 export interface HarnessOptions {
-  /** CRD kinds accepted besides Kubernetes 1.27 built-ins: kind (or `apiVersion/kind`) -> JSON schema of the object. */
+  /**
+   * Kubernetes versions (`1.27`, `1.30`, `1.33`, `1.36`: test/fixtures/k8s-v*-definitions.json) whose strict
+   * schema every object must pass. Each costs ~1 s of schema compilation per test file, so the shipped
+   * stacks (main.test.ts, the examples) check all of them (KUBERNETES_VERSIONS) and the rest 1.27 only.
+   * @default ['1.27']
+   */
+  readonly kubernetesVersions?: readonly string[];
+  /** CRD kinds accepted besides Kubernetes built-ins: kind (or `apiVersion/kind`) -> JSON schema of the object. */
   readonly allowedCustomKinds?: Readonly<Record<string, object>>;
   /** User-created Secrets that pods may reference although they are not in the set. */
   readonly externalSecrets?: readonly ExternalSecret[];

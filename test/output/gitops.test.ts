@@ -150,13 +150,34 @@ describe('determinism and all-or-nothing writes', () => {
     for (const f of filesUnder(a)) expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(a, f), 'utf8'));
   });
 
-  test('a second run replaces each component folder (no stale object file is left in it)', () => {
+  test('a second run leaves exactly its own output (no stale object file, folder or chart file)', () => {
     const dir = synthTo({ layout: OutputLayout.FOLDER_PER_COMPONENT });
+    const fresh = filesUnder(dir);
     writeFileSync(join(dir, 'prometheus', 'ConfigMap-removed.yaml'), 'stale');
-    writeFileSync(join(dir, 'README.md'), 'mine');
+    mkdirSync(join(dir, 'removed-component'));
+    writeFileSync(join(dir, 'removed-component', 'Service-old.yaml'), 'stale');
+    writeFileSync(join(dir, 'renamed-chart.k8s.yaml'), 'stale');
     synthesize(buildApp, dir, { layout: OutputLayout.FOLDER_PER_COMPONENT });
-    expect(existsSync(join(dir, 'prometheus', 'ConfigMap-removed.yaml'))).toBe(false);
-    expect(readFileSync(join(dir, 'README.md'), 'utf8')).toBe('mine');
+    expect(filesUnder(dir)).toEqual(fresh);
+  });
+
+  test('an outdir holding anything but YAML is refused and left as it was (it is replaced as a whole)', () => {
+    const dir = synthTo();
+    writeFileSync(join(dir, 'README.md'), 'mine');
+    expect(() => synthesize(buildApp, dir)).toThrow(/out-\d+ holds README\.md, which synthesis does not write; .*give synthesize a folder of its own/);
+    expect(filesUnder(dir)).toEqual(['README.md', 'monitoring.k8s.yaml']);
+  });
+
+  test('a build function that ignores the outdir it is given is an error, and nothing is written', () => {
+    const outdir = join(work, 'ignored');
+    expect(() => synthesize(() => new App({ outdir: join(work, 'elsewhere') }), outdir)).toThrow(/created its App with outdir .*elsewhere, not the one it was given/);
+    expect(existsSync(outdir)).toBe(false);
+    expect(existsSync(join(work, 'elsewhere'))).toBe(false);
+  });
+
+  test('no staging folder is left beside the outdir', () => {
+    synthTo();
+    expect(readdirSync(work).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   test.each([OutputLayout.FILE_PER_CHART, OutputLayout.FOLDER_PER_COMPONENT])('bad input with %s writes nothing and reports every problem', (layout) => {

@@ -140,6 +140,13 @@ describe('one-pass apply', () => {
     expect(objects.map((o) => o.kind).indexOf('ConfigMap')).toBeGreaterThan(0);
     expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
   });
+
+  test('the Namespace enforces the cluster\'s own current "restricted" profile, not a pinned 1.27 one', () => {
+    const { objects } = synthStack({});
+    expect(objects[0].metadata.labels).toMatchObject({
+      'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest',
+    });
+  });
 });
 
 describe('stack-wide settings and per-component overrides', () => {
