@@ -61,8 +61,8 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['store index cache as large as its memory', stack({ store: { indexCache: IndexCache.inMemory(Size.gibibytes(4)) } }), 'Thanos/Store', '4096MiB', /lower the cache size or raise resources/],
   // Replicas
   ['two compactors in one StatefulSet', stack({ compactor: { replicas: 2 } }), 'Thanos/Compactor', 'replicas 2', /use replicas: 1/],
-  ['zero Prometheus replicas', stack({ prometheus: { replicas: 0 } }), 'Thanos/Prometheus', 'replicas 0', /use a whole number >= 1/],
-  ['fractional querier replicas', stack({ query: { replicas: 1.5 } }), 'Thanos/Query', 'replicas 1.5', /use a whole number >= 1/],
+  ['zero Prometheus replicas', stack({ prometheus: { replicas: 0 } }), 'Thanos/Prometheus', 'replicas 0', /use a whole number in 1-100/],
+  ['fractional querier replicas', stack({ query: { replicas: 1.5 } }), 'Thanos/Query', 'replicas 1.5', /use a whole number in 1-100/],
   ['zero store shards', stack({ store: { shards: 0 } }), 'Thanos/Store', 'shards 0', /use a whole number >= 1/],
   ['two Grafana replicas', stack({ grafana: { replicas: 2 } }), 'Thanos/Grafana', 'replicas 2', /use replicas: 1/],
   // Endpoints
