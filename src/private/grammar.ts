@@ -1,5 +1,6 @@
 import { Duration, Size } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
+import { promDuration } from './units';
 
 /**
  * One validator per grammar of a user-given value. Each takes the prop path and the value as given
@@ -15,7 +16,7 @@ export type Grammar = (path: string, value: unknown) => string[];
 
 /** The value as a problem shows it: strings quoted, objects as JSON, with their type when it is the problem. */
 export function show(value: unknown): string {
-  if (value instanceof Duration) return `Duration ${value.toHumanString()}`;
+  if (value instanceof Duration) return `Duration ${promDuration(value)}`;
   if (value instanceof Size) return `Size ${value.toMebibytes()}MiB`;
   if (typeof value === 'string') return JSON.stringify(value);
   try {
