@@ -16,7 +16,8 @@ import { Resources, SizePreset } from '../config/resources';
 import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, instanceOf, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -293,7 +294,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       }
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ storageSize: g.size, ephemeralStorage: g.bool, grpcServiceType: g.serviceType, indexCache: instanceOf(IndexCache, 'IndexCache.inMemory(Size.gibibytes(1))') }) });
   }
 
 

@@ -329,6 +329,20 @@ export function isCredentialName(name: string): boolean {
   return /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|APIKEY|PRIVATE_KEY|CREDENTIAL)/i.test(name) && !/__FILE$/.test(name);
 }
 
+/**
+ * Literal environment variables: valid names, string values, and none whose name says it carries a
+ * credential (the value would be written into the output).
+ */
+export function literalEnv(secretFix: string): Grammar {
+  const entries = mapOf(envVarName, stringGrammar(() => []));
+  return (path, v) => {
+    const problems = entries(path, v);
+    if (problems.length || v === undefined) return problems;
+    return Object.keys(v as object).filter(isCredentialName)
+      .map((k) => `${path}.${k} is not valid: a credential-shaped variable would be written into the output as a literal; ${secretFix}`);
+  };
+}
+
 /** The checks of a props object: prop name -> grammar. */
 export type PropRules = { readonly [prop: string]: Grammar };
 

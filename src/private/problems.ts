@@ -113,7 +113,7 @@ export function replicaProblems(what: string, value: unknown): string[] {
 
 /** Problems with a Service type: an ExternalName Service has no pods behind it. */
 export function serviceTypeProblems(prop: string, type: ServiceType | undefined): string[] {
-  return type === ServiceType.EXTERNAL_NAME ? [`${prop} ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER`] : [];
+  return grammar.serviceType(prop, type);
 }
 
 /**
@@ -150,8 +150,11 @@ export function instanceOf(type: Function, example: string): grammar.Grammar {
 
 /** Rules of a component's own props on top of COMPONENT_RULES. */
 export function componentRules(rules: PropRules): PropRules {
-  return { ...COMPONENT_RULES, name: grammar.dnsLabel, storageClassName: grammar.dnsSubdomain, serviceType: grammar.serviceType, ...rules };
+  return { ...COMPONENT_RULES, storageClassName: grammar.dnsSubdomain, ...rules };
 }
+
+/** A prop that takes a Secret reference: a literal Secret is refused. */
+export const literalSecret: grammar.Grammar = (path, v) => secretReferenceProblems(path, v);
 
 /** Prometheus and Thanos refuse a label set as a string or array: one problem naming the type, not one per character. */
 export const EXTERNAL_LABELS = grammar.promLabels;
