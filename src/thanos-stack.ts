@@ -19,6 +19,7 @@ import { ThanosRuler, ThanosRulerOptions } from './components/thanos-ruler';
 import { ThanosStore, ThanosStoreOptions } from './components/thanos-store';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
+import { bool } from './private/grammar';
 
 /** Switches a stack component on or off. */
 export interface ComponentSwitch {
@@ -195,7 +196,7 @@ export class ThanosStack extends Construct {
       this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
     }
 
-    validateWith(this, () => this.problems(props));
+    validateWith(this, () => this.problems(props), { props, rules: { createNamespace: bool } });
   }
 
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
@@ -246,6 +247,10 @@ export class ThanosStack extends Construct {
   /** Components explicitly switched on whose dependency is off. */
   private problems(props: ThanosStackProps): string[] {
     const problems: string[] = [];
+    const ns = namespaceOf(this);
+    if (ns && SYSTEM_NAMESPACES.includes(ns) && (props.createNamespace ?? true)) {
+      problems.push(`namespace ${JSON.stringify(ns)} is not valid for a Namespace object: the stack would relabel a namespace the cluster owns (Pod Security "restricted" breaks its system pods, and deleting the stack deletes it); use a namespace of its own, or set createNamespace: false`);
+    }
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
     }
@@ -272,6 +277,9 @@ export class ThanosStack extends Construct {
     return problems;
   }
 }
+
+/** Namespaces the cluster creates and owns. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** The seed's first rule: alert when a Prometheus disappears from the global view. */
 function prometheusDown(prometheus: Prometheus): Rule {

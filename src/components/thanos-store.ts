@@ -83,7 +83,9 @@ export interface MemcachedIndexCacheOptions {
 export class IndexCache {
   /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
   public static inMemory(maxSize: Size): IndexCache {
-    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], [], maxSize);
+    // A 0 MiB cache stops the store gateway from serving; a string from JavaScript is not a Size.
+    const problems = g.size('indexCache in-memory maxSize', maxSize);
+    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], problems, problems.length ? undefined : maxSize);
   }
 
   /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
