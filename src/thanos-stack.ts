@@ -33,6 +33,7 @@ import { CACHE_PRESETS } from './private/presets';
 import { Size } from 'cdk8s';
 import { namespaceOf, renderFirst } from './private/kubernetes';
 import { validateWith } from './private/problems';
+import { bool } from './private/grammar';
 
 /** Switches a stack component on or off. */
 export interface ComponentSwitch {
@@ -337,7 +338,7 @@ export class ThanosStack extends Construct {
       this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources });
     }
 
-    validateWith(this, () => this.problems(props));
+    validateWith(this, () => this.problems(props), { props, rules: { createNamespace: bool } });
   }
 
   /** How the stack's Prometheus servers ship samples: remote write to the Receive, or sidecar uploads to the bucket. */
@@ -426,6 +427,10 @@ export class ThanosStack extends Construct {
   /** Components explicitly switched on whose dependency is off. */
   private problems(props: ThanosStackProps): string[] {
     const problems: string[] = [];
+    const ns = namespaceOf(this);
+    if (ns && SYSTEM_NAMESPACES.includes(ns) && (props.createNamespace ?? true)) {
+      problems.push(`namespace ${JSON.stringify(ns)} is not valid for a Namespace object: the stack would relabel a namespace the cluster owns (Pod Security "restricted" breaks its system pods, and deleting the stack deletes it); use a namespace of its own, or set createNamespace: false`);
+    }
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
     }
@@ -463,3 +468,6 @@ function inClusterWhy(key: 'minio' | 'seaweedfs', component: unknown, store: InC
   if (props.objectStorage) return [[key, component, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage']];
   return [[key, component, `inClusterObjectStore is ${props.inClusterObjectStore ?? InClusterObjectStore.MINIO}`, `set inClusterObjectStore: InClusterObjectStore.${store === InClusterObjectStore.MINIO ? 'MINIO' : 'SEAWEEDFS'}`]];
 }
+
+/** Namespaces the cluster creates and owns. */
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];

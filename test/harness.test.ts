@@ -380,7 +380,7 @@ describe('schema', () => {
   test('API-server name rules: port names, label values', () => {
     expectProblem('schema', (o) => { containerOf(o, 'Deployment', 'thanos-query').ports[0].name = 'grpc-endpoint-api'; },
       /container "thanos-query": port name "grpc-endpoint-api" is not a valid IANA service name/);
-    expectProblem('schema', (o) => { find(o, 'Service', 'grafana').metadata.labels = { app: 'Grafana UI' }; }, /label app="Grafana UI" is not a valid label value/);
+    expectProblem('schema', (o) => { find(o, 'Service', 'grafana').metadata.labels = { app: 'Grafana UI' }; }, /labels app="Grafana UI" is not a valid label value/);
   });
 });
 

@@ -16,7 +16,8 @@ import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
   statefulSet,
@@ -185,7 +186,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       claims: persistent ? [claimTemplate('data', props.storageSize ?? Size.gibibytes(1), selector, props.storageClassName)] : [],
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ retention: g.positiveDuration, persistentStorage: g.bool, storageSize: g.size, externalUrl: g.url('give the URL users open, without credentials') }) });
   }
 
 
@@ -197,7 +198,8 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   private args(): string[] {
     const p = this.props;
     const clusterPort = PORTS.alertmanagerCluster.port;
-    const peers = Array.from({ length: this.replicas }, (_, i) => `--cluster.peer=${this.name}-${i}.${this.alertmanagerHost}:${clusterPort}`);
+    // An invalid count gets no peer list: synth refuses it anyway, and 2**31 peers would exhaust memory first.
+    const peers = Array.from({ length: replicaProblems('replicas', this.replicas).length ? 0 : this.replicas }, (_, i) => `--cluster.peer=${this.name}-${i}.${this.alertmanagerHost}:${clusterPort}`);
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
       `--storage.path=${DATA_PATH}`,
@@ -268,11 +270,6 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       ...alertmanagerConfigProblems(this.parts),
       ...(p.resources?._problems() ?? []),
     ];
-    const retention = p.retention ?? Duration.hours(120);
-    if (retention.toMilliseconds() <= 0) problems.push(`retention ${goDuration(retention)} is not allowed: use a positive duration, e.g. Duration.hours(120)`);
-    if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
-      problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://alertmanager.example.com"`);
-    }
     problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     if (p.persistentStorage === false && (p.storageSize || p.storageClassName)) {
       problems.push('storageSize/storageClassName are set but persistentStorage is false: drop them or enable persistentStorage');

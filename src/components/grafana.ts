@@ -12,7 +12,8 @@ import { PROBE_TIMINGS, httpProbe } from '../private/probes';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
-import { nameProblems, replicaProblems, secretKeyProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, literalSecret, nameProblems, replicaProblems, secretKeyProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
 } from '../private/kubernetes';
@@ -161,7 +162,7 @@ export class Grafana extends Component implements IScrapeTarget {
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: `${ADMIN_DIR}/${userKey}` },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: `${ADMIN_DIR}/${passwordKey}` },
       ...Object.entries(FIXED_ENV).map(([name, value]) => ({ name, value })),
-      ...Object.keys(props.env ?? {}).sort().map((name) => ({ name, value: props.env![name] })),
+      ...Object.entries(g.mapOr<{ [name: string]: string }>(props.env, {})).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
     ];
 
     deployment(this, 'Resource', {
@@ -201,7 +202,7 @@ export class Grafana extends Component implements IScrapeTarget {
 
     for (const d of props.dashboards ?? [Dashboard.thanosOverview()]) this.addDashboard(d);
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ persistence: g.size, env: g.literalEnv('give it from a Secret file instead: mount the Secret and set <NAME>__FILE to its path'), adminSecret: literalSecret }) });
   }
 
 
@@ -286,7 +287,7 @@ export class Grafana extends Component implements IScrapeTarget {
     if ((p.adminUserKey ?? 'admin-user') === (p.adminPasswordKey ?? 'admin-password')) {
       problems.push('adminUserKey and adminPasswordKey are the same key: the user name would be the password; use two keys');
     }
-    for (const name of Object.keys(p.env ?? {}).sort()) {
+    for (const name of Object.keys(g.mapOr(p.env, {})).sort()) {
       if (!/^GF_[A-Z0-9_]+$/.test(name)) problems.push(`env ${JSON.stringify(name)} is not a Grafana setting: use GF_<SECTION>_<KEY> in upper case, e.g. GF_SERVER_ROOT_URL`);
       else if (name in FIXED_ENV || name.startsWith('GF_SECURITY_ADMIN_')) problems.push(`env ${name} is managed by this construct: remove it (admin credentials come from adminSecret)`);
       else if (name.endsWith('__FILE')) problems.push(`env ${name} reads a file this construct does not mount: pass the value itself`);

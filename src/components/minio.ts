@@ -14,7 +14,8 @@ import { PROBE_TIMINGS, httpProbe } from '../private/probes';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
-import { nameProblems, secretKeyProblems, validateWith } from '../private/problems';
+import { componentRules, literalSecret, nameProblems, secretKeyProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -181,7 +182,7 @@ export class MinIO extends Component implements IScrapeTarget {
       ...secretKeyProblems('accessKeyKey', accessKeyKey),
       ...secretKeyProblems('secretKeyKey', secretKeyKey),
       ...(props.resources?._problems() ?? []),
-    ]);
+    ], { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) });
   }
 
 

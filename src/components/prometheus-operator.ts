@@ -9,6 +9,7 @@ import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { INetworkPeer } from '../wiring/connections';
 import { RuleGroup } from '../config/rules';
 import { nameProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import { lazy } from '../private/kubernetes';
 
 /** A component whose rule groups become a `PrometheusRule` (`Prometheus`, `ThanosRuler`). */
@@ -84,7 +85,7 @@ export class PrometheusOperator extends Construct {
     this.ruleScope = new Construct(this, 'PrometheusRules');
     for (const target of props.scrapeTargets ?? []) this.addScrapeTarget(target);
     for (const source of props.ruleSources ?? []) this.addRuleSource(source);
-    validateWith(this, () => this.problemList);
+    validateWith(this, () => this.problemList, { props, rules: { labels: g.labelMap } });
   }
 
   /** A ServiceMonitor for each metrics endpoint of `target`; its NetworkPolicy admits the scraper. */

@@ -17,7 +17,9 @@ import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { COMPONENT_RULES, externalLabelProblems, instanceOf, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
+import { durationOr, escapeDollar, mapOr, sizeOr } from '../private/grammar';
 import {
   POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -160,6 +162,31 @@ export interface PrometheusProps extends PrometheusOptions {
   readonly remoteWrite?: RemoteWrite;
 }
 
+const DEFAULTS = {
+  storageSize: Size.gibibytes(20),
+};
+
+/** The grammar of each prop (name, replicas and labels are checked with their context in problems()). */
+const RULES: g.PropRules = {
+  ...COMPONENT_RULES,
+  externalLabels: g.anyMap,
+  retention: g.positiveDuration,
+  retentionSize: g.size,
+  blockDuration: g.positiveDuration,
+  localCompaction: g.oneOf(Object.values(LocalCompaction)),
+  uploadCompacted: g.bool,
+  storageSize: g.size,
+  storageClassName: g.dnsSubdomain,
+  scrapeInterval: g.positiveDuration,
+  evaluationInterval: g.positiveDuration,
+  annotationDiscovery: g.bool,
+  enableAdminApi: g.bool,
+  serviceType: g.serviceType,
+  sidecarServiceType: g.serviceType,
+  thanosImage: g.image,
+  sidecarResources: instanceOf(Resources, 'Resources.of({ cpu, memory })'),
+};
+
 const TSDB_PATH = '/prometheus';
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
@@ -210,15 +237,15 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       unrestrictedEgress: true,
     });
     this.replicas = props.replicas ?? 2;
-    this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
+    this.externalLabels = { ...mapOr(props.externalLabels, { cluster: this.name }) };
     this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? 'replica';
     this.replicaLabels = [this.replicaLabel];
     this.remoteWrite = props.remoteWrite;
     this.servesStoreApi = !props.remoteWrite;
     // The Receive (or the bucket) keeps history; locally a day covers outages of the remote end.
-    this.retention = props.retention ?? (props.objectStorage || props.remoteWrite ? Duration.days(1) : Duration.days(15));
-    this.blockDuration = props.blockDuration ?? Duration.hours(2);
+    this.retention = durationOr(props.retention, props.objectStorage || props.remoteWrite ? Duration.days(1) : Duration.days(15));
+    this.blockDuration = durationOr(props.blockDuration, Duration.hours(2));
     this.sidecarServiceName = `${this.name}-thanos-sidecar`;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
@@ -319,7 +346,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
         configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
         ...(tls ? [tls.volume] : []),
       ],
-      claims: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
+      claims: [claimTemplate('tsdb', sizeOr(props.storageSize, DEFAULTS.storageSize), selector, props.storageClassName)],
     });
 
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
@@ -329,9 +356,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       this.addScrapeJob(ScrapeJob.annotatedServices());
     }
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: RULES });
   }
-
 
   /** Metrics endpoints of Prometheus and its sidecar. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -380,7 +406,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
       `--storage.tsdb.path=${TSDB_PATH}`,
       `--storage.tsdb.retention.time=${promDuration(this.retention)}`,
-      ...(p.retentionSize ? [`--storage.tsdb.retention.size=${p.retentionSize.toMebibytes()}MB`] : []),
+      ...(sizeOr(p.retentionSize) ? [`--storage.tsdb.retention.size=${sizeOr(p.retentionSize)!.toMebibytes()}MB`] : []),
       ...(uploads && !delayed ? [`--storage.tsdb.min-block-duration=${block}`, `--storage.tsdb.max-block-duration=${block}`] : []),
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
@@ -394,10 +420,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private renderConfig(): string {
     const config = {
       global: {
-        scrape_interval: promDuration(this.props.scrapeInterval ?? Duration.seconds(30)),
-        evaluation_interval: promDuration(this.props.evaluationInterval ?? Duration.seconds(30)),
+        scrape_interval: promDuration(durationOr(this.props.scrapeInterval, Duration.seconds(30))),
+        evaluation_interval: promDuration(durationOr(this.props.evaluationInterval, Duration.seconds(30))),
         // Prometheus 3 expands ${POD_NAME} from the environment: each replica gets its own value.
-        external_labels: { ...this.externalLabels, [this.replicaLabel]: '${POD_NAME}' },
+        // and `$VAR` in user values too: escaped, so `a$b` stays `a$b`.
+        external_labels: { ...Object.fromEntries(Object.entries(this.externalLabels).map(([k, v]) => [k, escapeDollar(v)])), [this.replicaLabel]: '${POD_NAME}' },
       },
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
       // Remote write 1.0 (Prometheus' default message, prometheus.WriteRequest): what a released Thanos Receive accepts.
@@ -458,18 +485,28 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(p.resources?._problems() ?? []),
       ...(p.sidecarResources?._problems() ?? []),
       ...(p.grpcServerTls?._problems() ?? []),
-      ...serviceTypeProblems('serviceType', p.serviceType),
     ];
     const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
     if (twin) {
       problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
     }
+    const merged = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && this.replicaLabel in c.externalLabels);
+    if (merged) {
+      problems.push(`replicaLabel ${JSON.stringify(this.replicaLabel)} is an external label of ${merged.node.path}, where it tells Prometheus instances apart: queriers would deduplicate them as replicas of one; use another replica label (e.g. "replica")`);
+    }
+    const retentionSize = sizeOr(p.retentionSize);
+    const storageSize = sizeOr(p.storageSize, DEFAULTS.storageSize);
+    if (retentionSize && retentionSize.toMebibytes() > storageSize.toMebibytes()) {
+      problems.push(`retentionSize ${retentionSize.toMebibytes()}MiB is larger than storageSize ${storageSize.toMebibytes()}MiB: the volume fills before size retention deletes anything; lower retentionSize or raise storageSize`);
+    }
+    problems.push(...jobNameProblems(this.scrapeJobs), ...groupNameProblems(this.groups));
     if (p.remoteWrite) {
       problems.push(...p.remoteWrite._problems(), ...this.remoteWriteProblems());
       return problems;
     }
+    // The 3 x blockDuration minimum protects blocks not yet shipped: without a bucket it does not apply.
     const minRetention = this.blockDuration.toMilliseconds() * 3;
-    if (this.retention.toMilliseconds() < minRetention) {
+    if (p.objectStorage && this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`);
     }
     if (p.blockDuration && (!p.objectStorage || p.localCompaction === LocalCompaction.DELAYED)) {
@@ -481,7 +518,6 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (!p.objectStorage && p.uploadCompacted) {
       problems.push('uploadCompacted needs objectStorage: there is no bucket to upload to; set objectStorage or drop uploadCompacted');
     }
-    problems.push(...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
     return problems;
   }
 
@@ -496,4 +532,18 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     return sidecarOnly.filter(([, v]) => v !== undefined).map(([k]) =>
       `${k} is set with remoteWrite, which runs no sidecar (the Receive stores and uploads the samples): drop ${k}, or drop remoteWrite for sidecar mode`);
   }
+}
+
+/** Prometheus refuses a config that repeats a job name (a user job named like a generated one). */
+function jobNameProblems(jobs: ScrapeJob[]): string[] {
+  return repeated(jobs.map((j) => j.jobName)).map((n) => `scrape job ${JSON.stringify(n)} is defined more than once: Prometheus refuses to load a config that repeats a job_name; rename the added job`);
+}
+
+/** Rule files are one per group: a repeated group name overwrites a file (and Prometheus refuses repeats in one file). */
+function groupNameProblems(groups: RuleGroup[]): string[] {
+  return repeated(groups.map((g) => g.name)).map((n) => `rule group ${JSON.stringify(n)} is added more than once: its rule file would be overwritten; rename one group`);
+}
+
+function repeated(names: string[]): string[] {
+  return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
 }

@@ -12,7 +12,8 @@ import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { labelNameProblems, nameProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, nameProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import { container, deployment, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
@@ -119,7 +120,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       volumes: storage.volumes,
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ refresh: g.duration, disableAdminOperations: g.bool }) });
   }
 
 

@@ -11,7 +11,8 @@ import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, labelNameProblems, nameProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, MAX_STATEFULSET_NAME, nameProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import { claimTemplate, configYaml, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
 
 /** How the compactor merges the blocks of replicas it deduplicates (`--deduplication.func`). */
@@ -232,7 +233,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ retentionRaw: g.duration, retention5m: g.duration, retention1h: g.duration, downsampling: g.bool, storageSize: g.size }) });
   }
 
 

@@ -13,7 +13,8 @@ import { Resources, SizePreset } from '../config/resources';
 import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
-import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
@@ -227,7 +228,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       volumes: [configMapVolume('config', `${this.name}-config`)],
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ splitInterval: g.duration }) });
   }
 
 

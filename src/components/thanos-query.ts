@@ -14,7 +14,8 @@ import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { StoreEndpoint } from '../wiring/store-endpoint';
 import { goDuration } from '../private/units';
-import { labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import { deferWiring } from '../private/lifecycle';
 import {
   THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
@@ -161,7 +162,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ autoDiscover: g.bool, autoDownsampling: g.bool, timeout: g.duration, replicaLabels: g.listOf(() => []) }) });
   }
 
 

@@ -15,7 +15,8 @@ import { PresetWorkload, presetResources } from '../private/presets';
 import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import { componentRules, externalLabelProblems, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -197,7 +198,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ externalLabels: g.anyMap, evaluationInterval: g.positiveDuration, retention: g.positiveDuration, storageSize: g.size }) });
   }
 
 

@@ -16,7 +16,8 @@ import { Resources, SizePreset } from '../config/resources';
 import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, instanceOf, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import * as g from '../private/grammar';
 import {
   THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -82,7 +83,9 @@ export interface MemcachedIndexCacheOptions {
 export class IndexCache {
   /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
   public static inMemory(maxSize: Size): IndexCache {
-    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], [], maxSize);
+    // A 0 MiB cache stops the store gateway from serving; a string from JavaScript is not a Size.
+    const problems = g.size('indexCache in-memory maxSize', maxSize);
+    return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], problems, problems.length ? undefined : maxSize);
   }
 
   /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
@@ -335,7 +338,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       }
     });
 
-    validateWith(this, () => this.problems());
+    validateWith(this, () => this.problems(), { props, rules: componentRules({ storageSize: g.size, ephemeralStorage: g.bool, grpcServiceType: g.serviceType, indexCache: instanceOf(IndexCache, 'IndexCache.inMemory(Size.gibibytes(1))') }) });
   }
 
 

@@ -7,6 +7,7 @@ import { Duration } from 'cdk8s';
 import { ISecret } from 'cdk8s-plus-27';
 import { isLabelName, secretKeyProblems } from '../private/problems';
 import { goDuration } from '../private/units';
+import { url } from '../private/grammar';
 
 /** One key of a Secret you create before deploying. */
 export interface SecretKeyRef {
@@ -100,9 +101,8 @@ export class Receiver {
     if ((options.url === undefined) === (options.urlSecret === undefined)) {
       problems.push(`webhook receiver ${JSON.stringify(name)} needs exactly one of url and urlSecret: give the URL inline, or urlSecret when it contains a token`);
     }
-    if (options.url !== undefined && !/^https?:\/\/[^\s/]+/.test(options.url)) {
-      problems.push(`webhook receiver ${JSON.stringify(name)} url ${JSON.stringify(options.url)} is not an http(s) URL: use e.g. "http://receiver.monitoring.svc:8080/alerts"`);
-    }
+    // The URL lands in the Alertmanager ConfigMap: one with a credential must come from a Secret.
+    problems.push(...url('use urlSecret: the URL is then read from a Secret file')(`webhook receiver ${JSON.stringify(name)} url`, options.url));
     if (options.maxAlerts !== undefined && (!Number.isInteger(options.maxAlerts) || options.maxAlerts < 0)) {
       problems.push(`webhook receiver ${JSON.stringify(name)} maxAlerts ${options.maxAlerts} is invalid: use a whole number >= 0 (0 sends all)`);
     }

@@ -1,5 +1,6 @@
 import { Size } from 'cdk8s';
 import { Cpu, k8s } from 'cdk8s-plus-27';
+import { parseQuantity, quantity, show, size, sizeOr } from '../private/grammar';
 
 /** Size presets for container resources; the README documents the table. */
 export enum SizePreset {
@@ -33,7 +34,15 @@ export interface ResourcesProps {
 export class Resources {
   /** Explicit requests and limits. */
   public static of(props: ResourcesProps): Resources {
-    return new Resources(props.cpu.amount, props.memory.toMebibytes(), props.memoryLimit?.toMebibytes(), props.cpuLimit?.amount);
+    const cpu = (c: unknown) => (c instanceof Cpu ? c.amount : undefined);
+    // Checked by grammar; a mistyped value falls back so construction goes on and synth reports it.
+    const problems = [
+      ...(props.cpu instanceof Cpu ? quantity('resources cpu', props.cpu.amount) : [`resources cpu ${show(props.cpu)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
+      ...(props.cpuLimit === undefined || props.cpuLimit instanceof Cpu ? quantity('resources cpuLimit', cpu(props.cpuLimit)) : [`resources cpuLimit ${show(props.cpuLimit)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
+      ...size('resources memory', props.memory),
+      ...size('resources memoryLimit', props.memoryLimit),
+    ];
+    return new Resources(cpu(props.cpu) ?? '100m', sizeOr(props.memory, Size.mebibytes(256)).toMebibytes(), sizeOr(props.memoryLimit)?.toMebibytes(), cpu(props.cpuLimit), problems);
   }
 
   private constructor(
@@ -41,6 +50,7 @@ export class Resources {
     private readonly memoryMi: number,
     private readonly memoryLimitMi?: number,
     private readonly cpuLimit?: string,
+    private readonly typeProblems: string[] = [],
   ) {}
 
   /** @internal */
@@ -64,9 +74,14 @@ export class Resources {
    * @internal
    */
   public _problems(): string[] {
+    const problems = [...this.typeProblems];
     if (this.memoryLimitMi !== undefined && this.memoryLimitMi < this.memoryMi) {
-      return [`memory limit ${this.memoryLimitMi}Mi is below the request ${this.memoryMi}Mi; raise memoryLimit to at least the request`];
+      problems.push(`memory limit ${this.memoryLimitMi}Mi is below the request ${this.memoryMi}Mi; raise memoryLimit to at least the request`);
     }
-    return [];
+    // The API server refuses a request above its limit.
+    if (this.cpuLimit !== undefined && parseQuantity(this.cpuLimit) < parseQuantity(this.cpu)) {
+      problems.push(`cpu limit ${this.cpuLimit} is below the request ${this.cpu}; raise cpuLimit to at least the request`);
+    }
+    return problems;
   }
 }

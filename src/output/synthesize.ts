@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { basename, dirname, join, resolve } from 'path';
 import { App, Yaml } from 'cdk8s';
+import { appApiServerProblems } from '../private/api-server-rules';
 
 const VALIDATION_HEADER = 'Validation failed with the following errors:';
 
@@ -78,6 +79,7 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
         + 'write `(outdir) => new App({ outdir })`');
     }
     const files = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
+    checkApiServerRules(app);
     if (options.kustomization ?? layout === OutputLayout.FOLDER_PER_COMPONENT) {
       writeFileSync(join(staging, KUSTOMIZATION_FILE), Yaml.stringify({
         apiVersion: 'kustomize.config.k8s.io/v1beta1',
@@ -102,6 +104,16 @@ function swap(staging: string, outdir: string): void {
     throw error;
   }
   rmSync(old, { recursive: true, force: true });
+}
+
+/**
+ * The final pass, after the constructs' own validation: what the API server would refuse in any
+ * emitted object (the app's own objects too), reported like a validation error and before anything
+ * leaves the staging folder.
+ */
+function checkApiServerRules(app: App): void {
+  const problems = appApiServerProblems(app);
+  if (problems.length) throw new Error(`${VALIDATION_HEADER}\n  ${problems.join('\n  ')}`);
 }
 
 /**

@@ -90,7 +90,8 @@ export function container(o: ContainerOptions): k8s.Container {
     ...(o.env?.length ? { env: o.env } : {}),
     ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
-    resources: o.resources._toKube(),
+    // A mistyped value from JavaScript fails its grammar check at synth; build nothing from it here.
+    resources: o.resources instanceof Resources ? o.resources._toKube() : {},
     securityContext: containerSecurityContext(o.user),
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };

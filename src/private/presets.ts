@@ -57,7 +57,8 @@ export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S i
 
 /** The preset requests of a workload (limits: memory x2, no CPU limit). */
 export function presetResources(workload: PresetWorkload, size: SizePreset): Resources {
-  const [cpu, memory] = RESOURCE_PRESETS[workload][size];
+  // An unknown size (a string from JavaScript) falls back to SMALL: its grammar problem fails synth.
+  const [cpu, memory] = RESOURCE_PRESETS[workload][size] ?? RESOURCE_PRESETS[workload][SizePreset.SMALL];
   return Resources.of({ cpu: Cpu.millis(cpu), memory: Size.mebibytes(memory) });
 }
 

@@ -1,6 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
-import { ServiceType } from 'cdk8s-plus-27';
+import { Secret, ServiceType } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
+import * as grammar from './grammar';
+import { PropRules, propProblems, replicas } from './grammar';
+import { Resources, SizePreset } from '../config/resources';
 
 /** RFC 1123 label: Service, StatefulSet and most object names that end up in DNS. */
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -9,10 +12,24 @@ const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Registers a validator that runs at synth time; every problem of every construct is reported together.
- * The first construct of a chart also checks that the chart's object names are unique.
+ * The first construct of a chart also checks that the chart's objects do not repeat one of the app's.
+ *
+ * With `rules`, the props are checked by grammar first (see grammar.ts), and a validator that then
+ * fails on a mistyped value (a string where a Size is expected) is skipped: the type problem says it.
  */
-export function validateWith(scope: IConstruct, problems: () => string[]): void {
-  scope.node.addValidation({ validate: problems });
+export function validateWith(scope: IConstruct, problems: () => string[], rules?: { props: object | undefined; rules: PropRules; prefix?: string }): void {
+  const grammarProblems = () => (rules ? propProblems(rules.props, rules.rules, rules.prefix) : []);
+  if (rules) scope.node.addValidation({ validate: grammarProblems });
+  scope.node.addValidation({
+    validate: () => {
+      try {
+        return problems();
+      } catch (e) {
+        if (e instanceof TypeError && (mistyped.has(scope) || grammarProblems().length > 0)) return [];
+        throw e;
+      }
+    },
+  });
   const chart = Chart.of(scope);
   if (!checkedCharts.has(chart)) {
     checkedCharts.add(chart);
@@ -20,15 +37,31 @@ export function validateWith(scope: IConstruct, problems: () => string[]): void 
   }
 }
 
+/** Constructs whose props failed a grammar type check elsewhere (a stack passing options through). */
+const mistyped = new WeakSet<IConstruct>();
+
+/** Marks `scope` as built from mistyped props: its own validators may fail on them and are skipped. */
+export function markMistyped(scope: IConstruct): void {
+  mistyped.add(scope);
+}
+
 const checkedCharts = new WeakSet<Chart>();
 
-/** Two objects of one kind and name in a chart: the second silently replaces the first when applied. */
+/** Cluster-scoped kinds the components emit: one name per cluster, whatever the chart's namespace. */
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass', 'CustomResourceDefinition']);
+
+/**
+ * Two objects of one kind, name and namespace in a chart: the second silently replaces the first when
+ * applied. Only within a chart: the charts of one app are often different clusters (one file each, as in
+ * examples/leaf-and-observer), where the same names are right.
+ */
 function duplicateNameProblems(chart: Chart): string[] {
   const seen = new Map<string, ApiObject>();
   const problems: string[] = [];
   for (const o of chart.node.findAll()) {
     if (!(o instanceof ApiObject)) continue;
-    const key = `${o.apiVersion}/${o.kind}/${o.name}`;
+    const ns = CLUSTER_SCOPED.has(o.kind) ? '' : (o.metadata.namespace ?? chart.namespace ?? '');
+    const key = `${o.apiVersion}/${o.kind}/${ns}/${o.name}`;
     const first = seen.get(key);
     if (first) {
       problems.push(`${o.kind} ${JSON.stringify(o.name)} is defined by both ${first.node.path} and ${o.node.path}: applying one overwrites the other; give one of them another name`);
@@ -71,17 +104,14 @@ export function isLabelName(name: string): boolean {
   return PROM_LABEL_NAME.test(name) && !name.startsWith('__');
 }
 
-/** Problems with a replica count. */
-export function replicaProblems(what: string, value: number): string[] {
-  if (!Number.isInteger(value) || value < 1) {
-    return [`${what} ${value} is not a valid replica count: use a whole number >= 1`];
-  }
-  return [];
+/** Problems with a replica count: its type, a whole number, and a bound (2**31 replicas run until killed). */
+export function replicaProblems(what: string, value: unknown): string[] {
+  return replicas(what, value);
 }
 
 /** Problems with a Service type: an ExternalName Service has no pods behind it. */
 export function serviceTypeProblems(prop: string, type: ServiceType | undefined): string[] {
-  return type === ServiceType.EXTERNAL_NAME ? [`${prop} ExternalName cannot expose pods: use CLUSTER_IP, NODE_PORT or LOAD_BALANCER`] : [];
+  return grammar.serviceType(prop, type);
 }
 
 /**
@@ -95,9 +125,46 @@ export function externalLabelProblems(labels: { [name: string]: string }, replic
   for (const [k, v] of Object.entries(labels)) {
     problems.push(...labelNameProblems('external label', k));
     if (!v) problems.push(`external label ${JSON.stringify(k)} has an empty value: give it a value or remove it`);
+    else problems.push(...grammar.promLabelValue(`external label ${JSON.stringify(k)}`, v));
   }
   if (replicaLabel in labels) {
     problems.push(`replicaLabel ${JSON.stringify(replicaLabel)} is also in externalLabels: remove it from externalLabels; its value is set per pod`);
   }
   return problems;
+}
+
+/** Grammar of the options every component takes (ComponentOptions). */
+export const COMPONENT_RULES: PropRules = {
+  image: grammar.image,
+  size: grammar.oneOf(Object.values(SizePreset)),
+  resources: instanceOf(Resources, 'Resources.of({ cpu, memory })'),
+  networkPolicy: grammar.bool,
+};
+
+/** An instance of a library class (a plain object literal where a `Resources` is expected). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- classes with private constructors (Resources.of)
+export function instanceOf(type: Function, example: string): grammar.Grammar {
+  return (path, v) => (v === undefined || v instanceof type ? [] : [`${path} ${grammar.show(v)} is not valid: expected ${type.name}; use ${example}`]);
+}
+
+/** Rules of a component's own props on top of COMPONENT_RULES. */
+export function componentRules(rules: PropRules): PropRules {
+  return { ...COMPONENT_RULES, storageClassName: grammar.dnsSubdomain, ...rules };
+}
+
+/** A prop that takes a Secret reference: a literal Secret is refused. */
+export const literalSecret: grammar.Grammar = (path, v) => secretReferenceProblems(path, v);
+
+/** Prometheus and Thanos refuse a label set as a string or array: one problem naming the type, not one per character. */
+export const EXTERNAL_LABELS = grammar.promLabels;
+
+/** A literal cdk8s-plus Secret (with data) renders its values into the output: only references are accepted. */
+export function secretReferenceProblems(path: string, secret: unknown, fix = 'create the Secret outside the output and pass Secret.fromSecretName(scope, id, name)'): string[] {
+  if (secret instanceof Secret) {
+    const json = ApiObject.of(secret).toJson() as { data?: object; stringData?: object };
+    if (Object.keys(json.data ?? {}).length || Object.keys(json.stringData ?? {}).length) {
+      return [`${path} Secret ${JSON.stringify(secret.name)} is not valid: it has literal data that would be written to the output; ${fix}`];
+    }
+  }
+  return [];
 }

@@ -4,8 +4,23 @@ import { Construct, IConstruct } from 'constructs';
 import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
 import { Connections, INetworkPeer, NetworkPeer } from './connections';
 import { requireSecret } from '../output/prerequisites';
-import { validateWith } from '../private/problems';
+import { literalSecret, validateWith } from '../private/problems';
+import { Grammar, secretKey } from '../private/grammar';
 import { checksum, configYaml, lazy, secretEnv } from '../private/kubernetes';
+
+/** A key prefix without the slashes Thanos ignores at either end. */
+function normalisedPrefix(prefix: string | undefined): string {
+  return String(prefix ?? '').replace(/^\/+|\/+$/g, '');
+}
+
+const prefixGrammar: Grammar = (path, v) => (v === undefined || typeof v === 'string' ? [] : [`${path} ${JSON.stringify(v)} is not valid: expected a string`]);
+
+/** An AWS endpoint names its region (`s3.eu-west-1.amazonaws.com`): a different `region` signs requests the endpoint refuses. */
+function regionProblems(endpoint: string, region: string | undefined): string[] {
+  const m = /^s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(:\d+)?$/.exec(String(endpoint));
+  if (!m || region === undefined || region === m[1]) return [];
+  return [`region ${JSON.stringify(region)} contradicts endpoint ${JSON.stringify(endpoint)} (region ${m[1]}): requests would be signed for the wrong region; use region ${JSON.stringify(m[1])} or drop region`];
+}
 
 /** Where every Thanos component finds its bucket config. */
 const MOUNT_PATH = '/etc/thanos/objstore';
@@ -182,8 +197,10 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
 
   constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
     super(scope, id, props.configMapName);
-    this.bucketId = `s3://${props.endpoint}/${props.bucket}/${props.prefix ?? ''}`;
+    // Normalised: one bucket spelled two ways (`eu1` vs `/eu1/`, with or without the default port) is one bucket.
+    this.bucketId = `s3://${String(props.endpoint).toLowerCase().replace(/:(443|80)$/, '')}/${props.bucket}/${normalisedPrefix(props.prefix)}`;
     validateWith(this, () => [
+      ...regionProblems(props.endpoint, props.region),
       ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') ? [] : [`bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`]),
       ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535 ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`]),
     ]);
@@ -270,7 +287,10 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
 
   constructor(scope: Construct, id: string, private readonly props: GcsObjectStorageProps) {
     super(scope, id, props.configMapName);
-    this.bucketId = `gcs://${props.bucket}/${props.prefix ?? ''}`;
+    this.bucketId = `gcs://${props.bucket}/${normalisedPrefix(props.prefix)}`;
+    validateWith(this, () => (props.serviceAccountKeySecret && props.workloadIdentityServiceAccount
+      ? [`serviceAccountKeySecret ${JSON.stringify(props.serviceAccountKeySecret.name)} and workloadIdentityServiceAccount ${JSON.stringify(props.workloadIdentityServiceAccount)} are both given: the key file silently wins over workload identity; drop one of them`]
+      : []), { props, rules: { serviceAccountKeySecret: literalSecret, serviceAccountKeyKey: secretKey, prefix: prefixGrammar } });
   }
 
   /** What a consumer's container needs, the service account key file included. */
@@ -344,7 +364,10 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
 
   constructor(scope: Construct, id: string, private readonly props: AzureObjectStorageProps) {
     super(scope, id, props.configMapName);
-    this.bucketId = `azure://${props.storageAccount}/${props.container}`;
+    this.bucketId = `azure://${String(props.storageAccount).toLowerCase()}/${props.container}`;
+    validateWith(this, () => (props.accountKeySecret && props.workloadIdentityClientId
+      ? [`accountKeySecret ${JSON.stringify(props.accountKeySecret.name)} and workloadIdentityClientId ${JSON.stringify(props.workloadIdentityClientId)} are both given: Thanos refuses a config with both an account key and a managed identity; drop one of them`]
+      : []), { props, rules: { accountKeySecret: literalSecret, accountKeyKey: secretKey } });
   }
 
   protected config(): object {

@@ -483,7 +483,7 @@ describe('Alertmanager validation', () => {
     });
     expect(out).toMatch(/webhook receiver "both" needs exactly one of url and urlSecret/);
     expect(out).toMatch(/webhook receiver "neither" needs exactly one of url and urlSecret/);
-    expect(out).toMatch(/webhook receiver "ftp" url "ftp:\/\/a" is not an http\(s\) URL/);
+    expect(out).toMatch(/webhook receiver "ftp" url "ftp:\/\/a" is not valid: use an http:\/\/ or https:\/\/ URL/);
     expect(out).toMatch(/webhook receiver "ftp" maxAlerts -1 is invalid/);
     expect(out).toMatch(/email receiver "mail" has an empty "to"/);
     expect(out).toMatch(/email receiver "mail" smarthost "smtp.example.com" is not host:port/);
@@ -498,9 +498,9 @@ describe('Alertmanager validation', () => {
       name: 'Alert_Manager', replicas: 0, retention: Duration.seconds(0), externalUrl: 'alerts.example.com', serviceType: ServiceType.EXTERNAL_NAME,
     }));
     expect(out).toMatch(/name "Alert_Manager" is not a valid name/);
-    expect(out).toMatch(/replicas 0 is not a valid replica count/);
-    expect(out).toMatch(/retention 0s is not allowed/);
-    expect(out).toMatch(/externalUrl "alerts.example.com" is not an http\(s\) URL/);
+    expect(out).toMatch(/replicas 0 is not valid: use a whole number in 1-100/);
+    expect(out).toMatch(/retention Duration 0s is not valid: use a positive duration/);
+    expect(out).toMatch(/externalUrl "alerts.example.com" is not valid: use an absolute URL/);
     expect(out).toMatch(/serviceType ExternalName cannot expose pods/);
   });
 

@@ -204,11 +204,11 @@ describe('Prometheus rejects', () => {
     ['an empty external label value', (c) => new Prometheus(c, 'P', { externalLabels: { cluster: '' } }), /external label "cluster" has an empty value/],
     ['a reserved replica label', (c) => new Prometheus(c, 'P', { replicaLabel: '__replica' }), /replicaLabel "__replica" is not a valid Prometheus label name/],
     ['the replica label among the external labels', (c) => new Prometheus(c, 'P', { externalLabels: { cluster: 'a', replica: 'x' } }), /replicaLabel "replica" is also in externalLabels/],
-    ['retention under 3 x block duration', (c) => new Prometheus(c, 'P', { retention: Duration.hours(5) }), /retention 5h is shorter than 3 x blockDuration \(6h\)/],
+    ['retention under 3 x block duration', (c) => new Prometheus(c, 'P', { retention: Duration.hours(5), objectStorage: withBucket(c) }), /retention 5h is shorter than 3 x blockDuration \(6h\)/],
     ['delayed compaction without a bucket', (c) => new Prometheus(c, 'P', { localCompaction: LocalCompaction.DELAYED }), /localCompaction DELAYED needs objectStorage/],
     ['upload-compacted without a bucket', (c) => new Prometheus(c, 'P', { uploadCompacted: true }), /uploadCompacted needs objectStorage/],
     ['an invalid name', (c) => new Prometheus(c, 'P', { name: 'Prometheus_EU' }), /name "Prometheus_EU" is not a valid name/],
-    ['zero replicas', (c) => new Prometheus(c, 'P', { replicas: 0 }), /replicas 0 is not a valid replica count/],
+    ['zero replicas', (c) => new Prometheus(c, 'P', { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an ExternalName service', (c) => new Prometheus(c, 'P', { serviceType: ServiceType.EXTERNAL_NAME }), /serviceType ExternalName cannot expose pods/],
     ['two instances with the same external labels', (c) => {
       new Prometheus(c, 'A', { name: 'prometheus-a', externalLabels: { cluster: 'eu1' } });
@@ -224,7 +224,7 @@ describe('Prometheus rejects', () => {
   });
 
   test('reports every problem at once', () => {
-    const found = problems((c) => new Prometheus(c, 'P', { name: 'Bad_Name', externalLabels: {}, retention: Duration.hours(1), replicas: 0 }));
+    const found = problems((c) => new Prometheus(c, 'P', { name: 'Bad_Name', externalLabels: {}, retention: Duration.hours(1), replicas: 0, objectStorage: withBucket(c) }));
     expect(found).toHaveLength(4);
   });
 });

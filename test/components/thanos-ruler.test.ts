@@ -254,7 +254,7 @@ describe('ThanosRuler validation', () => {
     ['two groups with one file name', (c) => stack(c, { ruleGroups: [RECORDS, new RuleGroup({ name: 'UP', rules: [Rule.record({ record: 'job:up:max', expr: 'max by (job) (up)' })] })] }), /two rule groups render to up.rules.yaml/],
     ['a retention under 3 blocks', (c) => stack(c, { retention: Duration.hours(4) }), /retention 4h is shorter than 3 x the 2h block duration/],
     ['a sub-second evaluation interval', (c) => stack(c, { evaluationInterval: Duration.millis(500) }), /evaluationInterval 500ms is under a second/],
-    ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not a valid replica count/],
+    ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an invalid name', (c) => stack(c, { name: 'Rule' }), /name "Rule" is not a valid name/],
   ];
 

@@ -268,7 +268,7 @@ describe('ThanosStore options', () => {
 
 describe('ThanosStore validation', () => {
   const cases: Array<[string, Partial<ThanosStoreProps>, RegExp]> = [
-    ['zero replicas', { replicas: 0 }, /replicas 0 is not a valid replica count/],
+    ['zero replicas', { replicas: 0 }, /replicas 0 is not valid: use a whole number in 1-100/],
     ['fractional shards', { shards: 1.5 }, /shards 1.5 is not a valid shard count: use a whole number >= 1/],
     ['zero shards', { shards: 0 }, /shards 0 is not a valid shard count/],
     ['an invalid name', { name: 'Thanos_Store' }, /name "Thanos_Store" is not a valid name/],

@@ -1,7 +1,8 @@
 /**
  * Validation harness for synthesized manifests: proves a list of Kubernetes objects is what the API server,
  * the kubelet and the real Thanos/Prometheus/Alertmanager binaries accept. It reads output only and imports
- * nothing from src/.
+ * nothing from src/ except the API server's field rules (src/private/api-server-rules.ts), which synthesize()
+ * applies as its final pass: one implementation for both.
  *
  *   expectValid(Testing.synth(chart), { externalSecrets: prerequisiteSecrets(app) });
  */

@@ -1,7 +1,8 @@
 /**
  * Strict schema check against the Kubernetes OpenAPI definitions of 1.27.0 (the typed L1 classes of
  * cdk8s-plus-27) and of 1.30.0, 1.33.0 and 1.36.0 (the clusters users run today), what `kubeconform
- * -strict` does, plus the name rules the API server enforces that the OpenAPI schema does not express.
+ * -strict` does, plus the field rules the API server enforces that the OpenAPI schema does not express
+ * (from src/private/api-server-rules.ts, shared with synthesize()'s final pass).
  */
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
@@ -10,22 +11,11 @@ import Ajv, { ErrorObject, ValidateFunction, _ } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import { formats, goRegExp } from './ajv-runtime';
 import { fixture } from './fixtures';
-import { CLUSTER_SCOPED_KINDS, Container, HarnessOptions, K8sObject, ManifestSet, allContainers, arr, dataOf, rec } from './model';
+import { apiServerProblems } from '../../src/private/api-server-rules';
+import { HarnessOptions, K8sObject, ManifestSet, arr, rec } from './model';
 
 type Schema = Record<string, unknown>;
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS_1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
-const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
-/** Client-side `kubectl apply` stores the object in an annotation limited to 256 KiB. */
-const APPLY_ANNOTATION_LIMIT = 262144;
-const CONFIGMAP_LIMIT = 1048576;
-const RBAC_KINDS = new Set(['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
 
 /**
  * Adds `additionalProperties: false` to every schema with `properties` (except preserve-unknown-fields ones),
@@ -229,97 +219,6 @@ function formatErrors(set: ManifestSet, obj: K8sObject, errors: ErrorObject[]): 
   return [...out];
 }
 
-function labelProblems(where: string, labels: unknown, what: string): string[] {
-  const problems: string[] = [];
-  for (const [k, v] of Object.entries(rec(labels))) {
-    if (!qualifiedName(k)) problems.push(`${where}: ${what} key ${JSON.stringify(k)} is not a valid qualified name`);
-    if (what !== 'annotation' && (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v))) {
-      problems.push(`${where}: ${what} ${k}=${JSON.stringify(v)} is not a valid label value (<= 63 chars, alphanumeric, '-', '_', '.')`);
-    }
-  }
-  return problems;
-}
-
-/** `[prefix/]name`: prefix a DNS subdomain <= 253, name <= 63. */
-function qualifiedName(key: string): boolean {
-  const slash = key.lastIndexOf('/');
-  const prefix = slash < 0 ? undefined : key.slice(0, slash);
-  const name = slash < 0 ? key : key.slice(slash + 1);
-  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) return false;
-  return name.length <= 63 && QUALIFIED_NAME.test(name);
-}
-
-/** Name and shape rules the API server validates in code, not in the OpenAPI schema. */
-function apiServerProblems(set: ManifestSet, obj: K8sObject): string[] {
-  const where = set.ref(obj);
-  const problems: string[] = [];
-  const name = obj.metadata?.name;
-  if (typeof name !== 'string' || name === '') {
-    problems.push(`${where}: metadata.name is missing`);
-  } else if (RBAC_KINDS.has(obj.kind ?? '')) {
-    // RBAC names are path segments ('system:metrics-server' is valid), not DNS subdomains.
-    if (name === '.' || name === '..' || /[/%]/.test(name)) problems.push(`${where}: metadata.name ${JSON.stringify(name)} is not a valid path segment name`);
-  } else if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    problems.push(`${where}: metadata.name ${JSON.stringify(name)} is not a valid DNS subdomain (lower-case alphanumeric, '-', '.', <= 253)`);
-  } else if (obj.kind === 'Service' && (name.length > 63 || !DNS_1035_LABEL.test(name))) {
-    problems.push(`${where}: Service name ${JSON.stringify(name)} must be a DNS-1035 label (start with a letter, <= 63, no '.')`);
-  } else if (obj.kind === 'Namespace' && (name.length > 63 || !DNS_LABEL.test(name))) {
-    problems.push(`${where}: Namespace name ${JSON.stringify(name)} must be a DNS label (<= 63, no '.')`);
-  }
-  const ns = obj.metadata?.namespace;
-  if (CLUSTER_SCOPED_KINDS.has(obj.kind ?? '') && ns !== undefined) {
-    problems.push(`${where}: cluster-scoped ${obj.kind} must not set metadata.namespace (got ${JSON.stringify(ns)})`);
-  } else if (ns !== undefined && (typeof ns !== 'string' || !DNS_LABEL.test(ns) || ns.length > 63)) {
-    problems.push(`${where}: metadata.namespace ${JSON.stringify(ns)} is not a valid DNS label`);
-  }
-  problems.push(...labelProblems(where, obj.metadata?.labels, 'label'));
-  problems.push(...labelProblems(where, obj.metadata?.annotations, 'annotation'));
-  if (obj.kind === 'ConfigMap' || obj.kind === 'Secret') {
-    for (const key of Object.keys(dataOf(obj))) {
-      if (!CONFIG_KEY.test(key) || key.length > 253) problems.push(`${where}: data key ${JSON.stringify(key)} is not a valid key ([-._a-zA-Z0-9]+)`);
-    }
-    const size = Buffer.byteLength(JSON.stringify(obj));
-    if (size > CONFIGMAP_LIMIT) problems.push(`${where}: ${size} bytes exceeds the 1 MiB object limit`);
-    else if (size > APPLY_ANNOTATION_LIMIT) problems.push(`${where}: ${size} bytes breaks client-side kubectl apply (last-applied annotation limit 256 KiB): split it`);
-  }
-  if (obj.kind === 'Service') {
-    for (const p of arr<{ name?: string }>(rec(obj.spec).ports)) problems.push(...portNameProblems(where, p.name, 'Service port'));
-  }
-  const pod = set.pods.find((p) => p.obj === obj);
-  if (pod) {
-    problems.push(...labelProblems(`${where}: pod template`, pod.labels, 'label'));
-    const names = new Set<string>();
-    for (const { container } of allContainers(pod.spec)) problems.push(...containerNameProblems(where, container, names));
-    for (const v of arr<{ name?: string }>(pod.spec.volumes)) {
-      if (typeof v.name === 'string' && (v.name.length > 63 || !DNS_LABEL.test(v.name))) problems.push(`${where}: volume name ${JSON.stringify(v.name)} is not a DNS label`);
-    }
-  }
-  return problems;
-}
-
-function portNameProblems(where: string, name: string | undefined, what: string): string[] {
-  if (name === undefined) return [];
-  // IANA_SVC_NAME: <= 15 chars and at least one letter; longer names are a classic apply-time rejection.
-  if (name.length > 15 || !IANA_SVC_NAME.test(name) || !/[a-z]/.test(name) || name.includes('--')) {
-    return [`${where}: ${what} name ${JSON.stringify(name)} is not a valid IANA service name (<= 15 chars, lower-case alphanumeric and '-', a letter)`];
-  }
-  return [];
-}
-
-function containerNameProblems(where: string, c: Container, seen: Set<string>): string[] {
-  const problems: string[] = [];
-  const name = String(c.name ?? '');
-  if (!DNS_LABEL.test(name) || name.length > 63) problems.push(`${where}: container name ${JSON.stringify(name)} is not a DNS label`);
-  if (seen.has(name)) problems.push(`${where}: container name ${JSON.stringify(name)} is used twice in the pod`);
-  seen.add(name);
-  const at = `${where}: container ${JSON.stringify(name)}`;
-  for (const p of arr<{ name?: string }>(c.ports)) problems.push(...portNameProblems(at, p.name, 'port'));
-  for (const e of arr<{ name?: string }>(c.env)) {
-    if (typeof e.name === 'string' && !ENV_NAME.test(e.name)) problems.push(`${at}: env name ${JSON.stringify(e.name)} is invalid`);
-  }
-  return problems;
-}
-
 export function checkSchema(set: ManifestSet, opts: HarnessOptions): string[] {
   const problems: string[] = [];
   const unknown = (opts.kubernetesVersions ?? []).filter((v) => !KUBERNETES_VERSIONS.includes(v));
@@ -345,7 +244,8 @@ export function checkSchema(set: ManifestSet, opts: HarnessOptions): string[] {
     }
     // A problem of every version is just the problem; one of some versions says which.
     for (const [p, in_] of found) problems.push(in_.length === versions.length ? p : `${p} (Kubernetes ${in_.join(', ')})`);
-    problems.push(...apiServerProblems(set, obj));
+    // The API server's field rules: the same implementation as synthesize()'s final pass.
+    problems.push(...apiServerProblems(obj).map((p) => `${set.ref(obj)}: ${p}`));
   }
   return problems;
 }

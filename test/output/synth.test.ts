@@ -25,10 +25,25 @@ describe('synthesis of bad input', () => {
 
   test('reports every problem with its construct path, and no stack trace', () => {
     expect(r.stderr).toMatch(/^cdk8s-thanos: 4 problems in the stack, nothing was written:/);
-    expect(r.stderr).toContain('[bad/Eu1] retention 4h is shorter than 3 x blockDuration (6h)');
+    expect(r.stderr).toContain('[bad/Eu1] scrapeInterval Duration 0s is not valid: use a positive duration');
     expect(r.stderr).toContain('[bad/Us1] name "Prometheus_US1" is not a valid name');
     expect(r.stderr).toMatch(/\[bad\/Eu1\] external labels .* are the same as those of bad\/Us1/);
     expect(r.stderr).toMatch(/\[bad\/Us1\] external labels .* are the same as those of bad\/Eu1/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the final pass: what the API server refuses', () => {
+  const r = runApp('test/apps/refused-by-api-server-app.ts');
+  afterAll(() => rmSync(join(r.outdir, '..'), { recursive: true, force: true }));
+
+  test('exits 1, writes nothing and names the construct, the field and the value', () => {
+    expect(r.status).toBe(1);
+    expect(existsSync(r.outdir) ? readdirSync(r.outdir) : []).toEqual([]);
+    expect(r.stderr).toMatch(/^cdk8s-thanos: 3 problems in the stack, nothing was written:/m);
+    expect(r.stderr).toContain('[refused/Extra] Service monitoring/extra: metadata.labels key "team name" is not a valid qualified name');
+    expect(r.stderr).toContain('[refused/Extra] Service monitoring/extra: spec.ports name "metrics-endpoint-http" is not a valid IANA service name');
+    expect(r.stderr).toContain('[refused/Extra] Service monitoring/extra: spec.ports port 70000 is not in 1-65535');
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 });

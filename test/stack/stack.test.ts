@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { prerequisiteSecrets, S3Credentials, S3ObjectStorage, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
+import { prerequisiteSecrets, RuleGroup, Rule, S3Credentials, S3ObjectStorage, ScrapeJob, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
 import { validateManifestsDetailed } from '../harness';
 import { find, flags, Manifest } from '../support/util';
 
@@ -220,6 +220,42 @@ describe('any combination of options synthesizes a valid stack', () => {
       const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) });
       expect(problems).toEqual([]);
     }), { numRuns: 25 });
+  });
+
+  // Names of jobs the stack generates (its components) mixed with free ones: a user job may collide.
+  const jobName = fc.constantFrom('prometheus', 'prometheus-thanos-sidecar', 'minio', 'thanos-query', 'thanos-store', 'grafana', 'app-a', 'app-b', 'app-c');
+  const groupName = fc.constantFrom('prometheus-availability', 'team-a', 'team-b');
+
+  test('property: user scrape jobs and rule groups either render unique names or are rejected naming the duplicate', () => {
+    let rejected = 0;
+    fc.assert(fc.property(options, fc.array(jobName, { maxLength: 3 }), fc.array(groupName, { maxLength: 2 }), (o, jobs, groups) => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
+      const stack = new ThanosStack(chart, 'Thanos', { minio: { enabled: o.minio }, query: { enabled: o.query.enabled }, grafana: o.query.enabled ? { enabled: o.grafana.enabled } : undefined });
+      for (const j of jobs) stack.prometheus.addScrapeJob(ScrapeJob.staticTargets(j, ['app.example.com:8080']));
+      for (const g of groups) stack.prometheus.addRuleGroup(new RuleGroup({ name: g, rules: [Rule.alert({ alert: 'Up', expr: 'up == 0' })] }));
+      let objects: Manifest[];
+      try {
+        objects = Testing.synth(chart) as Manifest[];
+      } catch (e) {
+        rejected++;
+        const m = (e as Error).message;
+        expect(m).toMatch(/\[monitoring\/Thanos\/Prometheus\] (scrape job "[^"]+" is defined more than once: Prometheus refuses|rule group "[^"]+" is added more than once)/);
+        return;
+      }
+      const config = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
+      const names: string[] = config.scrape_configs.map((c: any) => c.job_name);
+      expect(new Set(names).size).toBe(names.length);
+      expect(new Set(groups).size).toBe(groups.length);
+    }), { numRuns: 25 });
+    // The generator does reach the collisions (a user job named `prometheus` always collides).
+    expect(rejected).toBeGreaterThan(0);
+  });
+
+  test('a user job named like a generated one is rejected', () => {
+    const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
+    new ThanosStack(chart, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('prometheus', ['a:1']));
+    expect(() => Testing.synth(chart)).toThrow(/\[monitoring\/Thanos\/Prometheus\] scrape job "prometheus" is defined more than once: Prometheus refuses to load a config that repeats a job_name; rename the added job/);
   });
 
   test('property: fleets of several clusters stay valid and fully discovered', () => {
