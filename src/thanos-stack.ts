@@ -7,6 +7,7 @@ import { Grafana, GrafanaOptions } from './components/grafana';
 import { MANAGED_BY, PART_OF } from './private/labels';
 import { MinIO, MinIOOptions } from './components/minio';
 import { IObjectStorage } from './wiring/object-storage';
+import { ClusterDns, INetworkPeer } from './wiring/connections';
 import { Prometheus, PrometheusOptions } from './components/prometheus';
 import { PrometheusOperator } from './components/prometheus-operator';
 import { Rule, RuleGroup } from './config/rules';
@@ -62,6 +63,13 @@ export interface ThanosStackProps {
    * @default true
    */
   readonly networkPolicies?: boolean;
+  /**
+   * The DNS servers every NetworkPolicy admits on port 53 (UDP and TCP): e.g.
+   * `NetworkPeer.ipBlock('169.254.20.10/32')` with NodeLocal DNSCache, or the pods of a DNS server
+   * that is not kube-dns.
+   * @default [NetworkPeer.kubeDns()]: pods `k8s-app=kube-dns` in `kube-system` (CoreDNS on kubeadm, EKS, GKE, AKS)
+   */
+  readonly clusterDns?: INetworkPeer[];
   /**
    * Emit the chart's Namespace (first in the output) with Pod Security "restricted" enforced.
    * @default - true when the chart sets a namespace
@@ -151,6 +159,7 @@ export class ThanosStack extends Construct {
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
     super(scope, id);
+    if (props.clusterDns) ClusterDns.use(this, ...props.clusterDns);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
     const ns = namespaceOf(this);

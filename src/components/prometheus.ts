@@ -1,10 +1,12 @@
-import { Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { ComponentOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from '../wiring/apis';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from '../wiring/connections';
+import { discoveryOutside, discoveryRbac } from '../private/discovery-rbac';
 import { DEFAULT_IMAGES } from '../images';
 import { sameLabels } from '../private/labels';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -18,7 +20,8 @@ import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
 import {
-  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceAccountToken, serviceHost,
+  statefulSet,
 } from '../private/kubernetes';
 
 /** How Prometheus' own compaction is kept from racing the sidecar's uploads. */
@@ -103,10 +106,26 @@ export interface PrometheusOptions extends ComponentOptions {
    */
   readonly evaluationInterval?: Duration;
   /**
-   * Scrape pods and Services that carry `prometheus.io/scrape: "true"`.
+   * Scrape pods and Services that carry `prometheus.io/scrape: "true"`, in every namespace: its RBAC
+   * is cluster-wide and its NetworkPolicy admits every pod on every port (an annotated pod names its
+   * port at runtime). Off, every generated job is in the chart's namespace, and so is its RBAC (a Role).
    * @default true
    */
   readonly annotationDiscovery?: boolean;
+  /**
+   * The Kubernetes API server, for service-discovery egress. The API server is not a pod: policy sees
+   * the address the `kubernetes` Service forwards to (`kubectl get endpoints kubernetes -n default`),
+   * which differs per cluster, so the default admits any address, on `apiServerPorts` only. Name it
+   * (e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`) to close that.
+   * @default NetworkPeer.anywhere()
+   */
+  readonly apiServer?: INetworkPeer;
+  /**
+   * The API server's ports as policy sees them (after the Service forwards): 443 on managed clusters
+   * (EKS, GKE, AKS), 6443 on kubeadm.
+   * @default [443, 6443]
+   */
+  readonly apiServerPorts?: number[];
   /**
    * Enable the TSDB admin API (snapshots, series deletion).
    * @default false
@@ -182,6 +201,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private readonly scrapeJobs: ScrapeJob[] = [];
   private readonly groups: RuleGroup[] = [];
   private readonly alertmanagers: IAlertmanagerApi[] = [];
+  private readonly unplacedTargets: string[] = [];
+  private readonly namespacedDiscovery: boolean;
   private readonly retention: Duration;
   private readonly blockDuration: Duration;
 
@@ -192,7 +213,6 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       component: 'prometheus',
       image: props.image ?? DEFAULT_IMAGES.prometheus,
       networkPolicy: props.networkPolicy,
-      unrestrictedEgress: true,
     });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
@@ -209,8 +229,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
     const namespace = namespaceOf(this);
 
-    // Replicas scrape each other and their sidecars.
-    this.connections.allowFrom(this, PORTS.prometheus.port, PORTS.thanosHttp.port);
+    // Replicas scrape each other and their sidecars; discovery lists from the API server.
+    this.connections.allowTo(this, PORTS.prometheus.port, PORTS.thanosHttp.port);
+    this.connections.allowTo(props.apiServer ?? NetworkPeer.anywhere(), ...(props.apiServerPorts ?? [443, 6443]));
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
 
@@ -224,7 +245,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    this.addDiscoveryRbac(labels, sa.name);
+    this.namespacedDiscovery = namespace !== undefined && !(props.annotationDiscovery ?? true);
+    discoveryRbac(this, {
+      name: this.name, labels, serviceAccountName: sa.name, namespace,
+      namespaced: this.namespacedDiscovery, jobs: () => this.scrapeJobs,
+    });
+    // Only the Prometheus container talks to the API server: the sidecar, which holds the bucket keys, gets no token.
+    const token = serviceAccountToken();
 
     const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos sidecar');
@@ -243,7 +270,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       args: this.prometheusArgs(),
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
-      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
+      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, token.volumeMount],
       probes: healthyReadyProbes(PORTS.prometheus.name, true),
       resources: props.resources ?? presetResources(PresetWorkload.PROMETHEUS, size),
     });
@@ -287,14 +314,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      automountServiceAccountToken: true,
       // Long enough for Prometheus to flush its head block on shutdown.
       terminationGracePeriodSeconds: 600,
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: [prometheus, sidecar],
       volumes: [
         configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
-        ...(tls ? [tls.volume] : []),
+        ...(tls ? [tls.volume] : []), token.volume,
       ],
       claims: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
     });
@@ -304,6 +330,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (props.annotationDiscovery ?? true) {
       this.addScrapeJob(ScrapeJob.annotatedPods());
       this.addScrapeJob(ScrapeJob.annotatedServices());
+      this.connections.allowTo(NetworkPeer.allPods());
     }
 
     validateWith(this, () => this.problems());
@@ -319,9 +346,16 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     ];
   }
 
-  /** Adds a scrape job. */
+  /** Adds a scrape job; its fixed targets get NetworkPolicy egress (peer derived from each host). */
   public addScrapeJob(job: ScrapeJob): void {
     this.scrapeJobs.push(job);
+    for (const target of job._staticTargets()) {
+      const { host, port } = splitHostPort(target, 80);
+      if (host === 'localhost' || host.startsWith('127.')) continue; // inside the pod: no policy applies
+      const peer = peerOfHost(host);
+      if (peer) this.connections.allowTo(peer, port);
+      else this.unplacedTargets.push(`${job.jobName}: ${target}`);
+    }
   }
 
   /** Scrapes a component's metrics endpoints and lets its NetworkPolicy accept this Prometheus. */
@@ -390,35 +424,6 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     return configYaml(config);
   }
 
-  /** Kubernetes service discovery needs read access to the objects it lists, cluster-wide. */
-  private addDiscoveryRbac(labels: { [key: string]: string }, serviceAccountName: string): void {
-    const verbs = ['get', 'list', 'watch'];
-    const role = new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: this.clusterScopedName(), labels },
-      rules: [
-        { apiGroups: [''], resources: ['endpoints', 'nodes', 'nodes/metrics', 'pods', 'services'], verbs },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
-        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
-      ],
-    });
-    const binding = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: this.clusterScopedName(), labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: namespaceOf(this) ?? 'default' }],
-    });
-    // The chart stamps its namespace on every object; cluster-scoped ones must not carry one.
-    if (namespaceOf(this)) {
-      for (const o of [role, binding]) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
-    }
-  }
-
-  /** Cluster-scoped names must be unique across namespaces. */
-  private clusterScopedName(): string {
-    const ns = namespaceOf(this);
-    return ns ? `${ns}-${this.name}` : this.name;
-  }
-
   private problems(): string[] {
     const p = this.props;
     const problems = [
@@ -445,6 +450,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       problems.push('uploadCompacted needs objectStorage: there is no bucket to upload to; set objectStorage or drop uploadCompacted');
     }
     problems.push(...serviceTypeProblems('serviceType', p.serviceType), ...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
+    for (const t of this.unplacedTargets) {
+      problems.push(`static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`);
+    }
+    const outside = this.namespacedDiscovery ? discoveryOutside(this.scrapeJobs, namespaceOf(this)!) : [];
+    if (outside.length) {
+      problems.push(`scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`);
+    }
     const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
     if (twin) {
       problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);

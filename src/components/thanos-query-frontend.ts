@@ -32,7 +32,7 @@ export interface MemcachedResultsCacheOptions {
   readonly expiration?: Duration;
   /**
    * The servers, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
-   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   * @default - derived from each address (a `<service>.<namespace>.svc` name selects that namespace), on its port (11211 for SRV addresses)
    */
   readonly networkPeer?: INetworkPeer;
 }
@@ -89,7 +89,7 @@ export class ResultsCache {
       if (this.maxSize.toKibibytes() <= 0) problems.push('results cache size 0 disables the cache: give a size, e.g. Size.mebibytes(512)');
     }
     const m = this.memcachedOptions;
-    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses));
+    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses, m.networkPeer));
     return problems;
   }
 }

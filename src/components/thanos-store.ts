@@ -73,7 +73,7 @@ export interface MemcachedIndexCacheOptions {
   readonly addresses: string[];
   /**
    * The memcached pods, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
-   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   * @default - derived from each address (a `<service>.<namespace>.svc` name selects that namespace), on its port (11211 for SRV addresses)
    */
   readonly networkPeer?: INetworkPeer;
 }
@@ -88,7 +88,7 @@ export class IndexCache {
   /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
   public static memcached(options: MemcachedIndexCacheOptions): IndexCache {
     const addresses = [...options.addresses];
-    const problems = memcachedAddressProblems('indexCache memcached', addresses);
+    const problems = memcachedAddressProblems('indexCache memcached', addresses, options.networkPeer);
     return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer), problems);
   }
 

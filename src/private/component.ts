@@ -19,11 +19,6 @@ export interface ComponentProps {
    * @default true
    */
   readonly networkPolicy?: boolean;
-  /**
-   * Allow all egress (Prometheus).
-   * @default false
-   */
-  readonly unrestrictedEgress?: boolean;
 }
 
 /**
@@ -55,7 +50,6 @@ export abstract class Component extends Construct implements IConnectable {
       selector: this.selector,
       namespace: namespaceOf(this),
       enabled: props.networkPolicy,
-      unrestrictedEgress: props.unrestrictedEgress,
     });
   }
 

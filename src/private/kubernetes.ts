@@ -116,8 +116,6 @@ export interface PodTemplateOptions {
   readonly containers: k8s.Container[];
   readonly initContainers?: k8s.Container[];
   readonly volumes?: k8s.Volume[];
-  /** Prometheus needs the token for Kubernetes service discovery; nothing else does. */
-  readonly automountServiceAccountToken?: boolean;
   readonly terminationGracePeriodSeconds?: number;
   readonly annotations?: Record<string, string>;
   /** Spread replicas over nodes and zones. */
@@ -133,7 +131,8 @@ export function podTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
     },
     spec: {
       serviceAccountName: o.serviceAccountName,
-      automountServiceAccountToken: o.automountServiceAccountToken ?? false,
+      // No container gets the API token unless it mounts `serviceAccountToken()` itself.
+      automountServiceAccountToken: false,
       securityContext: podSecurityContext(o.user),
       ...(o.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds } : {}),
       ...(o.spread ? { topologySpreadConstraints: spreadConstraints(o.selector) } : {}),
@@ -235,6 +234,31 @@ export function serviceAccount(scope: Construct, id: string, name: string, label
     metadata: { name, labels: { ...labels } },
     automountServiceAccountToken: false,
   });
+}
+
+/** Where client-go's in-cluster config reads the token, CA and namespace (`rest.InClusterConfig`). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The API token as one container's volume instead of the pod-wide automount: the same projected
+ * sources the kubelet mounts for `automountServiceAccountToken` (a bound, expiring token, the cluster
+ * CA from `kube-root-ca.crt`, the namespace), so the other containers of the pod hold no token.
+ * The kubelet refreshes the token file; client-go re-reads it.
+ */
+export function serviceAccountToken(): { volume: k8s.Volume; volumeMount: k8s.VolumeMount } {
+  return {
+    volume: {
+      name: 'kube-api-access',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardApi: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
+    volumeMount: { name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+  };
 }
 
 /** What a Service needs. */

@@ -1,6 +1,6 @@
 import { Lazy } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { settleWiring } from '../private/lifecycle';
 
 /** True for Service types reachable from outside the cluster. */
@@ -40,9 +40,23 @@ export class NetworkPeer implements INetworkPeer {
     return new NetworkPeer({ ipBlock: { cidr, ...(except ? { except } : {}) } });
   }
 
-  /** Any address: for endpoints outside the cluster whose addresses are not known at synth time. */
+  /**
+   * Any address: for endpoints outside the cluster whose addresses are not known at synth time. Never
+   * for pods: `ipBlock` is meant for cluster-external IPs, and Cilium does not match pod traffic with it
+   * (its toCIDR rules apply only to destinations outside the cluster).
+   */
   public static anywhere(): NetworkPeer {
     return NetworkPeer.ipBlock('0.0.0.0/0');
+  }
+
+  /** Every pod of the cluster (all namespaces). */
+  public static allPods(): NetworkPeer {
+    return new NetworkPeer({ namespaceSelector: {} });
+  }
+
+  /** The cluster DNS pods as kubeadm, EKS, GKE and AKS label them: `k8s-app=kube-dns` in `kube-system`. */
+  public static kubeDns(): NetworkPeer {
+    return NetworkPeer.pods({ 'k8s-app': 'kube-dns' }, 'kube-system');
   }
 
   private constructor(private readonly peer: k8s.NetworkPolicyPeer) {}
@@ -50,6 +64,54 @@ export class NetworkPeer implements INetworkPeer {
   public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
     return this.peer;
   }
+}
+
+/** Where pods resolve names: a chart-wide setting read by every component's NetworkPolicy. */
+export class ClusterDns {
+  /**
+   * The DNS servers every NetworkPolicy of this scope admits on port 53 (UDP and TCP), e.g.
+   * `NetworkPeer.ipBlock('169.254.20.10/32')` for NodeLocal DNSCache. Call it before adding components.
+   */
+  public static use(scope: Construct, ...peers: INetworkPeer[]): void {
+    scope.node.setContext(CLUSTER_DNS_CONTEXT, peers);
+  }
+
+  /** The DNS peers in effect for `scope`. @internal */
+  public static _of(scope: IConstruct): INetworkPeer[] {
+    const peers = scope.node.tryGetContext(CLUSTER_DNS_CONTEXT) as INetworkPeer[] | undefined;
+    return peers?.length ? peers : [NetworkPeer.kubeDns()];
+  }
+
+  private constructor() {}
+}
+
+const CLUSTER_DNS_CONTEXT = 'cdk8s-thanos:clusterDns';
+
+/** `<service>.<namespace>.svc[.cluster.local]`, possibly with a pod or SRV prefix: the namespace is the label before `svc`. */
+const CLUSTER_NAME = /^(?:[^.]+\.)+([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?\.?$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * The peer a host name implies, for egress to it. A cluster DNS name selects its namespace's pods (a
+ * Service name does not say which pods back it); an IP literal is that one address (/32, /128); any other
+ * name with a dot is outside the cluster (any address). A name without a dot resolves through the pod's
+ * search path, so it may be in the cluster: `undefined`, and the caller must make the user name the peer.
+ */
+export function peerOfHost(host: string): INetworkPeer | undefined {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  const inCluster = CLUSTER_NAME.exec(h);
+  if (inCluster) return NetworkPeer.namespaces({ 'kubernetes.io/metadata.name': inCluster[1] });
+  if (IPV4.test(h)) return NetworkPeer.ipBlock(`${h}/32`);
+  if (h.includes(':')) return NetworkPeer.ipBlock(`${h}/128`);
+  if (!h.includes('.') || h === 'localhost') return undefined;
+  return NetworkPeer.anywhere();
+}
+
+/** Host and port of `host:port`, `[v6]:port` or a bare host (then `defaultPort`). */
+export function splitHostPort(address: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(address) ?? /^([^:]+)(?::(\d+))?$/.exec(address);
+  // Anything else is a bare IPv6 address.
+  return m ? { host: m[1], port: m[2] ? Number(m[2]) : defaultPort } : { host: address, port: defaultPort };
 }
 
 /** Properties of `Connections`. */
@@ -70,15 +132,11 @@ export interface ConnectionsProps {
    * @default true
    */
   readonly enabled?: boolean;
-  /**
-   * Allow all egress (Prometheus scrapes targets anywhere and talks to the API server).
-   * @default false
-   */
-  readonly unrestrictedEgress?: boolean;
 }
 
 interface Rule {
   readonly peer: INetworkPeer;
+  /** Empty: every port (a target that names its own port at runtime, e.g. an annotated pod). */
   readonly ports: readonly number[];
 }
 
@@ -120,7 +178,10 @@ export class Connections extends Construct implements INetworkPeer {
     if (isExposed(serviceType)) this.allowFrom(NetworkPeer.anywhere(), ...ports);
   }
 
-  /** Send traffic to `peer` on these ports; when `peer` is a component, it accepts it too. */
+  /**
+   * Send traffic to `peer` on these ports (no ports: every port); when `peer` is a component, it
+   * accepts it too.
+   */
   public allowTo(peer: INetworkPeer, ...ports: number[]): void {
     this.egress.push({ peer, ports });
     if (isConnectable(peer)) peer.connections.allowFrom(this, ...ports);
@@ -128,13 +189,13 @@ export class Connections extends Construct implements INetworkPeer {
 
   private renderSpec(): k8s.NetworkPolicySpec {
     settleWiring(this);
+    // DNS only to the cluster's DNS servers: port 53 to any address is an exfiltration channel.
+    const dns = ClusterDns._of(this).map((p) => p.toNetworkPolicyPeer());
     return {
       podSelector: { matchLabels: { ...this.props.selector } },
       policyTypes: ['Ingress', 'Egress'],
-      ingress: renderRules(this.ingress).map(([from, ports]) => ({ from, ports })),
-      egress: this.props.unrestrictedEgress
-        ? [{}]
-        : [{ ports: DNS_PORTS }, ...renderRules(this.egress).map(([to, ports]) => ({ to, ports }))],
+      ingress: renderRules(this.ingress).map(([from, ports]) => ({ from, ...(ports.length ? { ports } : {}) })),
+      egress: [{ to: dns, ports: DNS_PORTS }, ...renderRules(this.egress).map(([to, ports]) => ({ to, ...(ports.length ? { ports } : {}) }))],
     };
   }
 }
@@ -156,7 +217,7 @@ function renderRules(rules: Rule[]): Array<[k8s.NetworkPolicyPeer[], k8s.Network
   return [...byPorts.keys()].sort().map((key) => {
     const peers = byPorts.get(key)!;
     const sortedPeers = [...peers.keys()].sort().map((k) => peers.get(k)!);
-    const ports = key.split(',').map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(Number(p)) }));
+    const ports = key === '' ? [] : key.split(',').map((p) => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(Number(p)) }));
     return [sortedPeers, ports];
   });
 }

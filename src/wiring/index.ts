@@ -1,7 +1,7 @@
 export { ScrapeEndpoint, IScrapeTarget, IStoreApi, IQueryApi, IAlertmanagerApi } from './apis';
-export { INetworkPeer, IConnectable, NetworkPeer, Connections } from './connections';
+export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections } from './connections';
 export {
-  ObjectStorageBinding, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
+  ObjectStorageBinding, ObjectStorageEgress, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
   GcsObjectStorageProps, GcsObjectStorage, AzureObjectStorageProps, AzureObjectStorage, ExistingObjectStorageProps, ObjectStorage,
 } from './object-storage';
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';

@@ -12,6 +12,9 @@ import { Prometheus } from '../../src/components/prometheus';
 import { expectValid } from '../harness';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
+/** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
+const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+
 const FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager-flags.json'), 'utf8')).flags as Record<string, { takesValue: boolean; valueType?: string }>;
 const HAS_AMTOOL = spawnSync('amtool', ['--version']).status === 0;
 
@@ -210,7 +213,7 @@ describe('Alertmanager defaults', () => {
       { from: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
       { to: [self], ports: [{ protocol: 'TCP', port: 9094 }] },
       { to: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);

@@ -15,6 +15,9 @@ import { Rule, RuleGroup } from '../../src/config/rules';
 import { expectValid } from '../harness';
 import { containerOf, find, Manifest, problems } from '../support/util';
 
+/** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
+const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+
 const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
 
 type Props = Omit<GrafanaProps, 'datasource' | 'adminSecret'> & { adminSecret?: ISecret };
@@ -174,7 +177,7 @@ describe('Grafana defaults', () => {
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } },
     };
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
       { to: [prometheus], ports: [{ protocol: 'TCP', port: 9090 }] },
     ]);
     expect(np.spec.ingress).toEqual([]);

@@ -93,9 +93,19 @@ describe('Prometheus defaults', () => {
     expect(role.metadata.namespace).toBeUndefined();
     expect(binding.metadata.namespace).toBeUndefined();
     const verbs = new Set(role.rules.flatMap((r: any) => r.verbs));
-    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    // Prometheus' informers list and watch; nothing gets single objects.
+    expect([...verbs].sort()).toEqual(['list', 'watch']);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
-    expect(sts.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test('the API token is mounted into the Prometheus container only, not into the sidecar that holds the bucket keys', () => {
+    const pod = sts.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const tokenDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    expect(containerOf(sts, 'prometheus').volumeMounts).toContainEqual({ name: 'kube-api-access', mountPath: tokenDir, readOnly: true });
+    expect(containerOf(sts, 'thanos-sidecar').volumeMounts.map((m: any) => m.mountPath)).not.toContain(tokenDir);
+    const volume = pod.volumes.find((v: any) => v.name === 'kube-api-access');
+    expect(volume.projected.sources.map((s: any) => Object.keys(s)[0])).toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
   });
 
   test('runs as nobody with a read-only root filesystem and probes on both containers', () => {

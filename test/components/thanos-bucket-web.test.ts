@@ -114,7 +114,7 @@ describe('ThanosBucketWeb options', () => {
     let chart!: Chart;
     const objects = synth((c) => {
       chart = c;
-      web(c, {}, ObjectStorage.fromSecret(c, 'Existing', { secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config') }));
+      web(c, {}, ObjectStorage.fromSecret(c, 'Existing', { secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config'), endpoint: 's3.eu-west-1.amazonaws.com:443' }));
     });
     expect(find(objects, 'Deployment', 'thanos-bucketweb').spec.template.spec.volumes).toEqual([
       { name: 'objstore', secret: { secretName: 'thanos-objstore-config', items: [{ key: 'objstore.yml', path: 'objstore.yml' }] } },

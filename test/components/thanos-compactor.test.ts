@@ -99,7 +99,7 @@ describe('ThanosCompactor defaults', () => {
     const np = find(objects, 'NetworkPolicy', 'thanos-compact').spec;
     expect(np.podSelector.matchLabels).toEqual(SELECTOR);
     expect(np.egress).toHaveLength(2);
-    expect(np.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(np.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9000 }] });
     expect(np.ingress).toEqual([]);
   });
 });

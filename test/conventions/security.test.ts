@@ -124,14 +124,15 @@ describe('the traffic each component accepts follows the wiring', () => {
     expect(from('alertmanager', 9093)).toEqual(['prometheus', 'thanos-rule']);
   });
 
-  test('everything but Prometheus has egress only to DNS and its peers', () => {
+  test('every component, Prometheus included, has egress only to the cluster DNS and its peers', () => {
+    const kubeDns = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
     for (const p of objects.filter((o) => o.kind === 'NetworkPolicy')) {
-      if (p.metadata.name === 'prometheus') {
-        expect(p.spec.egress).toEqual([{}]);
-        continue;
+      expect(p.spec.egress[0]).toEqual({ to: [kubeDns], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
+      for (const rule of p.spec.egress.slice(1)) {
+        expect(rule.to.length).toBeGreaterThan(0);
+        // "Anywhere" only with ports; every-port rules only to pods (annotated scrape targets).
+        if (!rule.ports) expect({ p: p.metadata.name, to: rule.to }).toEqual({ p: p.metadata.name, to: [{ namespaceSelector: {} }] });
       }
-      expect(p.spec.egress[0]).toEqual({ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
-      for (const rule of p.spec.egress.slice(1)) expect(rule.to.length).toBeGreaterThan(0);
     }
   });
 
