@@ -71,10 +71,19 @@ export interface ThanosStackProps {
    */
   readonly clusterDns?: INetworkPeer[];
   /**
-   * Emit the chart's Namespace (first in the output) with Pod Security "restricted" enforced.
-   * @default - true when the chart sets a namespace
+   * Emit the chart's Namespace (first in the output), labelled to warn about and audit pods that are not
+   * Pod Security "restricted" (every pod of this stack is).
+   * @default - true when the chart sets a namespace, false with `prometheusOperator` (its namespace is
+   * usually shared with kube-prometheus-stack)
    */
   readonly createNamespace?: boolean;
+  /**
+   * Also enforce "restricted" on the Namespace (`pod-security.kubernetes.io/enforce`). Only for a namespace
+   * this stack owns: `kubectl apply` merges the label into an existing namespace, and from then on pods that
+   * need more (node-exporter: hostNetwork, hostPID, hostPath) are rejected each time they are re-created.
+   * @default false
+   */
+  readonly enforcePodSecurity?: boolean;
   /**
    * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns MinIO off.
    * @default - an in-cluster MinIO
@@ -164,7 +173,7 @@ export class ThanosStack extends Construct {
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
     const ns = namespaceOf(this);
 
-    if (props.createNamespace ?? ns !== undefined) this.addNamespace();
+    if (props.createNamespace ?? (ns !== undefined && !props.prometheusOperator)) this.addNamespace(props.enforcePodSecurity ?? false);
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
     if (!props.objectStorage && on(props.minio)) {
@@ -234,17 +243,20 @@ export class ThanosStack extends Construct {
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
-  /** The namespace, with Pod Security "restricted" enforced so no pod can slip out of it. */
-  private addNamespace(): void {
+  /**
+   * The namespace, warning about and auditing pods that are not "restricted"; enforcing it only when asked,
+   * since the namespace may already hold pods that need more.
+   */
+  private addNamespace(enforce: boolean): void {
     const name = namespaceOf(this)!;
+    const modes = enforce ? ['enforce', 'warn', 'audit'] : ['warn', 'audit'];
     const namespace = new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name,
         labels: {
           'app.kubernetes.io/part-of': PART_OF,
           'app.kubernetes.io/managed-by': MANAGED_BY,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'v1.27',
+          ...Object.fromEntries(modes.flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'restricted'], [`pod-security.kubernetes.io/${m}-version`, 'v1.27']])),
         },
       },
     });
@@ -257,6 +269,9 @@ export class ThanosStack extends Construct {
     const problems: string[] = [];
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
+    }
+    if (props.enforcePodSecurity && !this.node.tryFindChild('Namespace')) {
+      problems.push('enforcePodSecurity is true but the stack emits no Namespace: set createNamespace true, or drop enforcePodSecurity');
     }
     // A component that is off must not swallow what was given for it.
     const why: Array<[keyof ThanosStackProps, unknown, string, string]> = [

@@ -143,6 +143,20 @@ describe('one-pass apply', () => {
 });
 
 describe('stack-wide settings and per-component overrides', () => {
+  test('the Namespace warns and audits "restricted" but does not enforce it: applied into a shared namespace, it cannot make other pods unschedulable', () => {
+    const ns = synthStack({}).objects.find((o) => o.kind === 'Namespace')!;
+    expect(Object.keys(ns.metadata.labels).filter((k) => k.startsWith('pod-security'))).toEqual([
+      'pod-security.kubernetes.io/audit', 'pod-security.kubernetes.io/audit-version', 'pod-security.kubernetes.io/warn', 'pod-security.kubernetes.io/warn-version',
+    ]);
+    const enforced = synthStack({ enforcePodSecurity: true }).objects.find((o) => o.kind === 'Namespace')!;
+    expect(enforced.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+  });
+
+  test('prometheusOperator mode emits no Namespace unless asked (its namespace is usually kube-prometheus-stack\'s)', () => {
+    expect(synthStack({ prometheusOperator: true }).objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
+    expect(synthStack({ prometheusOperator: true, createNamespace: true }).objects.filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+  });
+
   test('createNamespace: false leaves the Namespace to you', () => {
     const { objects } = synthStack({ createNamespace: false });
     expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
