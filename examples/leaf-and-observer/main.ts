@@ -33,6 +33,8 @@ export function buildApp(outdir?: string): App {
     prometheus: {
       externalLabels: { cluster: 'eu1' },
       sidecarServiceType: ServiceType.LOAD_BALANCER,
+      // Only the observer cluster's egress address may connect.
+      sourceRanges: ['198.51.100.10/32'],
       // Mutual TLS: only clients with a certificate from the CA in `ca.crt` get in.
       grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(leaf, 'SidecarTls', 'thanos-sidecar-tls'), { clientCaKey: 'ca.crt' }),
     },

@@ -115,6 +115,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       component: 'alerting',
       image: props.image ?? DEFAULT_IMAGES.alertmanager,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? 2;
     this.clusterServiceName = `${this.name}-cluster`;

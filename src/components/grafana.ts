@@ -118,6 +118,7 @@ export class Grafana extends Component implements IScrapeTarget {
       component: 'dashboards',
       image: props.image ?? DEFAULT_IMAGES.grafana,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     const { image, labels, selector } = this;
     this.connections.allowTo(props.datasource, props.datasource.queryPort);

@@ -213,6 +213,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       component: 'prometheus',
       image: props.image ?? DEFAULT_IMAGES.prometheus,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
@@ -234,6 +235,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     this.connections.allowTo(props.apiServer ?? NetworkPeer.anywhere(), ...(props.apiServerPorts ?? [443, 6443]));
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.sidecarServiceType, 'the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },

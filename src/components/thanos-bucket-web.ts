@@ -74,6 +74,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       component: 'object-store-bucket-debugging',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
@@ -82,6 +83,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
+    this.connections.refuseUnprotectedExposure(serviceType, 'the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);

@@ -165,6 +165,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       component: 'query-cache',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = props.cache ?? ResultsCache.inMemory();

@@ -109,6 +109,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       component: 'query-layer',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
@@ -118,6 +119,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
+    this.connections.refuseUnprotectedExposure(serviceType, 'the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy');
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.

@@ -132,6 +132,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       component: 'rule-evaluation-engine',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };

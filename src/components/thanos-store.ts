@@ -216,6 +216,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       component: 'object-store-gateway',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
@@ -229,6 +230,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     for (const e of this.indexCache._egress) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.grpcServiceType, 'the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);

@@ -7,7 +7,7 @@ import { ApiObject, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
-import { isExposed } from '../wiring/connections';
+import { exposureSpec } from '../wiring/connections';
 import { NamedPort } from '../ports';
 import { Resources } from '../config/resources';
 import { containerSecurityContext, podSecurityContext } from './security';
@@ -281,9 +281,8 @@ export function service(scope: Construct, id: string, o: ServiceOptions): k8s.Ku
     metadata: { name: o.name, labels: { ...o.labels } },
     spec: {
       type: o.headless ? 'ClusterIP' : (o.type ?? ServiceType.CLUSTER_IP),
-      // External traffic keeps its source address (no SNAT to a node IP), so NetworkPolicy ipBlock rules
-      // match it on every CNI, and it goes only to nodes that run a pod.
-      ...(isExposed(o.type) && !o.headless ? { externalTrafficPolicy: 'Local' } : {}),
+      // The owning component's exposure: traffic policy by type, and its sourceRanges on a LoadBalancer.
+      ...(o.headless ? {} : exposureSpec(scope, o.type)),
       ...(o.headless ? { clusterIp: 'None' } : {}),
       ...(o.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),
       selector: { ...o.selector },

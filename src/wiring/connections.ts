@@ -2,11 +2,47 @@ import { Lazy } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { settleWiring } from '../private/lifecycle';
+import { validateWith } from '../private/problems';
 
 /** True for Service types reachable from outside the cluster. */
 export function isExposed(type: ServiceType | undefined): boolean {
   return type === ServiceType.NODE_PORT || type === ServiceType.LOAD_BALANCER;
 }
+
+/** How an exposed Service routes external traffic (`spec.externalTrafficPolicy`). */
+export enum ExternalTrafficPolicy {
+  /**
+   * Every node forwards to any pod. kube-proxy SNATs the traffic, so pods (and NetworkPolicies) see node
+   * addresses, not clients'.
+   */
+  CLUSTER = 'Cluster',
+  /** Only nodes running a pod answer; the client address is kept, so `ipBlock` rules match clients. */
+  LOCAL = 'Local',
+}
+
+/** How a component's exposed Services admit clients (its `ComponentOptions`). */
+export interface ExposureOptions {
+  /** @default - none */
+  readonly sourceRanges?: string[];
+  /** @default - by Service type */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /** @default false */
+  readonly acknowledgePlaintextExposure?: boolean;
+}
+
+/** What a Service of `type` renders for exposure, from the component that owns `scope`. */
+export function exposureSpec(scope: IConstruct, type: ServiceType | undefined): { externalTrafficPolicy?: string; loadBalancerSourceRanges?: string[] } {
+  if (!isExposed(type)) return {};
+  const owner = [...scope.node.scopes].reverse().find((c) => (c as Partial<IConnectable>).connections instanceof Connections) as IConnectable | undefined;
+  const e = owner?.connections.exposure ?? {};
+  const policy = e.externalTrafficPolicy ?? (type === ServiceType.LOAD_BALANCER ? ExternalTrafficPolicy.LOCAL : ExternalTrafficPolicy.CLUSTER);
+  return {
+    externalTrafficPolicy: policy,
+    ...(type === ServiceType.LOAD_BALANCER && e.sourceRanges ? { loadBalancerSourceRanges: [...e.sourceRanges] } : {}),
+  };
+}
+
+const CIDR = /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9A-Fa-f:]+\/\d{1,3})$/;
 
 /** Something a NetworkPolicy rule can name as source or destination. */
 export interface INetworkPeer {
@@ -132,6 +168,11 @@ export interface ConnectionsProps {
    * @default true
    */
   readonly enabled?: boolean;
+  /**
+   * How the component's exposed Services admit clients.
+   * @default - no source ranges: exposing a Service is an error
+   */
+  readonly exposure?: ExposureOptions;
 }
 
 interface Rule {
@@ -150,11 +191,17 @@ const DNS_PORTS: k8s.NetworkPolicyPort[] = [
  * Rules are added by whoever wires two components, so the policy follows the wiring.
  */
 export class Connections extends Construct implements INetworkPeer {
+  /** How the component's exposed Services admit clients. */
+  public readonly exposure: ExposureOptions;
   private readonly ingress: Rule[] = [];
   private readonly egress: Rule[] = [];
+  private readonly exposed: string[] = [];
+  private readonly unprotected: string[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: ConnectionsProps) {
     super(scope, id);
+    this.exposure = props.exposure ?? {};
+    validateWith(this, () => this.problems());
     if (props.enabled ?? true) {
       new k8s.KubeNetworkPolicy(this, 'Resource', {
         metadata: { name: props.name, labels: { ...props.labels } },
@@ -173,9 +220,32 @@ export class Connections extends Construct implements INetworkPeer {
     this.ingress.push({ peer, ports });
   }
 
-  /** Accept any source on these ports when a Service of this type exposes them outside the cluster. */
+  /**
+   * Accept the component's `sourceRanges` on these ports when a Service of this type exposes them outside
+   * the cluster (no ranges: synth fails, exposure is a decision).
+   */
   public allowFromOutside(serviceType: ServiceType | undefined, ...ports: number[]): void {
-    if (isExposed(serviceType)) this.allowFrom(NetworkPeer.anywhere(), ...ports);
+    if (!isExposed(serviceType)) return;
+    this.exposed.push(`${serviceType} Service on port ${ports.join(', ')}`);
+    for (const cidr of this.exposure.sourceRanges ?? []) this.allowFrom(NetworkPeer.ipBlock(cidr), ...ports);
+  }
+
+  /**
+   * Declares that a Service of this type would expose `what` (a plaintext StoreAPI, an admin UI) outside
+   * the cluster: an error unless `acknowledgePlaintextExposure` is set.
+   */
+  public refuseUnprotectedExposure(serviceType: ServiceType | undefined, what: string, fix: string): void {
+    if (isExposed(serviceType)) this.unprotected.push(`${what} would be reachable from outside the cluster through a ${serviceType} Service: ${fix}, or set acknowledgePlaintextExposure: true`);
+  }
+
+  private problems(): string[] {
+    const e = this.exposure;
+    const problems = (e.sourceRanges ?? []).filter((c) => !CIDR.test(c)).map((c) => `sourceRanges ${JSON.stringify(c)} is not a CIDR: write e.g. "203.0.113.0/24"`);
+    if (this.exposed.length && !e.sourceRanges?.length) {
+      problems.push(`${this.props.name}: a ${this.exposed.join(' and a ')} is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits (e.g. sourceRanges: ["203.0.113.0/24"]; ["0.0.0.0/0"] admits the whole internet), or keep the Service ClusterIP`);
+    }
+    if (!e.acknowledgePlaintextExposure) problems.push(...this.unprotected);
+    return problems;
   }
 
   /**

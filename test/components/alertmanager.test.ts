@@ -275,7 +275,7 @@ describe('Alertmanager options', () => {
   test('name, retention, storage, external URL, service type and resources', () => {
     const { objects } = build(() => ({
       name: 'am-eu1', retention: Duration.hours(240), storageSize: Size.gibibytes(5), storageClassName: 'fast',
-      externalUrl: 'https://alerts.example.com/am', serviceType: ServiceType.LOAD_BALANCER,
+      externalUrl: 'https://alerts.example.com/am', serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'],
     }));
     const sts = find(objects, 'StatefulSet', 'am-eu1');
     const am = containerOf(sts, 'alertmanager');
@@ -287,7 +287,7 @@ describe('Alertmanager options', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
     expect(find(objects, 'Service', 'am-eu1').spec.type).toBe('LoadBalancer');
     expect(find(objects, 'ConfigMap', 'am-eu1-config')).toBeDefined();
-    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 9093 }] });
+    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 9093 }] });
   });
 
   test('without persistent storage: an emptyDir for data, no claim templates', () => {

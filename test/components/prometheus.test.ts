@@ -143,7 +143,7 @@ describe('Prometheus options', () => {
       const p = new Prometheus(c, 'P', {
         name: 'prometheus-eu1', replicas: 1, externalLabels: { cluster: 'eu1', region: 'eu' }, retention: Duration.days(2),
         retentionSize: Size.gibibytes(15), enableAdminApi: true, uploadCompacted: true, objectStorage: withBucket(c),
-        scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, annotationDiscovery: false,
+        scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], annotationDiscovery: false,
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
       p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: Duration.minutes(5), labels: { severity: 'critical' } })] }));
@@ -163,14 +163,20 @@ describe('Prometheus options', () => {
     expect(find(objects, 'Service', 'prometheus-eu1').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
     expect(find(objects, 'Service', 'prometheus-eu1-thanos-sidecar').spec.externalTrafficPolicy).toBeUndefined();
     const policy = find(objects, 'NetworkPolicy', 'prometheus-eu1');
-    expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 9090, protocol: 'TCP' }] });
+    expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 9090, protocol: 'TCP' }] });
   });
 
   test('a ClusterIP sidecar Service admits no outside traffic; a LoadBalancer one admits it on gRPC', () => {
-    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type })), 'NetworkPolicy', 'prometheus')
+    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true })), 'NetworkPolicy', 'prometheus')
       .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(ingressPorts(ServiceType.CLUSTER_IP)).toEqual([]);
     expect(ingressPorts(ServiceType.LOAD_BALANCER)).toEqual([10901]);
+  });
+
+  test('exposing the sidecar\'s plaintext StoreAPI is refused unless TLS or an acknowledgement is given', () => {
+    expect(problems((c) => new Prometheus(c, 'P', { sidecarServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['198.51.100.0/24'] }))).toEqual([
+      expect.stringContaining('the sidecar\'s plaintext StoreAPI (gRPC) would be reachable from outside the cluster through a LoadBalancer Service: give grpcServerTls, or set acknowledgePlaintextExposure: true'),
+    ]);
   });
 
   test('the sidecar has its own image and resources; a CPU limit is rendered only when asked', () => {

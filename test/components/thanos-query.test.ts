@@ -329,8 +329,8 @@ describe('ThanosQuery remote endpoints', () => {
 });
 
 describe('ThanosQuery options', () => {
-  test('LoadBalancer Service admits anyone on http and grpc', () => {
-    const objects = synth((c) => world(c, { serviceType: ServiceType.LOAD_BALANCER }));
+  test('LoadBalancer Service admits its source ranges on http and grpc', () => {
+    const objects = synth((c) => world(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['0.0.0.0/0'], acknowledgePlaintextExposure: true }));
     expect(find(objects, 'Service', 'thanos-query').spec.type).toBe('LoadBalancer');
     const from = ingress(objects, 'thanos-query');
     expect(from.get(10902)).toContainEqual({ ipBlock: { cidr: '0.0.0.0/0' } });

@@ -209,20 +209,22 @@ describe('any combination of options synthesizes a valid stack', () => {
   });
 
   test('property: every generated stack passes the whole harness', () => {
+    const ranges = { sourceRanges: ['10.0.0.0/8'] };
     fc.assert(fc.property(options, (o) => {
       const { app, objects } = synthStack((): ThanosStackProps => ({
         size: o.size,
         networkPolicies: o.networkPolicies,
-        prometheus: { replicas: o.prometheus.replicas, serviceType: o.prometheus.serviceType, externalLabels: { cluster: o.prometheus.cluster } },
+        // Exposed Services name who may connect (a decision, not a default).
+        prometheus: { replicas: o.prometheus.replicas, serviceType: o.prometheus.serviceType, externalLabels: { cluster: o.prometheus.cluster }, ...ranges },
         minio: { enabled: o.minio },
         store: o.minio ? { enabled: o.store.enabled, replicas: o.store.replicas, shards: o.store.shards } : undefined,
         compactor: o.minio ? { enabled: o.compactor } : undefined,
         bucketWeb: o.minio ? { enabled: o.bucketWeb } : undefined,
         alertmanager: o.alertmanager,
-        query: o.query,
-        queryFrontend: o.query.enabled ? o.queryFrontend : undefined,
+        query: { ...o.query, ...ranges, acknowledgePlaintextExposure: true },
+        queryFrontend: o.query.enabled ? { ...o.queryFrontend, ...ranges } : undefined,
         ruler: o.query.enabled ? o.ruler : undefined,
-        grafana: o.query.enabled ? o.grafana : undefined,
+        grafana: o.query.enabled ? { ...o.grafana, ...ranges } : undefined,
       }));
       const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) });
       expect(problems).toEqual([]);
