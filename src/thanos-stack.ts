@@ -67,7 +67,7 @@ export interface ThanosStackProps {
    * The DNS servers every NetworkPolicy admits on port 53 (UDP and TCP): e.g.
    * `NetworkPeer.ipBlock('169.254.20.10/32')` with NodeLocal DNSCache, or the pods of a DNS server
    * that is not kube-dns.
-   * @default [NetworkPeer.kubeDns()]: pods `k8s-app=kube-dns` in `kube-system` (CoreDNS on kubeadm, EKS, GKE, AKS)
+   * @default - `NetworkPeer.kubeDns()`: pods `k8s-app=kube-dns` in `kube-system` (CoreDNS on kubeadm, EKS, GKE, AKS)
    */
   readonly clusterDns?: INetworkPeer[];
   /**

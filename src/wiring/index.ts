@@ -1,5 +1,5 @@
 export { ScrapeEndpoint, IScrapeTarget, IStoreApi, IQueryApi, IAlertmanagerApi } from './apis';
-export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections } from './connections';
+export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections, ExternalTrafficPolicy, ExposureOptions } from './connections';
 export {
   ObjectStorageBinding, ObjectStorageEgress, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
   GcsObjectStorageProps, GcsObjectStorage, AzureObjectStorageProps, AzureObjectStorage, ExistingObjectStorageProps, ObjectStorage,
