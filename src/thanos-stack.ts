@@ -85,7 +85,9 @@ export interface ThanosStackProps {
    */
   readonly enforcePodSecurity?: boolean;
   /**
-   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns MinIO off.
+   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns MinIO off. Other
+   * installs may share it, so the stack needs identities you choose: `prometheus.externalLabels` (the ruler's
+   * default set derives from them) and an explicit `compactor.enabled` (exactly one compactor per bucket).
    * @default - an in-cluster MinIO
    */
   readonly objectStorage?: IObjectStorage;
@@ -105,7 +107,11 @@ export interface ThanosStackProps {
   readonly minio?: StackMinIOOptions;
   /** @default - on when there is a bucket */
   readonly store?: StackStoreOptions;
-  /** @default - on when there is a bucket */
+  /**
+   * The bucket's compactor. Exactly one may run per bucket, and no app sees every cluster that shares an
+   * external bucket: with `objectStorage` set `enabled` yourself, true in the one cluster that compacts it.
+   * @default - on with MinIO; with `objectStorage` it must be set
+   */
   readonly compactor?: StackCompactorOptions;
   /** @default - on */
   readonly query?: StackQueryOptions;
@@ -113,7 +119,8 @@ export interface ThanosStackProps {
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
    * The ruler evaluates rule groups against the global view. Without `ruleGroups` it gets the
-   * `PrometheusDown` alert for the stack's Prometheus.
+   * `PrometheusDown` alert for the stack's Prometheus. With `objectStorage` its external labels default to
+   * `prometheus.externalLabels` plus `ruler: <name>`, so two installs on one bucket do not share a set.
    * @default - on with the querier
    */
   readonly ruler?: StackRulerOptions;
@@ -164,6 +171,10 @@ export class ThanosStack extends Construct {
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
+  /** `objectStorage` was given: other installs may write to the same bucket. */
+  private readonly sharedBucket: boolean;
+  /** Prometheus instances on the shared bucket whose external labels are defaults. */
+  private readonly unchosenIdentities: string[] = [];
   private readonly availability?: RuleGroup;
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
@@ -171,6 +182,8 @@ export class ThanosStack extends Construct {
     if (props.clusterDns) ClusterDns.use(this, ...props.clusterDns);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
+    this.sharedBucket = props.objectStorage !== undefined;
+    if (this.sharedBucket && !props.prometheus?.externalLabels) this.unchosenIdentities.push('prometheus');
     const ns = namespaceOf(this);
 
     if (props.createNamespace ?? (ns !== undefined && !props.prometheusOperator)) this.addNamespace(props.enforcePodSecurity ?? false);
@@ -197,6 +210,7 @@ export class ThanosStack extends Construct {
         if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
           ruleGroups: this.availability ? [this.availability] : undefined,
+          externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
           ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
         });
       }
@@ -216,6 +230,15 @@ export class ThanosStack extends Construct {
     validateWith(this, () => this.problems(props));
   }
 
+  /**
+   * On a bucket other installs may share, the ruler's default label set is only unique when it derives from
+   * what the user chose: the Prometheus' labels, plus `ruler` so the sets differ.
+   */
+  private sharedBucketRulerLabels(props: ThanosStackProps): { [name: string]: string } | undefined {
+    const chosen = props.prometheus?.externalLabels;
+    return chosen ? { ...chosen, ruler: props.ruler?.name ?? 'thanos-rule' } : undefined;
+  }
+
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
   private options<T extends object>(o: T | undefined): Omit<T, 'enabled'> & { size: SizePreset; networkPolicy: boolean } {
     const { enabled: _, ...own } = (o ?? {}) as T & ComponentSwitch;
@@ -229,6 +252,7 @@ export class ThanosStack extends Construct {
    * @param id construct id; the default object name is `prometheus-<id in lower case>`
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
+    if (this.sharedBucket && !options.externalLabels) this.unchosenIdentities.push(`addPrometheus("${id}")`);
     const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
     if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
     this.availability?.addRule(prometheusDown(prometheus));
@@ -286,6 +310,13 @@ export class ThanosStack extends Construct {
       if (component || !o || o.enabled === false) continue;
       if (o.enabled) problems.push(`${key}.enabled is true but ${reason}: ${fix}, or drop ${key}`);
       else if (Object.keys(o).length) problems.push(`${key} options are set but ${key} is off because ${reason}: ${fix}, or drop them`);
+    }
+    // Defaults are the same in every install: on a bucket others may share they overlap blocks (#14.4).
+    for (const who of this.unchosenIdentities) {
+      problems.push(`${who} has no externalLabels, but objectStorage is a bucket other installs may share, and the default { cluster: "<name>" } is the same in each of them: their blocks would overlap and halt the compactor; set externalLabels that name this cluster, e.g. { cluster: "eu1" }`);
+    }
+    if (this.sharedBucket && this.compactor && props.compactor?.enabled === undefined) {
+      problems.push(`compactor.enabled is not set, but objectStorage ${this.objectStorage!.bucketId} may be shared by other clusters and exactly one compactor may run per bucket (two corrupt it; no single app sees them all): set compactor: { enabled: true } in the one cluster that compacts this bucket and { enabled: false } in every other`);
     }
     if (props.objectStorageSecret && !this.minio) {
       problems.push('objectStorageSecret is set but MinIO is off, and only MinIO reads it: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');

@@ -50,6 +50,8 @@ export function buildApp(outdir?: string): App {
   const stack = new ThanosStack(observer, 'Thanos', {
     objectStorage: bucket(observer),
     prometheus: { externalLabels: { cluster: 'observer' } },
+    // The bucket's one compactor: every other cluster on it sets compactor.enabled false.
+    compactor: { enabled: true },
     query: {
       // The app holds both clusters: discovery would also find the leaf's sidecar, whose in-cluster
       // address does not resolve here. The observer's own StoreAPIs are added below.

@@ -8,7 +8,7 @@ import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
 import { INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from '../wiring/connections';
 import { discoveryOutside, discoveryRbac } from '../private/discovery-rbac';
 import { DEFAULT_IMAGES } from '../images';
-import { sameLabels } from '../private/labels';
+import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
@@ -197,6 +197,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   public readonly queryPort = PORTS.prometheus.port;
   /** TLS of the sidecar's gRPC server, if on. */
   public readonly grpcServerTls?: GrpcServerTls;
+  /** The bucket the sidecar uploads to, if any. */
+  public readonly objectStorage?: IObjectStorage;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
   private readonly groups: RuleGroup[] = [];
@@ -225,6 +227,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
     this.grpcServerTls = props.grpcServerTls;
+    this.objectStorage = props.objectStorage;
 
     const { image, labels, selector } = this;
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
@@ -459,9 +462,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (outside.length) {
       problems.push(`scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
+    const twin = this.node.root.node.findAll().find((c) => c instanceof Prometheus && collides(c, this));
     if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
     }
     return problems;
   }

@@ -5,7 +5,7 @@ import { Component } from '../private/component';
 import { ComponentOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
-import { sameLabels } from '../private/labels';
+import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
@@ -120,6 +120,8 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   public readonly storeApiAddress: string;
   public readonly storeApiPort = PORTS.thanosGrpc.port;
   public readonly replicaLabels: string[];
+  /** The bucket it uploads its blocks to, if any. */
+  public readonly objectStorage?: IObjectStorage;
 
   private readonly groups: RuleGroup[];
   private readonly evaluationInterval: Duration;
@@ -142,6 +144,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     this.evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
     this.retention = props.retention ?? DEFAULTS.retention;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
+    this.objectStorage = props.objectStorage;
 
     const { image, labels, selector } = this;
 
@@ -256,9 +259,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabels(c.externalLabels, this.externalLabels));
+    const twin = this.node.root.node.findAll().find((c) => (c instanceof Prometheus || c instanceof ThanosRuler) && collides(c, this));
     if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
     }
     return problems;
   }

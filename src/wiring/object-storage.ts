@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
@@ -216,12 +216,16 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
 
 /** An S3 or S3-compatible bucket (AWS, MinIO, SeaweedFS, Garage, Ceph RGW...). */
 export class S3ObjectStorage extends ConfigMapObjectStorage {
-  /** `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. */
+  /**
+   * `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. An endpoint inside the cluster
+   * (`*.svc`) names a different store in each cluster, so its id also names the chart (one chart, one cluster).
+   */
   public readonly bucketId: string;
 
   constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
     super(scope, id, props.configMapName);
-    this.bucketId = `s3://${props.endpoint}/${props.bucket}/${props.prefix ?? ''}`;
+    const local = /\.svc(\.cluster\.local)?\.?$/.test(splitHostPort(props.endpoint, 443).host);
+    this.bucketId = `s3://${props.endpoint}/${props.bucket}/${props.prefix ?? ''}${local ? ` in cluster ${Chart.of(this).node.path}` : ''}`;
     validateWith(this, () => [
       ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') ? [] : [`bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`]),
       ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535 ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`]),

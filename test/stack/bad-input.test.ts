@@ -20,6 +20,7 @@ function problemsOf(build: (chart: Chart) => void): string[] {
 }
 
 const stack = (props: ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props);
+const stack0 = (props: (chart: Chart) => ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props(chart));
 
 function bucket(chart: Chart, id: string, name: string, endpoint = 's3.eu-west-1.amazonaws.com'): S3ObjectStorage {
   return new S3ObjectStorage(chart, id, {
@@ -87,7 +88,7 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['two compactors on one bucket', (c) => {
     const s = new ThanosStack(c, 'Thanos', {});
     new ThanosCompactor(c, 'SecondCompactor', { name: 'thanos-compact-2', objectStorage: s.objectStorage! });
-  }, 'SecondCompactor', 's3://minio.monitoring.svc:9000/thanos/', /keep one ThanosCompactor per bucket/],
+  }, 'SecondCompactor', 's3://minio.monitoring.svc:9000/thanos/ in cluster monitoring', /keep one ThanosCompactor per bucket/],
   ['store time partitions with a gap', stack({ store: { timePartitions: [TimePartition.of({ maxTime: '-8w' }), TimePartition.of({ minTime: '-6w' })] } }), 'Thanos/Store', 'leave a gap', /extend one so they meet or overlap/],
   ['rule group without rules', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'empty', rules: [] })] } }), 'Thanos/Ruler', '"empty"', /add at least one Rule\.alert\(\)/],
   ['two Prometheus with one name', (c) => {
@@ -97,6 +98,9 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
     bucket(c, 'Eu', 'thanos-eu');
     new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
   }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
+  // Shared buckets (#14.4, #14.5)
+  ['an external bucket with default external labels', stack0((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), compactor: { enabled: true } })), 'Thanos', 'prometheus has no externalLabels', /set externalLabels that name this cluster/],
+  ['an external bucket without a compactor decision', stack0((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), prometheus: { externalLabels: { cluster: 'eu1' } } })), 'Thanos', 'compactor.enabled is not set', /set compactor: \{ enabled: true \} in the one cluster/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
 ];
 

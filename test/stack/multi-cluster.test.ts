@@ -101,8 +101,8 @@ describe('overlapping label sets are rejected at synth time', () => {
       stack.addPrometheus('Eu1Again', { name: 'prometheus-eu1b', externalLabels: { env: 'prod', cluster: 'eu1' } });
     });
     expect(found).toHaveLength(2);
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again: every Prometheus needs a unique set/));
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus:/));
+    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again, on the same bucket .+: every Prometheus needs a unique set/));
+    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus, on the same bucket .+:/));
   });
 
   test('labels differing in one value are accepted', () => {

@@ -70,6 +70,8 @@ describe('switching a component off leaves no dangling reference', () => {
         bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1',
         credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'AwsKeys', 'aws-thanos')),
       }),
+      prometheus: { externalLabels: { cluster: 'eu1' } },
+      compactor: { enabled: true },
     }));
     expect(workloads(objects)).not.toContain('minio');
     const users = objects.filter((o) => ['StatefulSet', 'Deployment'].includes(o.kind))
@@ -136,6 +138,8 @@ describe('one-pass apply', () => {
         bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com',
         credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'AwsKeys', 'aws-thanos')),
       }),
+      prometheus: { externalLabels: { cluster: 'eu1' } },
+      compactor: { enabled: true },
     }));
     expect(objects.map((o) => o.kind).indexOf('ConfigMap')).toBeGreaterThan(0);
     expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });

@@ -15,7 +15,7 @@ const BUCKET_USERS = ['prometheus', 'thanos-bucketweb', 'thanos-compact', 'thano
 function stackOn(bucket: (chart: Chart) => IObjectStorage, externalServices: string[] = []): { app: App; objects: Manifest[] } {
   const app = Testing.app();
   const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
-  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart) });
+  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart), prometheus: { externalLabels: { cluster: 'eu1' } }, compactor: { enabled: true } });
   const objects = Testing.synth(chart) as Manifest[];
   expectValid(objects, { externalSecrets: prerequisiteSecrets(app), externalServices });
   return { app, objects };
@@ -185,7 +185,7 @@ describe('the store as a NetworkPolicy peer, derived from its address', () => {
 
 function problemsOf(bucket: (chart: Chart) => IObjectStorage): string[] {
   const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
-  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart) });
+  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart), prometheus: { externalLabels: { cluster: 'eu1' } }, compactor: { enabled: true } });
   try {
     Testing.synth(chart);
     return [];
