@@ -18,6 +18,7 @@ import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
+import { re2Problem } from '../private/re2';
 import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
 import {
   POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceAccountToken, serviceHost,
@@ -201,6 +202,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   public readonly objectStorage?: IObjectStorage;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
+  /** Names of the jobs this Prometheus and `scrape()` generate, for the duplicate-name message. */
+  private readonly generatedJobs: string[] = [];
   private readonly groups: RuleGroup[] = [];
   private readonly alertmanagers: IAlertmanagerApi[] = [];
   private readonly unplacedTargets: string[] = [];
@@ -330,11 +333,15 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       claims: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
     });
 
+    this.generatedJobs.push(this.name, this.sidecarServiceName);
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
     this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
     if (props.annotationDiscovery ?? true) {
-      this.addScrapeJob(ScrapeJob.annotatedPods());
-      this.addScrapeJob(ScrapeJob.annotatedServices());
+      const pods = ScrapeJob.annotatedPods();
+      const services = ScrapeJob.annotatedServices();
+      this.generatedJobs.push(pods.jobName, services.jobName);
+      this.addScrapeJob(pods);
+      this.addScrapeJob(services);
       this.connections.allowTo(NetworkPeer.allPods());
     }
 
@@ -366,6 +373,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   /** Scrapes a component's metrics endpoints and lets its NetworkPolicy accept this Prometheus. */
   public scrape(target: IScrapeTarget): void {
     for (const e of target.scrapeEndpoints) {
+      this.generatedJobs.push(e.jobName);
       this.addScrapeJob(ScrapeJob.kubernetesService(e.jobName, { serviceName: e.serviceName, portName: e.port.name, namespace: e.namespace, path: e.path }));
       this.connections.allowTo(target, e.port.port);
     }
@@ -410,8 +418,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       global: {
         scrape_interval: promDuration(this.props.scrapeInterval ?? Duration.seconds(30)),
         evaluation_interval: promDuration(this.props.evaluationInterval ?? Duration.seconds(30)),
-        // Prometheus 3 expands ${POD_NAME} from the environment: each replica gets its own value.
-        external_labels: { ...this.externalLabels, [this.replicaLabel]: '${POD_NAME}' },
+        // Prometheus 3 expands ${POD_NAME} from the environment, so each replica gets its own value, and reads
+        // `$$` as a literal `$`: user values are escaped so that `a$b` stays `a$b` (3.0 migration guide,
+        // "expand-external-labels": https://prometheus.io/docs/prometheus/latest/migration/).
+        external_labels: {
+          ...Object.fromEntries(Object.entries(this.externalLabels).map(([k, v]) => [k, v.split('$').join('$$')])),
+          [this.replicaLabel]: '${POD_NAME}',
+        },
       },
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
       ...(this.alertmanagers.length ? {
@@ -427,6 +440,26 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       scrape_configs: this.scrapeJobs.map((j) => j._toYaml()),
     };
     return configYaml(config);
+  }
+
+  /** What Prometheus refuses to load that synth can see: two jobs of one name, relabel regexes Go cannot compile. */
+  private scrapeJobProblems(): string[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const generated = new Set(this.generatedJobs);
+    for (const job of this.scrapeJobs) {
+      if (seen.has(job.jobName)) {
+        const whose = generated.has(job.jobName) ? ', a job the stack generates (see the README\'s list of generated job names)' : '';
+        problems.push(`scrape job ${JSON.stringify(job.jobName)} is defined twice${whose}: Prometheus refuses to load a config with duplicate job_name; give the job you added another name (e.g. ${JSON.stringify(`${job.jobName}-extra`)}), or add each target once`);
+      }
+      seen.add(job.jobName);
+      const yaml = job._toYaml() as { relabel_configs?: Array<{ regex?: string }> };
+      for (const r of yaml.relabel_configs ?? []) {
+        const why = r.regex === undefined ? undefined : re2Problem(r.regex);
+        if (why) problems.push(`scrape job ${JSON.stringify(job.jobName)} has relabel regex ${JSON.stringify(r.regex)}, which Prometheus (Go's RE2 syntax) cannot compile: ${why}; fix the pattern (RE2 has no lookaround or backreferences)`);
+      }
+    }
+    return problems;
   }
 
   private problems(): string[] {
@@ -455,6 +488,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       problems.push('uploadCompacted needs objectStorage: there is no bucket to upload to; set objectStorage or drop uploadCompacted');
     }
     problems.push(...serviceTypeProblems('serviceType', p.serviceType), ...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
+    const major = /:v?(\d+)\.\d+[^/@]*(@sha256:[0-9a-f]+)?$/.exec(this.image)?.[1];
+    if (major !== undefined && Number(major) < 3) {
+      // 2.x expands external labels only with --enable-feature=expand-external-labels: every replica would carry
+      // the literal "${POD_NAME}", so their blocks overlap and the querier cannot deduplicate them.
+      problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
+    }
+    problems.push(...this.scrapeJobProblems());
     for (const t of this.unplacedTargets) {
       problems.push(`static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`);
     }
