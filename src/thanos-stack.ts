@@ -2,7 +2,7 @@ import { Duration, JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
-import { IQueryApi, IScrapeTarget } from './wiring/apis';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget } from './wiring/apis';
 import { Grafana, GrafanaOptions } from './components/grafana';
 import { MANAGED_BY, PART_OF } from './private/labels';
 import { MinIO, MinIOOptions } from './components/minio';
@@ -126,6 +126,13 @@ export interface ThanosStackProps {
   readonly ruler?: StackRulerOptions;
   /** @default - on */
   readonly alertmanager?: StackAlertmanagerOptions;
+  /**
+   * Alertmanagers outside the stack that Prometheus and the ruler also send to, e.g. kube-prometheus-stack's:
+   * `AlertmanagerEndpoint.url('http://prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093')`
+   * (turn the stack's own off with `alertmanager: { enabled: false }`). Their NetworkPolicy edges follow.
+   * @default - none
+   */
+  readonly alertmanagers?: IAlertmanagerApi[];
   /** @default - on when there is a bucket */
   readonly bucketWeb?: StackBucketWebOptions;
   /** @default - on with the querier */
@@ -171,6 +178,8 @@ export class ThanosStack extends Construct {
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
   private readonly defaults: { size: SizePreset; networkPolicy: boolean };
+  /** Where Prometheus and the ruler send alerts: the stack's Alertmanager and `alertmanagers`. */
+  private readonly alertmanagers: IAlertmanagerApi[];
   /** `objectStorage` was given: other installs may write to the same bucket. */
   private readonly sharedBucket: boolean;
   /** Prometheus instances on the shared bucket whose external labels are defaults. */
@@ -201,6 +210,7 @@ export class ThanosStack extends Construct {
     if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
     if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
+    this.alertmanagers = [...(this.alertmanager ? [this.alertmanager] : []), ...(props.alertmanagers ?? [])];
 
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
@@ -211,7 +221,7 @@ export class ThanosStack extends Construct {
         this.ruler = new ThanosRuler(this, 'Ruler', {
           ruleGroups: this.availability ? [this.availability] : undefined,
           externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
-          ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
+          ...this.options(props.ruler), query, alertmanagers: this.alertmanagers, objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
@@ -221,7 +231,7 @@ export class ThanosStack extends Construct {
       }
     }
 
-    if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
+    for (const am of this.alertmanagers) this.prometheus.addAlertmanager(am);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
     if (props.prometheusOperator) {
       this.prometheusOperator = new PrometheusOperator(this, 'PrometheusOperator', { scrapeTargets: this.components, ruleSources: [this.prometheus, ...(this.ruler ? [this.ruler] : [])] });
@@ -254,7 +264,7 @@ export class ThanosStack extends Construct {
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
     if (this.sharedBucket && !options.externalLabels) this.unchosenIdentities.push(`addPrometheus("${id}")`);
     const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), objectStorage: this.objectStorage });
-    if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
+    for (const am of this.alertmanagers) prometheus.addAlertmanager(am);
     this.availability?.addRule(prometheusDown(prometheus));
     this.prometheusOperator?.addScrapeTarget(prometheus);
     this.prometheusOperator?.addRuleSource(prometheus);

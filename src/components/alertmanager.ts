@@ -105,6 +105,8 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   public readonly clusterServiceName: string;
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort = PORTS.alertmanager;
+  /** Senders reach every replica through the headless Service. */
+  public readonly alertmanagerDnsDiscovery = true;
 
   private readonly parts: AlertmanagerConfigParts;
 

@@ -19,6 +19,7 @@ import { ScrapeJob } from '../config/scrape-job';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import { re2Problem } from '../private/re2';
+import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
 import { externalLabelProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
 import {
   POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceAccountToken, serviceHost,
@@ -132,6 +133,13 @@ export interface PrometheusOptions extends ComponentOptions {
    * @default false
    */
   readonly enableAdminApi?: boolean;
+  /**
+   * The URL users reach Prometheus at (`--web.external-url`): the `generatorURL` of every alert it sends and
+   * its UI's links point there. Prometheus keeps serving at `/` (`--web.route-prefix=/`): strip any path
+   * prefix at the proxy.
+   * @default - Prometheus derives it from the pod host name, which no one outside the pod can open
+   */
+  readonly externalUrl?: string;
   /**
    * Type of the Service for the Prometheus UI/API.
    * @default ServiceType.CLUSTER_IP
@@ -408,6 +416,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(uploads && !delayed ? [`--storage.tsdb.min-block-duration=${block}`, `--storage.tsdb.max-block-duration=${block}`] : []),
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
+      ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, '--web.route-prefix=/'] : []),
       '--web.enable-lifecycle',
       ...(p.enableAdminApi ? ['--web.enable-admin-api'] : []),
     ];
@@ -433,7 +442,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
           alert_relabel_configs: [{ action: 'labeldrop', regex: this.replicaLabel }],
           alertmanagers: this.alertmanagers.map((am) => ({
             api_version: 'v2',
-            dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }],
+            ...(am.alertmanagerScheme && am.alertmanagerScheme !== 'http' ? { scheme: am.alertmanagerScheme } : {}),
+            ...(am.alertmanagerPathPrefix ? { path_prefix: am.alertmanagerPathPrefix } : {}),
+            // Every replica of a headless Service gets every alert; anything else is one address.
+            ...(am.alertmanagerDnsDiscovery
+              ? { dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }] }
+              : { static_configs: [{ targets: [`${am.alertmanagerHost.includes(':') ? `[${am.alertmanagerHost}]` : am.alertmanagerHost}:${am.alertmanagerPort.port}`] }] }),
           })),
         },
       } : {}),
@@ -494,7 +508,10 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       // the literal "${POD_NAME}", so their blocks overlap and the querier cannot deduplicate them.
       problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
     }
-    problems.push(...this.scrapeJobProblems());
+    problems.push(...this.scrapeJobProblems(), ...this.alertmanagers.flatMap(alertmanagerProblems));
+    if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
+      problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://prometheus.example.com"`);
+    }
     for (const t of this.unplacedTargets) {
       problems.push(`static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`);
     }

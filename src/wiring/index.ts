@@ -6,3 +6,4 @@ export {
 } from './object-storage';
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';
 export { GrpcServerTlsOptions, GrpcServerTls } from './tls';
+export { AlertmanagerEndpointOptions, AlertmanagerEndpoint } from './alertmanager-endpoint';

@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { prerequisiteSecrets, S3Credentials, S3ObjectStorage, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
+import { AlertmanagerEndpoint, prerequisiteSecrets, S3Credentials, S3ObjectStorage, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
 import { validateManifestsDetailed } from '../harness';
 import { find, flags, Manifest } from '../support/util';
 
@@ -28,7 +28,6 @@ describe('switching a component off leaves no dangling reference', () => {
   const all = ['alertmanager', 'grafana', 'minio', 'prometheus', 'thanos-bucketweb', 'thanos-compact', 'thanos-query', 'thanos-query-frontend', 'thanos-rule', 'thanos-store'];
 
   const cases: Array<[keyof ThanosStackProps, string[]]> = [
-    ['alertmanager', ['alertmanager']],
     ['grafana', ['grafana']],
     ['bucketWeb', ['thanos-bucketweb']],
     ['compactor', ['thanos-compact']],
@@ -49,11 +48,39 @@ describe('switching a component off leaves no dangling reference', () => {
     for (const name of gone) expect(text).not.toMatch(new RegExp(`"${name}[".:]`));
   });
 
-  test('alertmanager off: Prometheus and the ruler have nowhere to send alerts, and say nothing of it', () => {
-    const objects = validStack({ alertmanager: { enabled: false } });
-    expect(parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting).toBeUndefined();
+  test('alertmanager off: the ruler\'s PrometheusDown would go nowhere, which is an error with the fix', () => {
+    // Before: synthesized, with alerting rules evaluated and sent to no one.
+    expect(() => synthStack({ alertmanager: { enabled: false } })).toThrow(/\[monitoring\/Thanos\/Ruler\] rule groups "prometheus-availability" have alerting rules but the ruler has no Alertmanager.*give alertmanagers/);
+  });
+
+  test('alertmanager off, an external one by URL: Prometheus and the ruler send there, and their policies open exactly that edge', () => {
+    const url = 'http://prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093';
+    const { app, objects } = synthStack({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url(url)] });
+    expect(workloads(objects)).toEqual(all.filter((n) => n !== 'alertmanager'));
+    const alerting = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting;
+    expect(alerting.alertmanagers).toEqual([{ api_version: 'v2', static_configs: [{ targets: ['prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093'] }] }]);
     const ruler = find(objects, 'StatefulSet', 'thanos-rule').spec.template.spec.containers[0];
-    expect(flags(ruler.args, '--alertmanagers.url')).toEqual([]);
+    expect(flags(ruler.args, '--alertmanagers.url')).toEqual([url]);
+    const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    for (const name of ['prometheus', 'thanos-rule']) {
+      expect(find(objects, 'NetworkPolicy', name).spec.egress).toContainEqual({ to: [peer], ports: [{ protocol: 'TCP', port: 9093 }] });
+    }
+    const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app), externalServices: ['prometheus-operator-alertmanager.monitoring'] });
+    expect(problems).toEqual([]);
+  });
+
+  test('an Alertmanager URL that names no namespace, or is not http(s), is refused', () => {
+    expect(() => synthStack({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url('http://alertmanager:9093')] }))
+      .toThrow(/Alertmanager URL "http:\/\/alertmanager:9093" may be inside the cluster but names no namespace.*give networkPeer/);
+    expect(() => synthStack({ alertmanagers: [AlertmanagerEndpoint.url('ftp://am.example.com')] })).toThrow(/is not an http\(s\) URL/);
+  });
+
+  test('an https Alertmanager under a path prefix', () => {
+    const { objects } = synthStack({ alertmanagers: [AlertmanagerEndpoint.url('https://alerts.example.com:443/am/')] });
+    const ams = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting.alertmanagers;
+    expect(ams[1]).toEqual({ api_version: 'v2', scheme: 'https', path_prefix: '/am', static_configs: [{ targets: ['alerts.example.com:443'] }] });
+    expect(flags(find(objects, 'StatefulSet', 'thanos-rule').spec.template.spec.containers[0].args, '--alertmanagers.url'))
+      .toEqual(['dns+http://alertmanager-cluster.monitoring.svc:9093', 'https://alerts.example.com:443/am']);
   });
 
   test('minio off: Prometheus keeps 15 days and uploads nothing', () => {
@@ -225,12 +252,14 @@ describe('any combination of options synthesizes a valid stack', () => {
         compactor: o.minio ? { enabled: o.compactor } : undefined,
         bucketWeb: o.minio ? { enabled: o.bucketWeb } : undefined,
         alertmanager: o.alertmanager,
+        // Alerts need somewhere to go: without the stack's Alertmanager, one outside it.
+        alertmanagers: o.alertmanager.enabled ? undefined : [AlertmanagerEndpoint.url('http://alertmanager-operated.monitoring.svc:9093')],
         query: { ...o.query, ...ranges, acknowledgePlaintextExposure: true },
         queryFrontend: o.query.enabled ? { ...o.queryFrontend, ...ranges } : undefined,
         ruler: o.query.enabled ? o.ruler : undefined,
         grafana: o.query.enabled ? { ...o.grafana, ...ranges } : undefined,
       }));
-      const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) });
+      const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app), externalServices: ['alertmanager-operated.monitoring'] });
       expect(problems).toEqual([]);
     }), { numRuns: 25 });
   });
