@@ -119,7 +119,8 @@ export interface ThanosStackProps {
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
    * The ruler evaluates rule groups against the global view. Without `ruleGroups` it gets the
-   * `PrometheusDown` alert for the stack's Prometheus. With `objectStorage` its external labels default to
+   * `PrometheusDown` alert for the stack's Prometheus; its `alertQueryUrl` defaults to the Ingress URL of the
+   * query frontend (or querier). With `objectStorage` its external labels default to
    * `prometheus.externalLabels` plus `ruler: <name>`, so two installs on one bucket do not share a set.
    * @default - on with the querier
    */
@@ -221,6 +222,8 @@ export class ThanosStack extends Construct {
         this.ruler = new ThanosRuler(this, 'Ruler', {
           ruleGroups: this.availability ? [this.availability] : undefined,
           externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
+          // Alert `Source` links open the query UI users can reach.
+          alertQueryUrl: this.queryFrontend?.ingressUrl ?? query.ingressUrl,
           ...this.options(props.ruler), query, alertmanagers: this.alertmanagers, objectStorage: bucket,
         });
       }

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
@@ -42,6 +43,12 @@ export interface ThanosBucketWebOptions extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI (with admin operations on, the Ingress must authenticate: see `acknowledgePlaintextExposure`): class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
+   * controller's pods.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 /** Properties of `ThanosBucketWeb`: its options plus what it is wired to. */
@@ -64,6 +71,8 @@ const DEFAULTS = {
 export class ThanosBucketWeb extends Component implements IScrapeTarget {
   /** In-cluster URL of the UI. */
   public readonly url: string;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly refresh: Duration;
 
@@ -89,6 +98,10 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, {
+      connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp,
+      unauthenticatedRisk: (props.disableAdminOperations ?? false) ? undefined : 'the bucket web UI, which marks blocks for deletion without authentication: set disableAdminOperations: true',
+    }, props.ingress);
 
     const web = container({
       name: 'thanos-bucketweb',

@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
@@ -122,6 +123,12 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI and query API: class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
+   * controller's pods.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 /** Properties of `ThanosQueryFrontend`: its options plus what it is wired to. */
@@ -153,6 +160,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly cache: ResultsCache;
   private readonly resources: Resources;
@@ -188,6 +197,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
     const frontend = container({
       name: 'thanos-query-frontend',

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from '../wiring/apis';
 import { grpcServerTlsOf } from '../wiring/tls';
@@ -68,6 +69,12 @@ export interface ThanosQueryProps extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI and HTTP query API (never its gRPC StoreAPI): class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
+   * controller's pods.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 const DEFAULTS = {
@@ -97,6 +104,8 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly addedStores: IStoreApi[] = [];
   private readonly endpoints: StoreEndpoint[];
@@ -132,6 +141,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
     const tls = uniqueBy(this.endpoints.flatMap((e) => e._tlsVolume() ?? []), (t) => t.volume.name);
     for (const t of uniqueBy(this.endpoints.flatMap((e) => e.tls ?? []), (t) => t.secretName)) {

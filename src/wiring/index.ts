@@ -7,3 +7,4 @@ export {
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';
 export { GrpcServerTlsOptions, GrpcServerTls } from './tls';
 export { AlertmanagerEndpointOptions, AlertmanagerEndpoint } from './alertmanager-endpoint';
+export { IngressOptions } from './ingress';
