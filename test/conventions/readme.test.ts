@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import * as ts from 'typescript';
-import { DEFAULT_IMAGES } from '../../src';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { DEFAULT_IMAGES, ThanosStack } from '../../src';
 import { RESOURCE_PRESETS } from '../../src/private/presets';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -20,6 +22,15 @@ test('the README presets table is the code', () => {
 
 test('the README images table is the code', () => {
   expect(table('images')).toEqual(Object.entries(DEFAULT_IMAGES).map(([k, v]) => [k, `\`${v}\``]));
+});
+
+test('the README lists the default stack\'s generated scrape job names, in order', () => {
+  const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
+  new ThanosStack(chart, 'Thanos');
+  const config = (Testing.synth(chart) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>)
+    .find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
+  const jobs = parse(config.data!['prometheus.yml']).scrape_configs.map((j: { job_name: string }) => `\`${j.job_name}\``);
+  expect(table('jobs').map((row) => row[0])).toEqual(jobs);
 });
 
 test('the README TypeScript examples compile against the public API', () => {
