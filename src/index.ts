@@ -6,4 +6,4 @@ export * from './config';
 export * from './wiring';
 export * from './output';
 export { DEFAULT_IMAGES } from './images';
-export { NamedPort, PORTS } from './ports';
+export { NamedPort, PORTS, WellKnownPorts } from './ports';

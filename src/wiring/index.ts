@@ -1,10 +1,10 @@
 export { ScrapeEndpoint, IScrapeTarget, IStoreApi, IQueryApi, IAlertmanagerApi } from './apis';
-export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections, ExternalTrafficPolicy, ExposureOptions } from './connections';
+export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections, ConnectionsProps, ExternalTrafficPolicy, ExposureOptions } from './connections';
 export {
   ObjectStorageBinding, ObjectStorageEgress, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
   GcsObjectStorageProps, GcsObjectStorage, AzureObjectStorageProps, AzureObjectStorage, ExistingObjectStorageProps, ObjectStorage,
 } from './object-storage';
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';
-export { GrpcServerTlsOptions, GrpcServerTls } from './tls';
+export { GrpcServerTlsOptions, GrpcServerTls, IGrpcTlsServer } from './tls';
 export { AlertmanagerEndpointOptions, AlertmanagerEndpoint } from './alertmanager-endpoint';
 export { IngressOptions } from './ingress';
