@@ -38,8 +38,8 @@ export interface ComponentOptions {
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
   /**
-   * Expose a plaintext StoreAPI or the bucket web UI (block deletion marks) outside the cluster anyway,
-   * e.g. behind a private network you trust.
+   * Expose a plaintext StoreAPI or the bucket web UI (block deletion marks) outside the cluster anyway, or serve
+   * an `ingress` without `tlsSecret`, e.g. behind a private network you trust.
    * @default false
    */
   readonly acknowledgePlaintextExposure?: boolean;

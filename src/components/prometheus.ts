@@ -14,7 +14,7 @@ import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Resources, SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
-import { RuleGroup, ruleGroupProblems } from '../config/rules';
+import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
@@ -509,6 +509,10 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
     }
     problems.push(...this.scrapeJobProblems(), ...this.alertmanagers.flatMap(alertmanagerProblems));
+    const alerting = alertingGroups(this.groups);
+    if (alerting.length && !this.alertmanagers.length) {
+      problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but this Prometheus has no Alertmanager, so their alerts would go nowhere: call addAlertmanager (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
+    }
     if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
       problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://prometheus.example.com"`);
     }

@@ -13,7 +13,7 @@ import { healthyReadyProbes } from '../private/probes';
 import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
-import { RuleGroup, ruleGroupProblems } from '../config/rules';
+import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
 import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from '../private/problems';
@@ -261,7 +261,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       ...ruleGroupProblems(this.groups),
       ...(p.resources?._problems() ?? []),
     ];
-    const alerting = this.groups.filter((g) => (g._toYaml() as { groups: Array<{ rules: Array<{ alert?: string }> }> }).groups[0].rules.some((r) => r.alert));
+    const alerting = alertingGroups(this.groups);
     if (alerting.length && !p.alertmanagers?.length) {
       problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but the ruler has no Alertmanager, so their alerts would go nowhere: give alertmanagers (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
     }

@@ -76,13 +76,30 @@ describe('relabel regexes are RE2', () => {
 
 describe('rule groups', () => {
   test('two groups with one name in one Prometheus are refused (they would share a rule file)', () => {
-    const group = () => new RuleGroup({ name: 'targets', rules: [Rule.alert({ alert: 'TargetDown', expr: 'up == 0' })] });
+    const group = () => new RuleGroup({ name: 'targets', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] });
     const found = problems((c) => {
       const p = new Prometheus(c, 'P');
       p.addRuleGroup(group());
       p.addRuleGroup(group());
     });
     expect(found).toEqual([expect.stringMatching(/two rule groups render to targets.rules.yaml: give them different names/)]);
+  });
+});
+
+describe('Prometheus alerts have somewhere to go', () => {
+  const down = () => new RuleGroup({ name: 'down', rules: [Rule.alert({ alert: 'Down', expr: 'up == 0' })] });
+  test('alerting rules without an Alertmanager are refused', () => {
+    // Before: synthesized without an alerting section, so the alerts went nowhere.
+    expect(problems((c) => new Prometheus(c, 'P').addRuleGroup(down()))).toEqual([
+      expect.stringMatching(/^\[test\/P\] rule groups "down" have alerting rules but this Prometheus has no Alertmanager.*call addAlertmanager/),
+    ]);
+  });
+  test('with one they are accepted', () => {
+    expect(problems((c) => {
+      const p = new Prometheus(c, 'P');
+      p.addRuleGroup(down());
+      p.addAlertmanager(new Alertmanager(c, 'AM'));
+    })).toEqual([]);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu, Secret, ServiceType } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../../src';
+import { AlertmanagerEndpoint, LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../../src';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
 function withBucket(chart: any): S3ObjectStorage {
@@ -146,6 +146,7 @@ describe('Prometheus options', () => {
         scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], annotationDiscovery: false,
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
+      p.addAlertmanager(AlertmanagerEndpoint.url('https://alertmanager.example.com'));
       p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: Duration.minutes(5), labels: { severity: 'critical' } })] }));
     });
     const sts = find(objects, 'StatefulSet', 'prometheus-eu1');

@@ -20,7 +20,7 @@ function problemsOf(build: (chart: Chart) => void): string[] {
 }
 
 const stack = (props: ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props);
-const stack0 = (props: (chart: Chart) => ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props(chart));
+const stackOf = (props: (chart: Chart) => ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props(chart));
 
 function bucket(chart: Chart, id: string, name: string, endpoint = 's3.eu-west-1.amazonaws.com'): S3ObjectStorage {
   return new S3ObjectStorage(chart, id, {
@@ -99,8 +99,8 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
     new S3ObjectStorage(c, 'Us', { bucket: 'thanos-us', endpoint: 's3.amazonaws.com', configMapName: 'objstore-eu', credentials: S3Credentials.workloadIdentity() });
   }, '', 'ConfigMap "objstore-eu"', /give one of them another name/],
   // Shared buckets (#14.4, #14.5)
-  ['an external bucket with default external labels', stack0((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), compactor: { enabled: true } })), 'Thanos', 'prometheus has no externalLabels', /set externalLabels that name this cluster/],
-  ['an external bucket without a compactor decision', stack0((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), prometheus: { externalLabels: { cluster: 'eu1' } } })), 'Thanos', 'compactor.enabled is not set', /set compactor: \{ enabled: true \} in the one cluster/],
+  ['an external bucket with default external labels', stackOf((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), compactor: { enabled: true } })), 'Thanos', 'prometheus has no externalLabels', /set externalLabels that name this cluster/],
+  ['an external bucket without a compactor decision', stackOf((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), prometheus: { externalLabels: { cluster: 'eu1' } } })), 'Thanos', 'compactor.enabled is not set', /set compactor: \{ enabled: true \} in the one cluster/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
 ];
 
