@@ -88,8 +88,9 @@ export interface AlertmanagerProps extends ComponentOptions {
    */
   readonly serviceType?: ServiceType;
   /**
-   * An Ingress for its UI and API (`externalUrl` follows it unless set); anyone who reaches it can silence alerts, so authenticate at the controller: class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
-   * controller's pods.
+   * An Ingress for its UI and API (class and host yours, TLS from a Secret reference); its NetworkPolicy
+   * admits the controller's pods and `externalUrl` follows it unless set. Anyone who reaches it can silence
+   * alerts: authenticate at the controller.
    * @default - no Ingress
    */
   readonly ingress?: IngressOptions;

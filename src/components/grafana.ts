@@ -73,8 +73,8 @@ export interface GrafanaOptions extends ComponentOptions {
    */
   readonly serviceType?: ServiceType;
   /**
-   * An Ingress for its UI (`GF_SERVER_ROOT_URL` follows it unless `env` sets it): class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
-   * controller's pods.
+   * An Ingress for its UI (class and host yours, TLS from a Secret reference); its NetworkPolicy admits the
+   * controller's pods and `GF_SERVER_ROOT_URL` follows it unless `env` sets it.
    * @default - no Ingress
    */
   readonly ingress?: IngressOptions;
@@ -172,7 +172,8 @@ export class Grafana extends Component implements IScrapeTarget {
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: `${ADMIN_DIR}/${userKey}` },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: `${ADMIN_DIR}/${passwordKey}` },
       ...Object.entries(FIXED_ENV).map(([name, value]) => ({ name, value })),
-      ...Object.entries({ ...(this.ingressUrl ? { GF_SERVER_ROOT_URL: this.ingressUrl } : {}), ...props.env }).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
+      ...Object.entries({ ...(this.ingressUrl ? { GF_SERVER_ROOT_URL: this.ingressUrl } : {}), ...props.env })
+        .sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
     ];
 
     deployment(this, 'Resource', {

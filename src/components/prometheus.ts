@@ -504,7 +504,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     problems.push(...serviceTypeProblems('serviceType', p.serviceType), ...serviceTypeProblems('sidecarServiceType', p.sidecarServiceType));
     const major = /:v?(\d+)\.\d+[^/@]*(@sha256:[0-9a-f]+)?$/.exec(this.image)?.[1];
     if (major !== undefined && Number(major) < 3) {
-      // 2.x expands external labels only with --enable-feature=expand-external-labels: every replica would carry
+      // 2.x expands external labels only with --enable-feature=expand-external-labels, which 3.x removed
+      // (prometheus.io/docs/prometheus/2.55/feature_flags/): every replica would carry
       // the literal "${POD_NAME}", so their blocks overlap and the querier cannot deduplicate them.
       problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
     }

@@ -44,8 +44,8 @@ export interface ThanosBucketWebOptions extends ComponentOptions {
    */
   readonly serviceType?: ServiceType;
   /**
-   * An Ingress for its UI (with admin operations on, the Ingress must authenticate: see `acknowledgePlaintextExposure`): class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
-   * controller's pods.
+   * An Ingress for its UI (class and host yours, TLS from a Secret reference); its NetworkPolicy admits the
+   * controller's pods. With admin operations on, the controller must authenticate (`acknowledgePlaintextExposure`).
    * @default - no Ingress
    */
   readonly ingress?: IngressOptions;

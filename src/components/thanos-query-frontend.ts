@@ -124,8 +124,8 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
    */
   readonly serviceType?: ServiceType;
   /**
-   * An Ingress for its UI and query API: class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
-   * controller's pods.
+   * An Ingress for its UI and query API (class and host yours, TLS from a Secret reference); its
+   * NetworkPolicy admits the controller's pods.
    * @default - no Ingress
    */
   readonly ingress?: IngressOptions;

@@ -70,8 +70,8 @@ export interface ThanosQueryProps extends ComponentOptions {
    */
   readonly serviceType?: ServiceType;
   /**
-   * An Ingress for its UI and HTTP query API (never its gRPC StoreAPI): class and host yours, TLS from a Secret reference; its NetworkPolicy admits the
-   * controller's pods.
+   * An Ingress for its UI and HTTP query API, never its gRPC StoreAPI (class and host yours, TLS from a Secret
+   * reference); its NetworkPolicy admits the controller's pods.
    * @default - no Ingress
    */
   readonly ingress?: IngressOptions;

@@ -1,5 +1,6 @@
 /** Alerts have somewhere to go, and their links lead somewhere reachable (#14.8). */
 import { Alertmanager, AlertmanagerEndpoint, NetworkPeer, Prometheus, Rule, RuleGroup, ThanosQuery, ThanosRuler } from '../../src';
+import { validateManifests } from '../harness';
 import { containerOf, find, flag, problems, synth } from '../support/util';
 
 const ALERT = new RuleGroup({ name: 'down', rules: [Rule.alert({ alert: 'Down', expr: 'up == 0' })] });
@@ -39,9 +40,12 @@ describe('the ruler', () => {
 
 describe('Prometheus', () => {
   test('externalUrl sets --web.external-url (alert generatorURL) and keeps serving at /', () => {
-    const args: string[] = containerOf(find(synth((c) => new Prometheus(c, 'P', { externalUrl: 'https://prometheus.example.com/eu1' })), 'StatefulSet', 'prometheus'), 'prometheus').args;
+    const objects = synth((c) => new Prometheus(c, 'P', { externalUrl: 'https://prometheus.example.com/eu1' }));
+    const args: string[] = containerOf(find(objects, 'StatefulSet', 'prometheus'), 'prometheus').args;
     expect(flag(args, '--web.external-url')).toBe('https://prometheus.example.com/eu1');
     expect(flag(args, '--web.route-prefix')).toBe('/');
+    // Both are flags of the pinned Prometheus (the harness checks every arg against its flag list).
+    expect(validateManifests(objects).filter((p) => p.startsWith('[flags]'))).toEqual([]);
   });
 
   test('a bad externalUrl is refused', () => {
