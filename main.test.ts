@@ -24,7 +24,7 @@ describe('the default app (dist/)', () => {
   });
 
   test('the Namespace comes first, so `kubectl apply -f dist/` works in one pass', () => {
-    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } });
+    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } } });
     expect(objects[0].metadata.namespace).toBeUndefined();
   });
 

@@ -2,12 +2,13 @@ import { JsonPatch } from 'cdk8s';
 import { ISecret, Secret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Alertmanager, AlertmanagerProps } from './components/alertmanager';
-import { IQueryApi, IScrapeTarget } from './wiring/apis';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget } from './wiring/apis';
 import { GRAFANA_DATASOURCE_UID, Grafana, GrafanaOptions } from './components/grafana';
 import { componentDashboards } from './config/dashboards/components';
 import { MANAGED_BY, PART_OF } from './private/labels';
 import { MinIO, MinIOOptions } from './components/minio';
 import { IObjectStorage } from './wiring/object-storage';
+import { ClusterDns, INetworkPeer } from './wiring/connections';
 import { Prometheus, PrometheusOptions } from './components/prometheus';
 import { PrometheusOperator } from './components/prometheus-operator';
 import { StackAlertsOptions } from './config/alerts';
@@ -107,12 +108,30 @@ export interface ThanosStackProps {
    */
   readonly networkPolicies?: boolean;
   /**
-   * Emit the chart's Namespace (first in the output) with Pod Security "restricted" enforced.
-   * @default - true when the chart sets a namespace
+   * The DNS servers every NetworkPolicy admits on port 53 (UDP and TCP): e.g.
+   * `NetworkPeer.ipBlock('169.254.20.10/32')` with NodeLocal DNSCache, or the pods of a DNS server
+   * that is not kube-dns.
+   * @default - `NetworkPeer.kubeDns()`: pods `k8s-app=kube-dns` in `kube-system` (CoreDNS on kubeadm, EKS, GKE, AKS)
+   */
+  readonly clusterDns?: INetworkPeer[];
+  /**
+   * Emit the chart's Namespace (first in the output), labelled to warn about and audit pods that are not
+   * Pod Security "restricted" (every pod of this stack is).
+   * @default - true when the chart sets a namespace, false with `prometheusOperator` (its namespace is
+   * usually shared with kube-prometheus-stack)
    */
   readonly createNamespace?: boolean;
   /**
-   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns the in-cluster store off.
+   * Also enforce "restricted" on the Namespace (`pod-security.kubernetes.io/enforce`). Only for a namespace
+   * this stack owns: `kubectl apply` merges the label into an existing namespace, and from then on pods that
+   * need more (node-exporter: hostNetwork, hostPID, hostPath) are rejected each time they are re-created.
+   * @default false
+   */
+  readonly enforcePodSecurity?: boolean;
+  /**
+   * An existing bucket (external S3, GCS, Azure, or `ObjectStorage.fromSecret`). Turns the in-cluster store off. Other
+   * installs may share it, so the stack needs identities you choose: `prometheus.externalLabels` (the ruler's
+   * default set derives from them) and an explicit `compactor.enabled` (exactly one compactor per bucket).
    * @default - an in-cluster store (`inClusterObjectStore`)
    */
   readonly objectStorage?: IObjectStorage;
@@ -139,7 +158,11 @@ export interface ThanosStackProps {
   readonly seaweedfs?: StackSeaweedFSOptions;
   /** @default - on when there is a bucket */
   readonly store?: StackStoreOptions;
-  /** @default - on when there is a bucket */
+  /**
+   * The bucket's compactor. Exactly one may run per bucket, and no app sees every cluster that shares an
+   * external bucket: with `objectStorage` set `enabled` yourself, true in the one cluster that compacts it.
+   * @default - on with MinIO; with `objectStorage` it must be set
+   */
   readonly compactor?: StackCompactorOptions;
   /** @default - on */
   readonly query?: StackQueryOptions;
@@ -147,12 +170,21 @@ export interface ThanosStackProps {
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
    * The ruler evaluates rule groups against the global view; with `alerts` on it also evaluates
-   * `PrometheusDown` for every Prometheus of the stack.
+   * `PrometheusDown` for every Prometheus of the stack. Its `alertQueryUrl` defaults to the Ingress URL of the
+   * query frontend (or querier). With `objectStorage` its external labels default to
+   * `prometheus.externalLabels` plus `ruler: <name>`, so two installs on one bucket do not share a set.
    * @default - on with the querier
    */
   readonly ruler?: StackRulerOptions;
   /** @default - on */
   readonly alertmanager?: StackAlertmanagerOptions;
+  /**
+   * Alertmanagers outside the stack that Prometheus and the ruler also send to, e.g. kube-prometheus-stack's:
+   * `AlertmanagerEndpoint.url('http://prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093')`
+   * (turn the stack's own off with `alertmanager: { enabled: false }`). Their NetworkPolicy edges follow.
+   * @default - none
+   */
+  readonly alertmanagers?: IAlertmanagerApi[];
   /** @default - on when there is a bucket */
   readonly bucketWeb?: StackBucketWebOptions;
   /**
@@ -236,14 +268,23 @@ export class ThanosStack extends Construct {
   private readonly availability?: AvailabilityGroup;
   private readonly alertThresholds?: AlertThresholds;
   private readonly operatorAlerts?: OperatorAlertSource;
+  /** Where Prometheus and the ruler send alerts: the stack's Alertmanager and `alertmanagers`. */
+  private readonly alertmanagers: IAlertmanagerApi[];
+  /** `objectStorage` was given: other installs may write to the same bucket. */
+  private readonly sharedBucket: boolean;
+  /** Prometheus instances on the shared bucket whose external labels are defaults. */
+  private readonly unchosenIdentities: string[] = [];
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
     super(scope, id);
+    if (props.clusterDns) ClusterDns.use(this, ...props.clusterDns);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
+    this.sharedBucket = props.objectStorage !== undefined;
+    if (this.sharedBucket && !props.prometheus?.externalLabels) this.unchosenIdentities.push('prometheus');
     const ns = namespaceOf(this);
 
-    if (props.createNamespace ?? ns !== undefined) this.addNamespace();
+    if (props.createNamespace ?? (ns !== undefined && !props.prometheusOperator)) this.addNamespace(props.enforcePodSecurity ?? false);
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
     const inCluster = props.objectStorage ? undefined : props.inClusterObjectStore ?? InClusterObjectStore.MINIO;
@@ -293,6 +334,7 @@ export class ThanosStack extends Construct {
       routing = alertsOn ? stackRouting(props.alertmanager?.receivers, props.alertmanager?.route) : undefined;
       this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager), ...routing });
     }
+    this.alertmanagers = [...(this.alertmanager ? [this.alertmanager] : []), ...(props.alertmanagers ?? [])];
 
     if (on(props.query)) {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
@@ -306,7 +348,12 @@ export class ThanosStack extends Construct {
         this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), ...caches, query });
       }
       if (on(props.ruler)) {
-        this.ruler = new ThanosRuler(this, 'Ruler', { ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket });
+        this.ruler = new ThanosRuler(this, 'Ruler', {
+          externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
+          // Alert `Source` links open the query UI users can reach.
+          alertQueryUrl: this.queryFrontend?.ingressUrl ?? query.ingressUrl,
+          ...this.options(props.ruler), query, alertmanagers: this.alertmanagers, objectStorage: bucket,
+        });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
@@ -316,15 +363,21 @@ export class ThanosStack extends Construct {
       }
     }
 
-    if (this.alertmanager) this.prometheus.addAlertmanager(this.alertmanager);
+    for (const am of this.alertmanagers) this.prometheus.addAlertmanager(am);
     for (const target of this.components.filter((c) => c !== this.prometheus)) this.prometheus.scrape(target);
-    if (alertsOn) {
-      warnAtSynth(this, () => unreachedReason(routing));
+    // Alerts need somewhere to go (Prometheus and the ruler refuse alerting rules without an Alertmanager),
+    // except in operator mode, where the operator's Prometheus evaluates and sends them.
+    const alertDestination = this.alertmanagers.length > 0 || props.prometheusOperator === true;
+    if (alertsOn && !alertDestination) {
+      warnAtSynth(this, () => 'the stack has no Alertmanager, so its own alerts are off: turn alertmanager on, or give alertmanagers');
+    }
+    if (alertsOn && alertDestination) {
+      if (routing) warnAtSynth(this, () => unreachedReason(routing));
       this.alertThresholds = alertThresholds(props.alerts);
       if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
       const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
       this.addPrometheusAlerts(this.prometheus);
-      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler }, this.alertThresholds)) {
+      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler, rulerAlerting: this.alertmanagers.length > 0 }, this.alertThresholds)) {
         this.alertSink(this.prometheus).addRuleGroup(g);
       }
       if (this.ruler) {
@@ -350,6 +403,15 @@ export class ThanosStack extends Construct {
     return this.props.receive?.prometheusRemoteWrite ?? true;
   }
 
+  /**
+   * On a bucket other installs may share, the ruler's default label set is only unique when it derives from
+   * what the user chose: the Prometheus' labels, plus `ruler` so the sets differ.
+   */
+  private sharedBucketRulerLabels(props: ThanosStackProps): { [name: string]: string } | undefined {
+    const chosen = props.prometheus?.externalLabels;
+    return chosen ? { ...chosen, ruler: props.ruler?.name ?? 'thanos-rule' } : undefined;
+  }
+
   /** A component's options over the stack-wide defaults, without the stack's own switch. */
   private options<T extends object>(o: T | undefined): Omit<T, 'enabled'> & { size: SizePreset; networkPolicy: boolean } {
     const { enabled: _, ...own } = (o ?? {}) as T & ComponentSwitch;
@@ -363,8 +425,9 @@ export class ThanosStack extends Construct {
    * @param id construct id; the default object name is `prometheus-<id in lower case>`
    */
   public addPrometheus(id: string, options: StackPrometheusOptions): Prometheus {
+    if (this.sharedBucket && !options.externalLabels) this.unchosenIdentities.push(`addPrometheus("${id}")`);
     const prometheus = new Prometheus(this, id, { name: `prometheus-${id.toLowerCase()}`, ...this.options(options), ...this.shipping() });
-    if (this.alertmanager) prometheus.addAlertmanager(this.alertmanager);
+    for (const am of this.alertmanagers) prometheus.addAlertmanager(am);
     if (this.alertThresholds) this.addPrometheusAlerts(prometheus);
     this.availability?.add(prometheus);
     this.prometheusOperator?.addScrapeTarget(prometheus);
@@ -389,7 +452,7 @@ export class ThanosStack extends Construct {
 
   /** Each Prometheus evaluates the alerts about itself and its sidecar (it scrapes both). */
   private addPrometheusAlerts(prometheus: Prometheus): void {
-    for (const g of perPrometheusGroups(prometheus, this.alertmanager !== undefined, this.objectStorage !== undefined, this.alertThresholds!)) {
+    for (const g of perPrometheusGroups(prometheus, this.alertmanagers.length > 0, this.objectStorage !== undefined, this.alertThresholds!)) {
       this.alertSink(prometheus).addRuleGroup(g);
     }
   }
@@ -403,20 +466,23 @@ export class ThanosStack extends Construct {
       .filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
-  /** The namespace, with Pod Security "restricted" enforced so no pod can slip out of it. */
-  private addNamespace(): void {
+  /**
+   * The namespace, warning about and auditing pods that are not "restricted"; enforcing it only when asked,
+   * since the namespace may already hold pods that need more.
+   */
+  private addNamespace(enforce: boolean): void {
     const name = namespaceOf(this)!;
+    const modes = enforce ? ['enforce', 'warn', 'audit'] : ['warn', 'audit'];
     const namespace = new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name,
         labels: {
           'app.kubernetes.io/part-of': PART_OF,
           'app.kubernetes.io/managed-by': MANAGED_BY,
-          'pod-security.kubernetes.io/enforce': 'restricted',
           // `latest`: each cluster applies its own, current "restricted" profile (the admission default,
           // kubernetes.io "Enforce Pod Security Standards"). A pinned v1.27 would keep evaluating 1.27's
           // rules on a 1.36 cluster; the pods here meet the profile, so a rule added later should be heard.
-          'pod-security.kubernetes.io/enforce-version': 'latest',
+          ...Object.fromEntries(modes.flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'restricted'], [`pod-security.kubernetes.io/${m}-version`, 'latest']])),
         },
       },
     });
@@ -434,6 +500,9 @@ export class ThanosStack extends Construct {
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
     }
+    if (props.enforcePodSecurity && !this.node.tryFindChild('Namespace')) {
+      problems.push('enforcePodSecurity is true but the stack emits no Namespace: set createNamespace true, or drop enforcePodSecurity');
+    }
     // A component that is off must not swallow what was given for it.
     const why: Array<[keyof ThanosStackProps, unknown, string, string]> = [
       ...inClusterWhy('minio', this.minio, InClusterObjectStore.MINIO, props),
@@ -448,6 +517,13 @@ export class ThanosStack extends Construct {
       if (component || !o || o.enabled === false) continue;
       if (o.enabled) problems.push(`${key}.enabled is true but ${reason}: ${fix}, or drop ${key}`);
       else if (Object.keys(o).length) problems.push(`${key} options are set but ${key} is off because ${reason}: ${fix}, or drop them`);
+    }
+    // Defaults are the same in every install: on a bucket others may share they overlap blocks (#14.4).
+    for (const who of this.unchosenIdentities) {
+      problems.push(`${who} has no externalLabels, but objectStorage is a bucket other installs may share, and the default { cluster: "<name>" } is the same in each of them: their blocks would overlap and halt the compactor; set externalLabels that name this cluster, e.g. { cluster: "eu1" }`);
+    }
+    if (this.sharedBucket && this.compactor && props.compactor?.enabled === undefined) {
+      problems.push(`compactor.enabled is not set, but objectStorage ${this.objectStorage!.bucketId} may be shared by other clusters and exactly one compactor may run per bucket (two corrupt it; no single app sees them all): set compactor: { enabled: true } in the one cluster that compacts this bucket and { enabled: false } in every other`);
     }
     if (props.objectStorageSecret && !this.minio && !this.seaweedfs) {
       problems.push('objectStorageSecret is set but the in-cluster store is off, and only it reads the Secret: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');

@@ -21,8 +21,10 @@ export function buildApp(outdir?: string): App {
     query: {
       endpoints: REMOTE_REGIONS.map((region) => StoreEndpoint.address(`prometheus-${region}.example.com:10901`, { replicaLabels: ['replica'] })),
     },
-    queryFrontend: { serviceType: ServiceType.NODE_PORT },
-    grafana: { serviceType: ServiceType.LOAD_BALANCER },
+    // Exposure is a decision: each exposed Service names who may connect. A NodePort with the default
+    // Cluster traffic policy sees node addresses (kube-proxy SNATs), so the range covers the nodes' network.
+    queryFrontend: { serviceType: ServiceType.NODE_PORT, sourceRanges: ['10.0.0.0/8'] },
+    grafana: { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'] },
   });
   return app;
 }

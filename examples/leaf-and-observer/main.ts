@@ -33,6 +33,8 @@ export function buildApp(outdir?: string): App {
     prometheus: {
       externalLabels: { cluster: 'eu1' },
       sidecarServiceType: ServiceType.LOAD_BALANCER,
+      // Only the observer cluster's egress address may connect.
+      sourceRanges: ['198.51.100.10/32'],
       // Mutual TLS: only clients with a certificate from the CA in `ca.crt` get in.
       grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(leaf, 'SidecarTls', 'thanos-sidecar-tls'), { clientCaKey: 'ca.crt' }),
     },
@@ -48,6 +50,8 @@ export function buildApp(outdir?: string): App {
   const stack = new ThanosStack(observer, 'Thanos', {
     objectStorage: bucket(observer),
     prometheus: { externalLabels: { cluster: 'observer' } },
+    // The bucket's one compactor: every other cluster on it sets compactor.enabled false.
+    compactor: { enabled: true },
     query: {
       // The app holds both clusters: discovery would also find the leaf's sidecar, whose in-cluster
       // address does not resolve here. The observer's own StoreAPIs are added below.

@@ -30,9 +30,13 @@ export function buildApp(outdir?: string): App {
       ingestors: 3,
       replicationFactor: 3,
       routerServiceType: ServiceType.LOAD_BALANCER,
+      // The leaves' egress addresses (documentation range: put yours here).
+      sourceRanges: ['203.0.113.0/24'],
       // The leaves' Prometheus replicas differ in `replica`: the querier deduplicates on it.
       writerReplicaLabels: ['replica'],
     },
+    // The one cluster that compacts this bucket.
+    compactor: { enabled: true },
     ruler: { enabled: false },
     alertmanager: { enabled: false },
   });

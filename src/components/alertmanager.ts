@@ -5,6 +5,7 @@ import {
   AlertmanagerConfigParts, InhibitRule, Receiver, Route, SecretKeyRef, alertmanagerConfigDocument, alertmanagerConfigProblems,
 } from '../config/alertmanager-config';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IAlertmanagerApi, IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
@@ -79,7 +80,7 @@ export interface AlertmanagerProps extends ComponentOptions {
   /**
    * The URL users reach Alertmanager at, used in notification links (`--web.external-url`). Alertmanager
    * keeps serving at `/` (`--web.route-prefix=/`): strip any path prefix at the ingress.
-   * @default - Alertmanager derives it from the pod host name
+   * @default - the Ingress URL with `ingress`, else Alertmanager derives it from the pod host name
    */
   readonly externalUrl?: string;
   /**
@@ -87,6 +88,13 @@ export interface AlertmanagerProps extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI and API (class and host yours, TLS from a Secret reference); its NetworkPolicy
+   * admits the controller's pods and `externalUrl` follows it unless set. Anyone who reaches it can silence
+   * alerts: authenticate at the controller.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 const CONFIG_DIR = '/etc/alertmanager/config';
@@ -106,6 +114,10 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   public readonly clusterServiceName: string;
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort = PORTS.alertmanager;
+  /** Senders reach every replica through the headless Service. */
+  public readonly alertmanagerDnsDiscovery = true;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly parts: AlertmanagerConfigParts;
 
@@ -116,6 +128,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       component: 'alerting',
       image: props.image ?? DEFAULT_IMAGES.alertmanager,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? 2;
     this.clusterServiceName = `${this.name}-cluster`;
@@ -148,6 +161,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       ports: [PORTS.alertmanager, PORTS.alertmanagerCluster],
     });
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.alertmanager] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.alertmanager }, props.ingress);
 
     const persistent = props.persistentStorage ?? true;
     const am = container({
@@ -205,7 +219,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       `--storage.path=${DATA_PATH}`,
       `--data.retention=${goDuration(p.retention ?? Duration.hours(120))}`,
       `--web.listen-address=:${PORTS.alertmanager.port}`,
-      ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, '--web.route-prefix=/'] : []),
+      ...(p.externalUrl ?? this.ingressUrl ? [`--web.external-url=${p.externalUrl ?? this.ingressUrl}`, '--web.route-prefix=/'] : []),
       ...(this.replicas > 1
         ? [
           `--cluster.listen-address=0.0.0.0:${clusterPort}`,

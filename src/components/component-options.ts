@@ -1,4 +1,5 @@
 import { Resources, SizePreset } from '../config/resources';
+import { ExternalTrafficPolicy } from '../wiring/connections';
 
 /** What every component takes: its image, its resources and its NetworkPolicy. */
 export interface ComponentOptions {
@@ -22,4 +23,24 @@ export interface ComponentOptions {
    * @default true
    */
   readonly networkPolicy?: boolean;
+  /**
+   * Client CIDRs its NodePort/LoadBalancer Services admit: the LoadBalancer's `loadBalancerSourceRanges`
+   * and the NetworkPolicy's `ipBlock` both come from it. Required once a Service is exposed;
+   * `['0.0.0.0/0']` admits the whole internet and must be written out. With `ExternalTrafficPolicy.CLUSTER`
+   * the pods see node addresses (kube-proxy SNATs), so list the nodes' range too.
+   * @default - none: exposing a Service fails synth
+   */
+  readonly sourceRanges?: string[];
+  /**
+   * Traffic policy of its exposed Services.
+   * @default - LOCAL for LoadBalancer (client addresses kept, health-checked nodes only), CLUSTER for
+   * NodePort (every node answers `nodeIP:nodePort`)
+   */
+  readonly externalTrafficPolicy?: ExternalTrafficPolicy;
+  /**
+   * Expose a plaintext StoreAPI or the bucket web UI (block deletion marks) outside the cluster anyway, or serve
+   * an `ingress` without `tlsSecret`, e.g. behind a private network you trust.
+   * @default false
+   */
+  readonly acknowledgePlaintextExposure?: boolean;
 }

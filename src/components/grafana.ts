@@ -2,6 +2,7 @@ import { Size } from 'cdk8s';
 import { ISecret, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { Dashboard } from '../config/dashboards';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
@@ -72,6 +73,12 @@ export interface GrafanaOptions extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI (class and host yours, TLS from a Secret reference); its NetworkPolicy admits the
+   * controller's pods and `GF_SERVER_ROOT_URL` follows it unless `env` sets it.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 /** Properties of `Grafana`: its options plus what it is wired to. */
@@ -109,6 +116,8 @@ const FIXED_ENV: { [name: string]: string } = {
 export class Grafana extends Component implements IScrapeTarget {
   /** The Service port. */
   public readonly port = PORTS.grafana.port;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly dashboards: Dashboard[] = [];
 
@@ -119,6 +128,7 @@ export class Grafana extends Component implements IScrapeTarget {
       component: 'dashboards',
       image: props.image ?? DEFAULT_IMAGES.grafana,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     const { image, labels, selector } = this;
     this.connections.allowTo(props.datasource, props.datasource.queryPort);
@@ -139,6 +149,7 @@ export class Grafana extends Component implements IScrapeTarget {
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.grafana] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.grafana }, props.ingress);
 
     const staticVolumes: k8s.Volume[] = [
       { name: 'datasources', configMap: { name: `${this.name}-provisioning`, items: [{ key: DATASOURCES_FILE, path: DATASOURCES_FILE }] } },
@@ -162,7 +173,8 @@ export class Grafana extends Component implements IScrapeTarget {
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: `${ADMIN_DIR}/${userKey}` },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: `${ADMIN_DIR}/${passwordKey}` },
       ...Object.entries(FIXED_ENV).map(([name, value]) => ({ name, value })),
-      ...Object.entries(g.mapOr<{ [name: string]: string }>(props.env, {})).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
+      ...Object.entries({ ...(this.ingressUrl ? { GF_SERVER_ROOT_URL: this.ingressUrl } : {}), ...g.mapOr<{ [name: string]: string }>(props.env, {}) })
+        .sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
     ];
 
     deployment(this, 'Resource', {

@@ -1,16 +1,15 @@
 import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import {
   PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr,
 } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
-import { INetworkPeer } from '../wiring/connections';
+import { INetworkPeer, NetworkPeer } from '../wiring/connections';
 import { RuleGroup } from '../config/rules';
 import { nameProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
-import { lazy } from '../private/kubernetes';
+import { lazy, namespaceOf } from '../private/kubernetes';
 
 /** A component whose rule groups become a `PrometheusRule` (`Prometheus`, `ThanosRuler`). */
 export interface IRuleGroupSource extends IConstruct {
@@ -40,18 +39,20 @@ export interface PrometheusOperatorProps {
   readonly labels?: { [key: string]: string };
   /**
    * The operator-managed Prometheus, admitted by each component's NetworkPolicy on its metrics port.
-   * @default - pods labelled `app.kubernetes.io/name: prometheus` and `app.kubernetes.io/managed-by: prometheus-operator` (what the operator sets), in any namespace
+   * @default - pods labelled `app.kubernetes.io/name: prometheus` and `app.kubernetes.io/managed-by: prometheus-operator`
+   * (what the operator sets) in `scraperNamespace`
    */
   readonly scraper?: INetworkPeer;
+  /**
+   * The namespace the operator's Prometheus runs in, for the default `scraper`. Pod labels alone are not an
+   * identity (anyone who can create a pod can set them), so the namespace is selected too.
+   * @default - the chart's namespace (kube-prometheus-stack's `monitoring`, where this mode usually applies)
+   */
+  readonly scraperNamespace?: string;
 }
 
 /** Every Prometheus the operator manages carries these labels on its pods. */
-const OPERATOR_PROMETHEUS: INetworkPeer = {
-  toNetworkPolicyPeer: (): k8s.NetworkPolicyPeer => ({
-    namespaceSelector: {},
-    podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
-  }),
-};
+const OPERATOR_PROMETHEUS_LABELS = { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' };
 
 /** Changes with every image bump: kept out of selectors and ServiceMonitor labels, which must stay put. */
 const VERSION_LABEL = 'app.kubernetes.io/version';
@@ -80,12 +81,16 @@ export class PrometheusOperator extends Construct {
 
   constructor(scope: Construct, id: string, private readonly props: PrometheusOperatorProps = {}) {
     super(scope, id);
-    this.scraper = props.scraper ?? OPERATOR_PROMETHEUS;
+    // Namespace AND pod selector in one peer; without a namespace, the policy's own namespace.
+    this.scraper = props.scraper ?? NetworkPeer.pods(OPERATOR_PROMETHEUS_LABELS, props.scraperNamespace ?? namespaceOf(this));
     this.monitorScope = new Construct(this, 'ServiceMonitors');
     this.ruleScope = new Construct(this, 'PrometheusRules');
     for (const target of props.scrapeTargets ?? []) this.addScrapeTarget(target);
     for (const source of props.ruleSources ?? []) this.addRuleSource(source);
-    validateWith(this, () => this.problemList, { props, rules: { labels: g.labelMap } });
+    validateWith(this, () => [
+      ...this.problemList,
+      ...(props.scraper && props.scraperNamespace ? ['scraperNamespace is set but scraper is given too, and only the default scraper reads it: put the namespace into scraper, or drop scraperNamespace'] : []),
+    ], { props, rules: { labels: g.labelMap, scraperNamespace: g.dnsLabel } });
   }
 
   /** A ServiceMonitor for each metrics endpoint of `target`; its NetworkPolicy admits the scraper. */

@@ -1,27 +1,32 @@
-import { Duration, JsonPatch, Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { ComponentOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from '../wiring/apis';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from '../wiring/connections';
+import { discoveryOutside, discoveryRbac } from '../private/discovery-rbac';
 import { DEFAULT_IMAGES } from '../images';
-import { sameLabels } from '../private/labels';
+import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { RemoteWrite } from '../wiring/remote-write';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Resources, SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
-import { RuleGroup, ruleGroupProblems } from '../config/rules';
+import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import { COMPONENT_RULES, externalLabelProblems, instanceOf, nameProblems, replicaProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import { durationOr, escapeDollar, mapOr, sizeOr } from '../private/grammar';
+import { re2Problem } from '../private/re2';
+import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
 import {
-  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceAccountToken, serviceHost,
+  statefulSet,
 } from '../private/kubernetes';
 
 /** How Prometheus' own compaction is kept from racing the sidecar's uploads. */
@@ -106,15 +111,38 @@ export interface PrometheusOptions extends ComponentOptions {
    */
   readonly evaluationInterval?: Duration;
   /**
-   * Scrape pods and Services that carry `prometheus.io/scrape: "true"`.
+   * Scrape pods and Services that carry `prometheus.io/scrape: "true"`, in every namespace: its RBAC
+   * is cluster-wide and its NetworkPolicy admits every pod on every port (an annotated pod names its
+   * port at runtime). Off, every generated job is in the chart's namespace, and so is its RBAC (a Role).
    * @default true
    */
   readonly annotationDiscovery?: boolean;
+  /**
+   * The Kubernetes API server, for service-discovery egress. The API server is not a pod: policy sees
+   * the address the `kubernetes` Service forwards to (`kubectl get endpoints kubernetes -n default`),
+   * which differs per cluster, so the default admits any address, on `apiServerPorts` only. Name it
+   * (e.g. `NetworkPeer.ipBlock('10.0.0.1/32')`) to close that.
+   * @default NetworkPeer.anywhere()
+   */
+  readonly apiServer?: INetworkPeer;
+  /**
+   * The API server's ports as policy sees them (after the Service forwards): 443 on managed clusters
+   * (EKS, GKE, AKS), 6443 on kubeadm.
+   * @default [443, 6443]
+   */
+  readonly apiServerPorts?: number[];
   /**
    * Enable the TSDB admin API (snapshots, series deletion).
    * @default false
    */
   readonly enableAdminApi?: boolean;
+  /**
+   * The URL users reach Prometheus at (`--web.external-url`): the `generatorURL` of every alert it sends and
+   * its UI's links point there. Prometheus keeps serving at `/` (`--web.route-prefix=/`): strip any path
+   * prefix at the proxy.
+   * @default - Prometheus derives it from the pod host name, which no one outside the pod can open
+   */
+  readonly externalUrl?: string;
   /**
    * Type of the Service for the Prometheus UI/API.
    * @default ServiceType.CLUSTER_IP
@@ -222,8 +250,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   public readonly servesStoreApi: boolean;
 
   private readonly scrapeJobs: ScrapeJob[] = [];
+  /** Names of the jobs this Prometheus and `scrape()` generate, for the duplicate-name message. */
+  private readonly generatedJobs: string[] = [];
   private readonly groups: RuleGroup[] = [];
   private readonly alertmanagers: IAlertmanagerApi[] = [];
+  private readonly unplacedTargets: string[] = [];
+  private readonly namespacedDiscovery: boolean;
   private readonly retention: Duration;
   private readonly blockDuration: Duration;
 
@@ -234,7 +266,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       component: 'prometheus',
       image: props.image ?? DEFAULT_IMAGES.prometheus,
       networkPolicy: props.networkPolicy,
-      unrestrictedEgress: true,
+      exposure: props,
     });
     this.replicas = props.replicas ?? 2;
     this.externalLabels = { ...mapOr(props.externalLabels, { cluster: this.name }) };
@@ -250,18 +282,19 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
     this.grpcServerTls = props.grpcServerTls;
-
     const { image, labels, selector } = this;
     const thanosImage = props.thanosImage ?? DEFAULT_IMAGES.thanos;
     const namespace = namespaceOf(this);
 
     const sidecarMode = !props.remoteWrite;
-    // Replicas scrape each other and their sidecars.
-    this.connections.allowFrom(this, ...(sidecarMode ? [PORTS.prometheus.port, PORTS.thanosHttp.port] : [PORTS.prometheus.port]));
+    // Replicas scrape each other (and their sidecars); discovery lists from the API server.
+    this.connections.allowTo(this, ...(sidecarMode ? [PORTS.prometheus.port, PORTS.thanosHttp.port] : [PORTS.prometheus.port]));
+    this.connections.allowTo(props.apiServer ?? NetworkPeer.anywhere(), ...(props.apiServerPorts ?? [443, 6443]));
     const rw = props.remoteWrite?._egress();
     if (rw) this.connections.allowTo(rw.peer, rw.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.sidecarServiceType, 'the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
@@ -273,7 +306,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
-    this.addDiscoveryRbac(labels, sa.name);
+    this.namespacedDiscovery = namespace !== undefined && !(props.annotationDiscovery ?? true);
+    discoveryRbac(this, {
+      name: this.name, labels, serviceAccountName: sa.name, namespace,
+      namespaced: this.namespacedDiscovery, jobs: () => this.scrapeJobs,
+    });
+    // Only the Prometheus container talks to the API server: the sidecar, which holds the bucket keys, gets no token.
+    const token = serviceAccountToken();
 
     const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos sidecar');
@@ -292,7 +331,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       args: this.prometheusArgs(),
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
-      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
+      volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, token.volumeMount],
       probes: healthyReadyProbes(PORTS.prometheus.name, true),
       resources: props.resources ?? presetResources(PresetWorkload.PROMETHEUS, size),
     });
@@ -337,23 +376,27 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      automountServiceAccountToken: true,
       // Long enough for Prometheus to flush its head block on shutdown.
       terminationGracePeriodSeconds: 600,
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: sidecarMode ? [prometheus, sidecar] : [prometheus],
       volumes: [
         configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
-        ...(tls ? [tls.volume] : []),
+        ...(tls ? [tls.volume] : []), token.volume,
       ],
       claims: [claimTemplate('tsdb', sizeOr(props.storageSize, DEFAULTS.storageSize), selector, props.storageClassName)],
     });
 
+    this.generatedJobs.push(this.name, this.sidecarServiceName);
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
     if (sidecarMode) this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
     if (props.annotationDiscovery ?? true) {
-      this.addScrapeJob(ScrapeJob.annotatedPods());
-      this.addScrapeJob(ScrapeJob.annotatedServices());
+      const pods = ScrapeJob.annotatedPods();
+      const services = ScrapeJob.annotatedServices();
+      this.generatedJobs.push(pods.jobName, services.jobName);
+      this.addScrapeJob(pods);
+      this.addScrapeJob(services);
+      this.connections.allowTo(NetworkPeer.allPods());
     }
 
     validateWith(this, () => this.problems(), { props, rules: RULES });
@@ -368,14 +411,22 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     ];
   }
 
-  /** Adds a scrape job. */
+  /** Adds a scrape job; its fixed targets get NetworkPolicy egress (peer derived from each host). */
   public addScrapeJob(job: ScrapeJob): void {
     this.scrapeJobs.push(job);
+    for (const target of job._staticTargets()) {
+      const { host, port } = splitHostPort(target, 80);
+      if (host === 'localhost' || host.startsWith('127.')) continue; // inside the pod: no policy applies
+      const peer = peerOfHost(host);
+      if (peer) this.connections.allowTo(peer, port);
+      else this.unplacedTargets.push(`${job.jobName}: ${target}`);
+    }
   }
 
   /** Scrapes a component's metrics endpoints and lets its NetworkPolicy accept this Prometheus. */
   public scrape(target: IScrapeTarget): void {
     for (const e of target.scrapeEndpoints) {
+      this.generatedJobs.push(e.jobName);
       this.addScrapeJob(ScrapeJob.kubernetesService(e.jobName, { serviceName: e.serviceName, portName: e.port.name, namespace: e.namespace, path: e.path }));
       this.connections.allowTo(target, e.port.port);
     }
@@ -410,6 +461,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(uploads && !delayed ? [`--storage.tsdb.min-block-duration=${block}`, `--storage.tsdb.max-block-duration=${block}`] : []),
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
+      ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, '--web.route-prefix=/'] : []),
       '--web.enable-lifecycle',
       // Without a sidecar to call /-/reload: Prometheus hashes its config and rule files itself (3.12+).
       ...(p.remoteWrite ? ['--config.auto-reload'] : []),
@@ -422,9 +474,13 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       global: {
         scrape_interval: promDuration(durationOr(this.props.scrapeInterval, Duration.seconds(30))),
         evaluation_interval: promDuration(durationOr(this.props.evaluationInterval, Duration.seconds(30))),
-        // Prometheus 3 expands ${POD_NAME} from the environment: each replica gets its own value.
-        // and `$VAR` in user values too: escaped, so `a$b` stays `a$b`.
-        external_labels: { ...Object.fromEntries(Object.entries(this.externalLabels).map(([k, v]) => [k, escapeDollar(v)])), [this.replicaLabel]: '${POD_NAME}' },
+        // Prometheus 3 expands ${POD_NAME} from the environment, so each replica gets its own value, and reads
+        // `$$` as a literal `$`: user values are escaped so that `a$b` stays `a$b` (3.0 migration guide,
+        // "expand-external-labels": https://prometheus.io/docs/prometheus/latest/migration/).
+        external_labels: {
+          ...Object.fromEntries(Object.entries(this.externalLabels).map(([k, v]) => [k, escapeDollar(v)])),
+          [this.replicaLabel]: '${POD_NAME}',
+        },
       },
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
       // Remote write 1.0 (Prometheus' default message, prometheus.WriteRequest): what a released Thanos Receive accepts.
@@ -435,7 +491,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
           alert_relabel_configs: [{ action: 'labeldrop', regex: this.replicaLabel }],
           alertmanagers: this.alertmanagers.map((am) => ({
             api_version: 'v2',
-            dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }],
+            ...(am.alertmanagerScheme && am.alertmanagerScheme !== 'http' ? { scheme: am.alertmanagerScheme } : {}),
+            ...(am.alertmanagerPathPrefix ? { path_prefix: am.alertmanagerPathPrefix } : {}),
+            // Every replica of a headless Service gets every alert; anything else is one address.
+            ...(am.alertmanagerDnsDiscovery
+              ? { dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }] }
+              : { static_configs: [{ targets: [`${am.alertmanagerHost.includes(':') ? `[${am.alertmanagerHost}]` : am.alertmanagerHost}:${am.alertmanagerPort.port}`] }] }),
           })),
         },
       } : {}),
@@ -444,34 +505,24 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     return configYaml(config);
   }
 
-  /** Kubernetes service discovery needs read access to the objects it lists, cluster-wide. */
-  private addDiscoveryRbac(labels: { [key: string]: string }, serviceAccountName: string): void {
-    const verbs = ['get', 'list', 'watch'];
-    const role = new k8s.KubeClusterRole(this, 'ClusterRole', {
-      metadata: { name: this.clusterScopedName(), labels },
-      rules: [
-        // No v1 Endpoints: the scrape jobs use the endpointslice role (ScrapeJob).
-        { apiGroups: [''], resources: ['nodes', 'nodes/metrics', 'pods', 'services'], verbs },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
-        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
-      ],
-    });
-    const binding = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
-      metadata: { name: this.clusterScopedName(), labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role.name },
-      subjects: [{ kind: 'ServiceAccount', name: serviceAccountName, namespace: namespaceOf(this) ?? 'default' }],
-    });
-    // The chart stamps its namespace on every object; cluster-scoped ones must not carry one.
-    if (namespaceOf(this)) {
-      for (const o of [role, binding]) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+  /** What Prometheus refuses to load that synth can see: two jobs of one name, relabel regexes Go cannot compile. */
+  private scrapeJobProblems(): string[] {
+    const problems: string[] = [];
+    const seen = new Set<string>();
+    const generated = new Set(this.generatedJobs);
+    for (const job of this.scrapeJobs) {
+      if (seen.has(job.jobName)) {
+        const whose = generated.has(job.jobName) ? ', a job the stack generates (see the README\'s list of generated job names)' : '';
+        problems.push(`scrape job ${JSON.stringify(job.jobName)} is defined twice${whose}: Prometheus refuses to load a config with duplicate job_name; give the job you added another name (e.g. ${JSON.stringify(`${job.jobName}-extra`)}), or add each target once`);
+      }
+      seen.add(job.jobName);
+      const yaml = job._toYaml() as { relabel_configs?: Array<{ regex?: string }> };
+      for (const r of yaml.relabel_configs ?? []) {
+        const why = r.regex === undefined ? undefined : re2Problem(r.regex);
+        if (why) problems.push(`scrape job ${JSON.stringify(job.jobName)} has relabel regex ${JSON.stringify(r.regex)}, which Prometheus (Go's RE2 syntax) cannot compile: ${why}; fix the pattern (RE2 has no lookaround or backreferences)`);
+      }
     }
-  }
-
-  /** Cluster-scoped names must be unique across namespaces. */
-  private clusterScopedName(): string {
-    const ns = namespaceOf(this);
-    return ns ? `${ns}-${this.name}` : this.name;
+    return problems;
   }
 
   private problems(): string[] {
@@ -486,9 +537,31 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(p.sidecarResources?._problems() ?? []),
       ...(p.grpcServerTls?._problems() ?? []),
     ];
-    const twin = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && sameLabels(c.externalLabels, this.externalLabels));
+    const major = /:v?(\d+)\.\d+[^/@]*(@sha256:[0-9a-f]+)?$/.exec(this.image)?.[1];
+    if (major !== undefined && Number(major) < 3) {
+      // 2.x expands external labels only with --enable-feature=expand-external-labels, which 3.x removed
+      // (prometheus.io/docs/prometheus/2.55/feature_flags/): every replica would carry
+      // the literal "${POD_NAME}", so their blocks overlap and the querier cannot deduplicate them.
+      problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
+    }
+    problems.push(...this.scrapeJobProblems(), ...this.alertmanagers.flatMap(alertmanagerProblems));
+    const alerting = alertingGroups(this.groups);
+    if (alerting.length && !this.alertmanagers.length) {
+      problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but this Prometheus has no Alertmanager, so their alerts would go nowhere: call addAlertmanager (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
+    }
+    if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
+      problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://prometheus.example.com"`);
+    }
+    for (const t of this.unplacedTargets) {
+      problems.push(`static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`);
+    }
+    const outside = this.namespacedDiscovery ? discoveryOutside(this.scrapeJobs, namespaceOf(this)!) : [];
+    if (outside.length) {
+      problems.push(`scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`);
+    }
+    const twin = this.node.root.node.findAll().find((c) => c instanceof Prometheus && collides(c, this));
     if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
     }
     const merged = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && this.replicaLabel in c.externalLabels);
     if (merged) {
@@ -499,7 +572,6 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (retentionSize && retentionSize.toMebibytes() > storageSize.toMebibytes()) {
       problems.push(`retentionSize ${retentionSize.toMebibytes()}MiB is larger than storageSize ${storageSize.toMebibytes()}MiB: the volume fills before size retention deletes anything; lower retentionSize or raise storageSize`);
     }
-    problems.push(...jobNameProblems(this.scrapeJobs), ...groupNameProblems(this.groups));
     if (p.remoteWrite) {
       problems.push(...p.remoteWrite._problems(), ...this.remoteWriteProblems());
       return problems;
@@ -534,16 +606,3 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   }
 }
 
-/** Prometheus refuses a config that repeats a job name (a user job named like a generated one). */
-function jobNameProblems(jobs: ScrapeJob[]): string[] {
-  return repeated(jobs.map((j) => j.jobName)).map((n) => `scrape job ${JSON.stringify(n)} is defined more than once: Prometheus refuses to load a config that repeats a job_name; rename the added job`);
-}
-
-/** Rule files are one per group: a repeated group name overwrites a file (and Prometheus refuses repeats in one file). */
-function groupNameProblems(groups: RuleGroup[]): string[] {
-  return repeated(groups.map((g) => g.name)).map((n) => `rule group ${JSON.stringify(n)} is added more than once: its rule file would be overwritten; rename one group`);
-}
-
-function repeated(names: string[]): string[] {
-  return [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-}

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
@@ -43,6 +44,12 @@ export interface ThanosBucketWebOptions extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI (class and host yours, TLS from a Secret reference); its NetworkPolicy admits the
+   * controller's pods. With admin operations on, the controller must authenticate (`acknowledgePlaintextExposure`).
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 /** Properties of `ThanosBucketWeb`: its options plus what it is wired to. */
@@ -65,6 +72,8 @@ const DEFAULTS = {
 export class ThanosBucketWeb extends Component implements IScrapeTarget {
   /** In-cluster URL of the UI. */
   public readonly url: string;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly refresh: Duration;
 
@@ -75,6 +84,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       component: 'object-store-bucket-debugging',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
@@ -83,11 +93,16 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
+    this.connections.refuseUnprotectedExposure(serviceType, 'the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, {
+      connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp,
+      unauthenticatedRisk: (props.disableAdminOperations ?? false) ? undefined : 'the bucket web UI, which marks blocks for deletion without authentication: set disableAdminOperations: true',
+    }, props.ingress);
 
     const web = container({
       name: 'thanos-bucketweb',

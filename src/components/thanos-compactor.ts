@@ -175,6 +175,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       component: 'database-compactor',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.objectStorage = props.objectStorage;
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;

@@ -2,6 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
@@ -33,7 +34,7 @@ export interface MemcachedResultsCacheOptions {
   readonly expiration?: Duration;
   /**
    * The servers, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
-   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   * @default - derived from each address (a `<service>.<namespace>.svc` name selects that namespace), on its port (11211 for SRV addresses)
    */
   readonly networkPeer?: INetworkPeer;
 }
@@ -90,7 +91,7 @@ export class ResultsCache {
       if (this.maxSize.toKibibytes() <= 0) problems.push('results cache size 0 disables the cache: give a size, e.g. Size.mebibytes(512)');
     }
     const m = this.memcachedOptions;
-    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses));
+    if (m) problems.push(...memcachedAddressProblems('memcached results cache', m.addresses, m.networkPeer));
     return problems;
   }
 }
@@ -128,6 +129,12 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI and query API (class and host yours, TLS from a Secret reference); its
+   * NetworkPolicy admits the controller's pods.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 /** Properties of `ThanosQueryFrontend`: its options plus what it is wired to. */
@@ -160,6 +167,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly cache: ResultsCache;
   private readonly resources: Resources;
@@ -172,6 +181,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       component: 'query-cache',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = props.cache ?? ResultsCache.inMemory();
@@ -195,6 +205,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
     const frontend = container({
       name: 'thanos-query-frontend',

@@ -2,6 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
+import { IngressOptions, addIngress } from '../wiring/ingress';
 import { ComponentOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from '../wiring/apis';
 import { grpcServerTlsOf } from '../wiring/tls';
@@ -69,6 +70,12 @@ export interface ThanosQueryProps extends ComponentOptions {
    * @default ServiceType.CLUSTER_IP
    */
   readonly serviceType?: ServiceType;
+  /**
+   * An Ingress for its UI and HTTP query API, never its gRPC StoreAPI (class and host yours, TLS from a Secret
+   * reference); its NetworkPolicy admits the controller's pods.
+   * @default - no Ingress
+   */
+  readonly ingress?: IngressOptions;
 }
 
 const DEFAULTS = {
@@ -98,6 +105,8 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   public readonly replicas: number;
   public readonly queryUrl: string;
   public readonly queryPort = PORTS.thanosHttp.port;
+  /** The URL its Ingress serves, when it has one. */
+  public readonly ingressUrl?: string;
 
   private readonly addedStores: IStoreApi[] = [];
   private readonly endpoints: StoreEndpoint[];
@@ -110,6 +119,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       component: 'query-layer',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
@@ -119,6 +129,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
+    this.connections.refuseUnprotectedExposure(serviceType, 'the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy');
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.
@@ -131,6 +142,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
+    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
     const tls = uniqueBy(this.endpoints.flatMap((e) => e._tlsVolume() ?? []), (t) => t.volume.name);
     for (const t of uniqueBy(this.endpoints.flatMap((e) => e.tls ?? []), (t) => t.secretName)) {

@@ -169,6 +169,7 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
       component: 'database-write-hashring-router',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     const ingestorCount = props.ingestors ?? DEFAULTS.ingestors;
     this.routerReplicas = props.routerReplicas ?? DEFAULTS.routerReplicas;

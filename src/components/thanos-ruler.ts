@@ -3,16 +3,17 @@ import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { ComponentOptions } from './component-options';
-import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
+import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, alertmanagerUrl, mixinJobName } from '../wiring/apis';
+import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
 import { DEFAULT_IMAGES } from '../images';
-import { sameLabels } from '../private/labels';
+import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
-import { RuleGroup, ruleGroupProblems } from '../config/rules';
+import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
 import { componentRules, externalLabelProblems, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, validateWith } from '../private/problems';
@@ -51,6 +52,12 @@ export interface ThanosRulerOptions extends ComponentOptions {
    */
   readonly replicaLabel?: string;
   /**
+   * The query URL users can open, put in the `Source` link of every alert (`--alert.query-url`), e.g. the
+   * query frontend's Ingress.
+   * @default - the ruler's own address, which no one outside the pod can open
+   */
+  readonly alertQueryUrl?: string;
+  /**
    * `--eval-interval`: default evaluation interval of groups that set none.
    * @default Duration.seconds(30)
    */
@@ -77,10 +84,12 @@ export interface ThanosRulerProps extends ThanosRulerOptions {
   /** The query API rules are evaluated against (`--query`): a querier or query frontend. */
   readonly query: IQueryApi;
   /**
-   * Where alerts go (every replica of the cluster, found by DNS).
-   * @default - no alerting: alerting rules are evaluated but not sent
+   * Where alerts go: an `Alertmanager` of the app (every replica, found by DNS) and/or
+   * `AlertmanagerEndpoint.url(...)`. Required once a group has an alerting rule: a ruler that sends nowhere
+   * fails silently.
+   * @default - none: only recording rules are allowed
    */
-  readonly alertmanager?: IAlertmanagerApi;
+  readonly alertmanagers?: IAlertmanagerApi[];
   /**
    * The bucket the ruler ships its blocks to (recorded series outlive local retention).
    * @default - no uploads: recorded series are kept for `retention` only
@@ -135,6 +144,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       component: 'rule-evaluation-engine',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
@@ -149,7 +159,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     const { image, labels, selector } = this;
 
     this.connections.allowTo(props.query, props.query.queryPort);
-    if (props.alertmanager) this.connections.allowTo(props.alertmanager, props.alertmanager.alertmanagerPort.port);
+    for (const am of props.alertmanagers ?? []) this.connections.allowTo(am, am.alertmanagerPort.port);
 
     const rulesConfigMap = `${this.name}-rules`;
     new k8s.KubeConfigMap(this, 'Rules', {
@@ -219,7 +229,6 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   }
 
   private args(): string[] {
-    const am = this.props.alertmanager;
     const labels = Object.keys(this.externalLabels).sort().map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
     return [
       'rule',
@@ -233,8 +242,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       `--label=${this.replicaLabel}="$(POD_NAME)"`,
       `--alert.label-drop=${this.replicaLabel}`,
       `--query=${this.props.query.queryUrl}`,
-      // dns+ resolves the headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
-      ...(am ? [`--alertmanagers.url=dns+http://${am.alertmanagerHost}:${am.alertmanagerPort.port}`] : []),
+      // dns+ resolves a headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
+      ...(this.props.alertmanagers ?? []).map((am) => `--alertmanagers.url=${alertmanagerUrl(am)}`),
+      ...(this.props.alertQueryUrl ? [`--alert.query-url=${this.props.alertQueryUrl}`] : []),
       `--rule-file=${RULES_DIR}/*.rules.yaml`,
     ];
   }
@@ -252,6 +262,14 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       ...ruleGroupProblems(this.groups),
       ...(p.resources?._problems() ?? []),
     ];
+    const alerting = alertingGroups(this.groups);
+    if (alerting.length && !p.alertmanagers?.length) {
+      problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but the ruler has no Alertmanager, so their alerts would go nowhere: give alertmanagers (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
+    }
+    problems.push(...(p.alertmanagers ?? []).flatMap(alertmanagerProblems));
+    if (p.alertQueryUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.alertQueryUrl)) {
+      problems.push(`alertQueryUrl ${JSON.stringify(p.alertQueryUrl)} is not an http(s) URL: use e.g. "https://thanos.example.com"`);
+    }
     if (this.evaluationInterval.toMilliseconds() < 1000) {
       problems.push(`evaluationInterval ${goDuration(this.evaluationInterval)} is under a second: use e.g. Duration.seconds(30)`);
     }
@@ -259,9 +277,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c !== this && (c instanceof Prometheus || c instanceof ThanosRuler) && sameLabels(c.externalLabels, this.externalLabels));
+    const twin = this.node.root.node.findAll().find((c) => (c instanceof Prometheus || c instanceof ThanosRuler) && collides(c, this));
     if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
+      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
     }
     return problems;
   }

@@ -74,7 +74,7 @@ export interface MemcachedIndexCacheOptions {
   readonly addresses: string[];
   /**
    * The memcached pods, for NetworkPolicy egress (pass a construct to open its NetworkPolicy too).
-   * @default - any address, on the addresses' ports (11211 for SRV addresses)
+   * @default - derived from each address (a `<service>.<namespace>.svc` name selects that namespace), on its port (11211 for SRV addresses)
    */
   readonly networkPeer?: INetworkPeer;
 }
@@ -91,7 +91,7 @@ export class IndexCache {
   /** A memcached cluster shared by every store pod. This library does not deploy memcached. */
   public static memcached(options: MemcachedIndexCacheOptions): IndexCache {
     const addresses = [...options.addresses];
-    const problems = memcachedAddressProblems('indexCache memcached', addresses);
+    const problems = memcachedAddressProblems('indexCache memcached', addresses, options.networkPeer);
     return new IndexCache({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer), problems);
   }
 
@@ -260,6 +260,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       component: 'object-store-gateway',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      exposure: props,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
@@ -273,6 +274,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     for (const e of [...this.indexCache._egress, ...(props.cachingBucket?._egress ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.grpcServiceType, 'the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);

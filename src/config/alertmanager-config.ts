@@ -8,6 +8,7 @@ import { ISecret } from 'cdk8s-plus-27';
 import { isLabelName, secretKeyProblems } from '../private/problems';
 import { goDuration } from '../private/units';
 import { url } from '../private/grammar';
+import { re2Problem } from '../private/re2';
 
 /** One key of a Secret you create before deploying. */
 export interface SecretKeyRef {
@@ -336,11 +337,9 @@ export function matcherProblems(what: string, matcher: string): string[] {
   const [, , op, raw] = m;
   if (op === '=~' || op === '!~') {
     const value = raw.startsWith('"') ? JSON.parse(raw) as string : raw;
-    try {
-      new RegExp(`^(?:${value})$`);
-    } catch {
-      return [`${what} ${JSON.stringify(matcher)} has an invalid regular expression: fix the pattern after ${op}`];
-    }
+    // Alertmanager compiles it with Go's regexp (RE2): JavaScript's RegExp accepts lookaround and refuses `(?i)`.
+    const why = re2Problem(value);
+    if (why) return [`${what} ${JSON.stringify(matcher)} has an invalid regular expression (RE2 syntax: ${why}): fix the pattern after ${op}`];
   }
   if (raw.startsWith('"')) {
     try {

@@ -146,3 +146,8 @@ export function ruleGroupProblems(groups: RuleGroup[]): string[] {
   }
   return problems;
 }
+
+/** The groups that hold at least one alerting rule: their owner needs an Alertmanager. */
+export function alertingGroups(groups: RuleGroup[]): RuleGroup[] {
+  return groups.filter((g) => (g._toYaml() as { groups: Array<{ rules: Array<{ alert?: string }> }> }).groups[0].rules.some((r) => r.alert !== undefined));
+}

@@ -84,6 +84,18 @@ export class ScrapeJob {
     private readonly discovery: object,
   ) {}
 
+  /** Its Kubernetes discovery: each config's role and namespaces (none: every namespace). @internal */
+  public _kubernetesDiscovery(): Array<{ role: string; namespaces?: string[] }> {
+    const d = this.discovery as { kubernetes_sd_configs?: Array<{ role: string; namespaces?: { names: string[] } }> };
+    return (d.kubernetes_sd_configs ?? []).map((c) => ({ role: c.role, namespaces: c.namespaces?.names }));
+  }
+
+  /** Its fixed `host:port` targets. @internal */
+  public _staticTargets(): string[] {
+    const d = this.discovery as { static_configs?: Array<{ targets: string[] }> };
+    return (d.static_configs ?? []).flatMap((c) => c.targets);
+  }
+
   /** @internal */
   public _toYaml(): object {
     return {

@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels, componentLabels, selectorLabels } from './labels';
-import { Connections, IConnectable } from '../wiring/connections';
+import { Connections, ExposureOptions, IConnectable } from '../wiring/connections';
 import { namespaceOf } from './kubernetes';
 
 /** What identifies a component and its NetworkPolicy. */
@@ -19,11 +19,8 @@ export interface ComponentProps {
    * @default true
    */
   readonly networkPolicy?: boolean;
-  /**
-   * Allow all egress (Prometheus).
-   * @default false
-   */
-  readonly unrestrictedEgress?: boolean;
+  /** How its exposed Services admit clients. */
+  readonly exposure?: ExposureOptions;
 }
 
 /**
@@ -55,7 +52,7 @@ export abstract class Component extends Construct implements IConnectable {
       selector: this.selector,
       namespace: namespaceOf(this),
       enabled: props.networkPolicy,
-      unrestrictedEgress: props.unrestrictedEgress,
+      exposure: props.exposure,
     });
   }
 

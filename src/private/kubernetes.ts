@@ -7,7 +7,7 @@ import { ApiObject, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
-import { isExposed } from '../wiring/connections';
+import { exposureSpec } from '../wiring/connections';
 import { NamedPort } from '../ports';
 import { Resources } from '../config/resources';
 import { containerSecurityContext, podSecurityContext } from './security';
@@ -117,8 +117,6 @@ export interface PodTemplateOptions {
   readonly containers: k8s.Container[];
   readonly initContainers?: k8s.Container[];
   readonly volumes?: k8s.Volume[];
-  /** Prometheus needs the token for Kubernetes service discovery; nothing else does. */
-  readonly automountServiceAccountToken?: boolean;
   readonly terminationGracePeriodSeconds?: number;
   readonly annotations?: Record<string, string>;
   /** Spread replicas over nodes and zones. */
@@ -134,7 +132,8 @@ export function podTemplate(o: PodTemplateOptions): k8s.PodTemplateSpec {
     },
     spec: {
       serviceAccountName: o.serviceAccountName,
-      automountServiceAccountToken: o.automountServiceAccountToken ?? false,
+      // No container gets the API token unless it mounts `serviceAccountToken()` itself.
+      automountServiceAccountToken: false,
       securityContext: podSecurityContext(o.user),
       ...(o.terminationGracePeriodSeconds !== undefined ? { terminationGracePeriodSeconds: o.terminationGracePeriodSeconds } : {}),
       ...(o.spread ? { topologySpreadConstraints: spreadConstraints(o.selector) } : {}),
@@ -238,6 +237,31 @@ export function serviceAccount(scope: Construct, id: string, name: string, label
   });
 }
 
+/** Where client-go's in-cluster config reads the token, CA and namespace (`rest.InClusterConfig`). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/**
+ * The API token as one container's volume instead of the pod-wide automount: the same projected
+ * sources the kubelet mounts for `automountServiceAccountToken` (a bound, expiring token, the cluster
+ * CA from `kube-root-ca.crt`, the namespace), so the other containers of the pod hold no token.
+ * The kubelet refreshes the token file; client-go re-reads it.
+ */
+export function serviceAccountToken(): { volume: k8s.Volume; volumeMount: k8s.VolumeMount } {
+  return {
+    volume: {
+      name: 'kube-api-access',
+      projected: {
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+          { downwardApi: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+        ],
+      },
+    },
+    volumeMount: { name: 'kube-api-access', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+  };
+}
+
 /** What a Service needs. */
 export interface ServiceOptions {
   readonly name: string;
@@ -258,9 +282,8 @@ export function service(scope: Construct, id: string, o: ServiceOptions): k8s.Ku
     metadata: { name: o.name, labels: { ...o.labels } },
     spec: {
       type: o.headless ? 'ClusterIP' : (o.type ?? ServiceType.CLUSTER_IP),
-      // External traffic keeps its source address (no SNAT to a node IP), so NetworkPolicy ipBlock rules
-      // match it on every CNI, and it goes only to nodes that run a pod.
-      ...(isExposed(o.type) && !o.headless ? { externalTrafficPolicy: 'Local' } : {}),
+      // The owning component's exposure: traffic policy by type, and its sourceRanges on a LoadBalancer.
+      ...(o.headless ? {} : exposureSpec(scope, o.type)),
       ...(o.headless ? { clusterIp: 'None' } : {}),
       ...(o.publishNotReadyAddresses ? { publishNotReadyAddresses: true } : {}),
       selector: { ...o.selector },

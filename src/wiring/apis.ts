@@ -2,7 +2,7 @@
  * The interfaces components are wired through: each names what a peer needs (an address, a
  * port) and is a network peer, so wiring two components also opens their NetworkPolicies.
  */
-import { IConnectable } from './connections';
+import { IConnectable, INetworkPeer } from './connections';
 import { NamedPort } from '../ports';
 
 /** A Service port Prometheus scrapes. */
@@ -64,10 +64,35 @@ export interface IQueryApi extends IConnectable {
   readonly queryPort: number;
 }
 
-/** An Alertmanager cluster that Prometheus and the ruler send alerts to. */
-export interface IAlertmanagerApi extends IConnectable {
-  /** Headless Service host resolving to every replica, e.g. `alertmanager-cluster.monitoring.svc`. */
+/**
+ * An Alertmanager cluster that Prometheus and the ruler send alerts to: a component of the app
+ * (`Alertmanager`) or one outside it (`AlertmanagerEndpoint.url`).
+ */
+export interface IAlertmanagerApi extends INetworkPeer {
+  /** Its host, e.g. the headless `alertmanager-cluster.monitoring.svc` resolving to every replica. */
   readonly alertmanagerHost: string;
   /** The API port. */
   readonly alertmanagerPort: NamedPort;
+  /**
+   * Senders resolve every A record of `alertmanagerHost` and send to each (a headless Service: every replica
+   * must get every alert). Otherwise the host is one address.
+   * @default false
+   */
+  readonly alertmanagerDnsDiscovery?: boolean;
+  /**
+   * `http` or `https`.
+   * @default 'http'
+   */
+  readonly alertmanagerScheme?: string;
+  /**
+   * Path its API is served under (Alertmanager with `--web.route-prefix`), e.g. `/alertmanager`.
+   * @default - none
+   */
+  readonly alertmanagerPathPrefix?: string;
+}
+
+/** The URL a ruler's `--alertmanagers.url` takes for an Alertmanager (`dns+` resolves every replica). */
+export function alertmanagerUrl(am: IAlertmanagerApi): string {
+  const base = `${am.alertmanagerScheme ?? 'http'}://${am.alertmanagerHost.includes(':') ? `[${am.alertmanagerHost}]` : am.alertmanagerHost}:${am.alertmanagerPort.port}${am.alertmanagerPathPrefix ?? ''}`;
+  return am.alertmanagerDnsDiscovery ? `dns+${base}` : base;
 }

@@ -1,8 +1,8 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
-import { Connections, INetworkPeer, NetworkPeer } from './connections';
+import { Connections, INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from './connections';
 import { requireSecret } from '../output/prerequisites';
 import { literalSecret, validateWith } from '../private/problems';
 import { Grammar, secretKey } from '../private/grammar';
@@ -38,15 +38,52 @@ export interface ObjectStorageBinding {
   readonly volumeMounts: k8s.VolumeMount[];
   /** Workload identity annotations for the component's ServiceAccount. */
   readonly serviceAccountAnnotations: { [key: string]: string };
-  /** Where the store is, for NetworkPolicy egress. */
-  readonly peer: INetworkPeer;
-  /** The store's ports, for NetworkPolicy egress. */
-  readonly ports: number[];
+  /**
+   * Every address the container must reach for the bucket: the store itself, and the metadata or
+   * token endpoints its SDK takes credentials from when no key is given.
+   */
+  readonly egress: ObjectStorageEgress[];
   /**
    * Changes when the config this library renders changes, so pods roll. A config kept in a Secret you own
    * is not seen: roll the pods yourself when you change it.
    */
   readonly configChecksum: string;
+}
+
+/** One NetworkPolicy egress rule a bucket needs. */
+export interface ObjectStorageEgress {
+  /** The destination. */
+  readonly peer: INetworkPeer;
+  /** Its TCP ports. */
+  readonly ports: number[];
+}
+
+/**
+ * Link-local endpoints the cloud SDKs in Thanos take credentials from when no key is configured. A
+ * NetworkPolicy that admits only the bucket's 443 breaks them, so every bucket reader gets them through
+ * its binding.
+ */
+const METADATA = {
+  /**
+   * GCE/GKE metadata server (Google's default credentials without a key file). On GKE's iptables dataplane
+   * with workload identity, traffic to it is DNAT-ed to the gke-metadata-server on 169.254.169.252:988
+   * before policy applies, so both are admitted (GKE "Protecting cluster metadata" / network policy docs).
+   */
+  gcp: [{ cidr: '169.254.169.254/32', port: 80 }, { cidr: '169.254.169.252/32', port: 988 }],
+  /**
+   * AWS SDK chain without keys or IRSA: EC2 instance metadata (IMDS) and the EKS Pod Identity agent, which
+   * listens on 169.254.170.23:80 (EKS user guide, "Set up the Amazon EKS Pod Identity Agent").
+   */
+  aws: [{ cidr: '169.254.169.254/32', port: 80 }, { cidr: '169.254.170.23/32', port: 80 }],
+  /**
+   * Azure instance metadata (IMDS): thanos-io/objstore's Azure client uses ManagedIdentityCredential with
+   * `user_assigned_id`, DefaultAzureCredential (which ends in managed identity) without.
+   */
+  azure: [{ cidr: '169.254.169.254/32', port: 80 }],
+};
+
+function metadataEgress(endpoints: Array<{ cidr: string; port: number }>): ObjectStorageEgress[] {
+  return endpoints.map((e) => ({ peer: NetworkPeer.ipBlock(e.cidr), ports: [e.port] }));
 }
 
 /** A bucket Thanos reads and writes. One definition shared by sidecar, store, compactor, ruler and bucket web. */
@@ -64,7 +101,7 @@ export interface IObjectStorage extends IConstruct {
 export function bindObjectStorage(storage: IObjectStorage, consumer: IConstruct, serviceAccount: ApiObject, connections: Connections): ObjectStorageBinding {
   const binding = storage.bind(consumer);
   for (const [k, v] of Object.entries(binding.serviceAccountAnnotations)) serviceAccount.metadata.addAnnotation(k, v);
-  connections.allowTo(binding.peer, ...binding.ports);
+  for (const e of binding.egress) connections.allowTo(e.peer, ...e.ports);
   return binding;
 }
 
@@ -139,14 +176,16 @@ export interface S3ObjectStorageProps {
    */
   readonly configMapName?: string;
   /**
-   * The store, for NetworkPolicy egress.
-   * @default - any address on the endpoint's port
+   * The store, for NetworkPolicy egress (on the endpoint's port).
+   * @default - derived from the endpoint: a cluster DNS name (`<service>.<namespace>.svc`) selects that
+   * namespace's pods, an IP is that address, another dotted name any address; a name without a dot must
+   * be given a peer
    */
   readonly networkPeer?: INetworkPeer;
 }
 
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-const ENDPOINT = /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:\d{1,5})?$/;
+const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:\d{1,5})?$/;
 
 /** Common object-storage plumbing: the ConfigMap, the mount, the placeholders. */
 abstract class ConfigMapObjectStorage extends Construct implements IObjectStorage {
@@ -173,7 +212,7 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
       volumes: [{ name: 'objstore', configMap: { name: this.configMapName } }],
       volumeMounts: [{ name: 'objstore', mountPath: MOUNT_PATH, readOnly: true }],
       serviceAccountAnnotations: this.serviceAccountAnnotations(),
-      ...this.network(),
+      egress: this.egress(),
       configChecksum: checksum(this.renderConfig()),
     };
   }
@@ -187,22 +226,28 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
   protected abstract env(): k8s.EnvVar[];
   protected abstract secret(): { name: string; keys: string[]; purpose: string } | undefined;
   protected abstract serviceAccountAnnotations(): { [key: string]: string };
-  protected abstract network(): { peer: INetworkPeer; ports: number[] };
+  protected abstract egress(): ObjectStorageEgress[];
 }
 
 /** An S3 or S3-compatible bucket (AWS, MinIO, SeaweedFS, Garage, Ceph RGW...). */
 export class S3ObjectStorage extends ConfigMapObjectStorage {
-  /** `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. */
+  /**
+   * `s3://<endpoint>/<bucket>/<prefix>`: two compactors on one id corrupt it. An endpoint inside the cluster
+   * (`*.svc`) names a different store in each cluster, so its id also names the chart (one chart, one cluster).
+   */
   public readonly bucketId: string;
 
   constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
     super(scope, id, props.configMapName);
-    // Normalised: one bucket spelled two ways (`eu1` vs `/eu1/`, with or without the default port) is one bucket.
-    this.bucketId = `s3://${String(props.endpoint).toLowerCase().replace(/:(443|80)$/, '')}/${props.bucket}/${normalisedPrefix(props.prefix)}`;
+    // Normalised: one bucket spelled two ways (`eu1` vs `/eu1/`, with or without the default port) is one bucket;
+    // an in-cluster endpoint (`*.svc`) names a different store in each cluster (chart).
+    const local = /\.svc(\.cluster\.local)?\.?$/.test(splitHostPort(props.endpoint, 443).host);
+    this.bucketId = `s3://${String(props.endpoint).toLowerCase().replace(/:(443|80)$/, '')}/${props.bucket}/${normalisedPrefix(props.prefix)}${local ? ` in cluster ${Chart.of(this).node.path}` : ''}`;
     validateWith(this, () => [
       ...regionProblems(props.endpoint, props.region),
       ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') ? [] : [`bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`]),
       ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535 ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`]),
+      ...peerProblems('endpoint', props.endpoint, props.networkPeer),
     ]);
   }
 
@@ -238,10 +283,20 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
     return arn ? { 'eks.amazonaws.com/role-arn': arn } : {};
   }
 
-  protected network() {
-    const defaultPort = (this.props.insecure ?? false) ? 80 : 443;
-    return { peer: this.props.networkPeer ?? NetworkPeer.anywhere(), ports: [portOf(this.props.endpoint, defaultPort)] };
+  protected egress(): ObjectStorageEgress[] {
+    const { host, port } = splitHostPort(this.props.endpoint, (this.props.insecure ?? false) ? 80 : 443);
+    const store = { peer: this.props.networkPeer ?? peerOfHost(host) ?? NetworkPeer.anywhere(), ports: [port] };
+    const c = this.props.credentials;
+    if (c._secretName) return [store];
+    // IRSA exchanges its projected token at STS (HTTPS); without a role the chain reads link-local endpoints.
+    return c._roleArn ? [store, { peer: NetworkPeer.anywhere(), ports: [443] }] : [store, ...metadataEgress(METADATA.aws)];
   }
+}
+
+/** A host that may be in the cluster but names no namespace cannot become a NetworkPolicy peer by itself. */
+function peerProblems(what: string, address: string, given: INetworkPeer | undefined): string[] {
+  if (given || peerOfHost(splitHostPort(address, 443).host)) return [];
+  return [`${what} ${JSON.stringify(address)} may be inside the cluster but names no namespace: write the full "<service>.<namespace>.svc:<port>" name, or give networkPeer (e.g. NetworkPeer.pods({...}, "<namespace>"))`];
 }
 
 function portOf(endpoint: string, otherwise = 443): number {
@@ -324,8 +379,9 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
     return sa ? { 'iam.gke.io/gcp-service-account': sa } : {};
   }
 
-  protected network() {
-    return { peer: NetworkPeer.anywhere(), ports: [443] };
+  protected egress(): ObjectStorageEgress[] {
+    const api = { peer: NetworkPeer.anywhere(), ports: [443] };
+    return this.props.serviceAccountKeySecret ? [api] : [api, ...metadataEgress(METADATA.gcp)];
   }
 }
 
@@ -397,8 +453,9 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
     return id ? { 'azure.workload.identity/client-id': id } : {};
   }
 
-  protected network() {
-    return { peer: NetworkPeer.anywhere(), ports: [443] };
+  protected egress(): ObjectStorageEgress[] {
+    const api = { peer: NetworkPeer.anywhere(), ports: [443] };
+    return this.props.accountKeySecret ? [api] : [api, ...metadataEgress(METADATA.azure)];
   }
 }
 
@@ -412,15 +469,27 @@ export interface ExistingObjectStorageProps {
    */
   readonly key?: string;
   /**
-   * Port the store listens on, for NetworkPolicy egress.
-   * @default 443
+   * The store's `host:port` as the config in the Secret names it, for NetworkPolicy egress: the peer and
+   * the port derive from it as for `S3ObjectStorage`'s endpoint. Give it or `networkPeer` with `port`.
+   * @default - none: `networkPeer` is required
+   */
+  readonly endpoint?: string;
+  /**
+   * Port the store listens on, for NetworkPolicy egress with `networkPeer`.
+   * @default - the endpoint's port, else 443
    */
   readonly port?: number;
   /**
    * The store, for NetworkPolicy egress.
-   * @default - any address
+   * @default - derived from `endpoint`
    */
   readonly networkPeer?: INetworkPeer;
+  /**
+   * Cloud metadata endpoints the config's credentials come from, when it has no keys (e.g. `['gcp']`:
+   * `gcp`, `aws` or `azure`), for NetworkPolicy egress.
+   * @default - none: the Secret's config carries its keys
+   */
+  readonly metadataEndpoints?: string[];
 }
 
 /** Importers for object storage defined outside this app. */
@@ -439,6 +508,15 @@ class SecretObjectStorage extends Construct implements IObjectStorage {
   constructor(scope: Construct, id: string, private readonly props: ExistingObjectStorageProps) {
     super(scope, id);
     this.bucketId = `secret://${props.secret.name}/${this.key}`;
+    const clouds = Object.keys(METADATA);
+    validateWith(this, () => [
+      ...(props.endpoint || props.networkPeer ? [] : [`the store of Secret ${props.secret.name} is unknown, so no NetworkPolicy can admit it: give endpoint ("<host>:<port>" as in its config) or networkPeer and port`]),
+      ...(props.endpoint ? [
+        ...(ENDPOINT.test(props.endpoint) ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not host:port: give it without scheme or path, e.g. "minio.storage.svc:9000"`]),
+        ...peerProblems('endpoint', props.endpoint, props.networkPeer),
+      ] : []),
+      ...(props.metadataEndpoints ?? []).filter((m) => !clouds.includes(m)).map((m) => `metadataEndpoints ${JSON.stringify(m)} is not a cloud this library knows: use ${clouds.map((c) => JSON.stringify(c)).join(', ')}`),
+    ]);
   }
 
   private get key(): string {
@@ -453,9 +531,14 @@ class SecretObjectStorage extends Construct implements IObjectStorage {
       volumes: [{ name: 'objstore', secret: { secretName: this.props.secret.name, items: [{ key: this.key, path: this.key }] } }],
       volumeMounts: [{ name: 'objstore', mountPath: MOUNT_PATH, readOnly: true }],
       serviceAccountAnnotations: {},
-      peer: this.props.networkPeer ?? NetworkPeer.anywhere(),
-      ports: [this.props.port ?? 443],
+      egress: [this.store(), ...(this.props.metadataEndpoints ?? []).flatMap((m) => metadataEgress(METADATA[m as keyof typeof METADATA] ?? []))],
       configChecksum: checksum(this.bucketId),
     };
+  }
+
+  private store(): ObjectStorageEgress {
+    const { host, port } = splitHostPort(this.props.endpoint ?? '', this.props.port ?? 443);
+    const peer = this.props.networkPeer ?? (this.props.endpoint ? peerOfHost(host) : undefined) ?? NetworkPeer.anywhere();
+    return { peer, ports: [this.props.port ?? port] };
   }
 }

@@ -13,6 +13,9 @@ import { expectValid } from '../harness';
 import { testWithTools, toolPath } from '../harness/tools';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
+/** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
+const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+
 const FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager-flags.json'), 'utf8')).flags as Record<string, { takesValue: boolean; valueType?: string }>;
 
 /** A chart with an Alertmanager, its output, and the Secrets it reads. */
@@ -210,7 +213,7 @@ describe('Alertmanager defaults', () => {
       { from: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
       { to: [self], ports: [{ protocol: 'TCP', port: 9094 }] },
       { to: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);
@@ -272,7 +275,7 @@ describe('Alertmanager options', () => {
   test('name, retention, storage, external URL, service type and resources', () => {
     const { objects } = build(() => ({
       name: 'am-eu1', retention: Duration.hours(240), storageSize: Size.gibibytes(5), storageClassName: 'fast',
-      externalUrl: 'https://alerts.example.com/am', serviceType: ServiceType.LOAD_BALANCER,
+      externalUrl: 'https://alerts.example.com/am', serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'],
     }));
     const sts = find(objects, 'StatefulSet', 'am-eu1');
     const am = containerOf(sts, 'alertmanager');
@@ -284,7 +287,7 @@ describe('Alertmanager options', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
     expect(find(objects, 'Service', 'am-eu1').spec.type).toBe('LoadBalancer');
     expect(find(objects, 'ConfigMap', 'am-eu1-config')).toBeDefined();
-    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 9093 }] });
+    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 9093 }] });
   });
 
   test('without persistent storage: an emptyDir for data, no claim templates', () => {

@@ -8,6 +8,7 @@ import { parse, stringify } from 'yaml';
 import { Dashboard, MAX_DASHBOARD_BYTES } from '../../src/config/dashboards';
 import { thanosOverviewQueries } from '../../src/config/dashboards/thanos-overview';
 import { Grafana, GrafanaProps } from '../../src/components/grafana';
+import { ThanosQuery } from '../../src/components/thanos-query';
 import { DEFAULT_IMAGES } from '../../src/images';
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
@@ -16,6 +17,8 @@ import { expectValid } from '../harness';
 import { testWithTools, toolPath } from '../harness/tools';
 import { containerOf, find, Manifest, problems } from '../support/util';
 
+/** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
+const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
 
 type Props = Omit<GrafanaProps, 'datasource' | 'adminSecret'> & { adminSecret?: ISecret };
 
@@ -174,7 +177,7 @@ describe('Grafana defaults', () => {
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } },
     };
     expect(np.spec.egress).toEqual([
-      { ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
       { to: [prometheus], ports: [{ protocol: 'TCP', port: 9090 }] },
     ]);
     expect(np.spec.ingress).toEqual([]);
@@ -203,10 +206,20 @@ describe('Grafana options', () => {
     expect(deploy.spec.template.spec.volumes).not.toContainEqual({ name: 'data', emptyDir: {} });
   });
 
-  test('LoadBalancer Service: reachable from anywhere on 3000', () => {
-    const { objects } = build(() => ({ serviceType: ServiceType.LOAD_BALANCER }));
-    expect(find(objects, 'Service', 'grafana').spec.type).toBe('LoadBalancer');
-    expect(find(objects, 'NetworkPolicy', 'grafana').spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 3000 }] }]);
+  test('LoadBalancer Service: one sourceRanges prop feeds loadBalancerSourceRanges and the NetworkPolicy; Local traffic policy keeps client addresses', () => {
+    const { objects } = build(() => ({ serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'] }));
+    expect(find(objects, 'Service', 'grafana').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] });
+    expect(find(objects, 'NetworkPolicy', 'grafana').spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 3000 }] }]);
+  });
+
+  test('an exposed Service without sourceRanges fails synth with the fix; the whole internet must be written out', () => {
+    const chart = new Chart(Testing.app(), 'x', { namespace: 'monitoring' });
+    new Grafana(chart, 'G', { datasource: new ThanosQuery(chart, 'Q'), adminSecret: Secret.fromSecretName(chart, 'A', 'grafana-admin'), serviceType: ServiceType.NODE_PORT });
+    expect(() => Testing.synth(chart)).toThrow(/grafana: a NodePort Service on port 3000 is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits .*\["0\.0\.0\.0\/0"\] admits the whole internet/);
+    const open = build(() => ({ serviceType: ServiceType.NODE_PORT, sourceRanges: ['0.0.0.0/0'] })).objects;
+    // NodePort defaults to Cluster: every node answers nodeIP:nodePort.
+    expect(find(open, 'Service', 'grafana').spec.externalTrafficPolicy).toBe('Cluster');
+    expect(find(open, 'Service', 'grafana').spec.loadBalancerSourceRanges).toBeUndefined();
   });
 
   test('custom admin keys, name and extra settings', () => {
@@ -266,7 +279,7 @@ describe('Grafana options', () => {
 
   test('option-heavy chart passes the validation harness', () => {
     const { objects, secrets } = build((c) => ({
-      persistence: Size.gibibytes(2), serviceType: ServiceType.NODE_PORT, adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'),
+      persistence: Size.gibibytes(2), serviceType: ServiceType.NODE_PORT, sourceRanges: ['10.0.0.0/8'], adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'),
       dashboards: [Dashboard.thanosOverview(), Dashboard.fromJson('b', { uid: 'b', title: 'B' })],
     }));
     expectValid(objects, { externalSecrets: secrets });

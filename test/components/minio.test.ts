@@ -10,6 +10,9 @@ import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
 import { containerOf, find, Manifest, problems, synth } from '../support/util';
 
+/** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
+const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
 
 function minio(chart: Chart, props: Partial<ConstructorParameters<typeof MinIO>[2]> = {}): MinIO {
@@ -160,7 +163,7 @@ describe('MinIO defaults', () => {
     expect(jobPolicy.ingress).toEqual([]);
     const minioPolicy = find(objects, 'NetworkPolicy', 'minio').spec;
     expect(minioPolicy.ingress).toEqual([{ from: [jobPeer], ports: [{ protocol: 'TCP', port: 9000 }] }]);
-    expect(minioPolicy.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+    expect(minioPolicy.egress).toEqual([{ to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
   });
 
   test('objectStorage: plain-HTTP path-style S3 on the Service, credentials only as placeholders', () => {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'util';
 import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Duration, Testing } from 'cdk8s';
@@ -116,15 +117,24 @@ describe('ThanosStack with prometheusOperator: true', () => {
     expect(sameLabelsAndPort.length).toBeGreaterThan(1);
   });
 
-  test('each component\'s NetworkPolicy admits the operator\'s Prometheus on its metrics port', () => {
+  test('no policy admits pods by their labels alone across namespaces (anyone can label their own pods)', () => {
+    // Before: the operator's Prometheus was `namespaceSelector: {}` plus pod labels, on Alertmanager, MinIO, Grafana...
+    for (const policy of ofKind(objects, 'NetworkPolicy')) {
+      for (const r of policy.spec.ingress) {
+        for (const p of r.from) if (p.podSelector) expect({ policy: policy.metadata.name, p }).not.toEqual({ policy: policy.metadata.name, p: expect.objectContaining({ namespaceSelector: {} }) });
+      }
+    }
+  });
+
+  test('each component\'s NetworkPolicy admits the operator\'s Prometheus on its metrics port, by namespace and pod selector', () => {
     const operatorPrometheus = {
-      namespaceSelector: {},
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
       podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
     };
     for (const target of stack.components) {
       const policy = find(objects, 'NetworkPolicy', target.scrapeEndpoints[0].serviceName.replace(/-thanos-sidecar$/, '').replace(/-headless$/, ''));
       for (const e of target.scrapeEndpoints) {
-        const admitted = policy.spec.ingress.some((r: any) => r.from.some((p: any) => JSON.stringify(p) === JSON.stringify(operatorPrometheus))
+        const admitted = policy.spec.ingress.some((r: any) => r.from.some((p: any) => isDeepStrictEqual(p, operatorPrometheus))
           && r.ports.some((p: any) => p.port === e.port.port));
         expect({ job: e.jobName, admitted }).toEqual({ job: e.jobName, admitted: true });
       }
@@ -215,6 +225,18 @@ describe('options', () => {
     });
     expect(JSON.stringify(policy)).not.toContain('prometheus-operator');
     expectValid(objects, { allowedCustomKinds: CUSTOM_KINDS });
+  });
+
+  test('scraperNamespace moves the default scraper to the operator\'s namespace, still with its pod selector', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'thanos' });
+    new PrometheusOperator(chart, 'Operator', { scrapeTargets: [new ThanosQuery(chart, 'Query', { stores: [new Prometheus(chart, 'Prometheus')] })], scraperNamespace: 'monitoring' });
+    expect(find(Testing.synth(chart) as Manifest[], 'NetworkPolicy', 'thanos-query').spec.ingress).toContainEqual({
+      from: [{
+        podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      }],
+      ports: [{ protocol: 'TCP', port: PORTS.thanosHttp.port }],
+    });
   });
 
   test('a chart without a namespace gets ServiceMonitors without a namespaceSelector', () => {

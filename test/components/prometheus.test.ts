@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Cpu, Secret, ServiceType } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../../src';
+import { AlertmanagerEndpoint, LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../../src';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
 function withBucket(chart: any): S3ObjectStorage {
@@ -90,7 +90,7 @@ describe('Prometheus defaults', () => {
       source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: 'prometheus;web', action: 'keep',
     });
     const rules = find(objects, 'ClusterRole', 'monitoring-prometheus').rules;
-    expect(rules).toContainEqual({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] });
+    expect(rules).toContainEqual({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] });
     expect(rules.flatMap((r: any) => r.resources ?? [])).not.toContain('endpoints');
   });
 
@@ -105,9 +105,19 @@ describe('Prometheus defaults', () => {
     expect(role.metadata.namespace).toBeUndefined();
     expect(binding.metadata.namespace).toBeUndefined();
     const verbs = new Set(role.rules.flatMap((r: any) => r.verbs));
-    expect([...verbs].sort()).toEqual(['get', 'list', 'watch']);
+    // Prometheus' informers list and watch; nothing gets single objects.
+    expect([...verbs].sort()).toEqual(['list', 'watch']);
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' }]);
-    expect(sts.spec.template.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test('the API token is mounted into the Prometheus container only, not into the sidecar that holds the bucket keys', () => {
+    const pod = sts.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    const tokenDir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    expect(containerOf(sts, 'prometheus').volumeMounts).toContainEqual({ name: 'kube-api-access', mountPath: tokenDir, readOnly: true });
+    expect(containerOf(sts, 'thanos-sidecar').volumeMounts.map((m: any) => m.mountPath)).not.toContain(tokenDir);
+    const volume = pod.volumes.find((v: any) => v.name === 'kube-api-access');
+    expect(volume.projected.sources.map((s: any) => Object.keys(s)[0])).toEqual(['serviceAccountToken', 'configMap', 'downwardAPI']);
   });
 
   test('runs as nobody with a read-only root filesystem and probes on both containers', () => {
@@ -145,9 +155,10 @@ describe('Prometheus options', () => {
       const p = new Prometheus(c, 'P', {
         name: 'prometheus-eu1', replicas: 1, externalLabels: { cluster: 'eu1', region: 'eu' }, retention: Duration.days(2),
         retentionSize: Size.gibibytes(15), enableAdminApi: true, uploadCompacted: true, objectStorage: withBucket(c),
-        scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, annotationDiscovery: false,
+        scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], annotationDiscovery: false,
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
+      p.addAlertmanager(AlertmanagerEndpoint.url('https://alertmanager.example.com'));
       p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: Duration.minutes(5), labels: { severity: 'critical' } })] }));
     });
     const sts = find(objects, 'StatefulSet', 'prometheus-eu1');
@@ -165,14 +176,20 @@ describe('Prometheus options', () => {
     expect(find(objects, 'Service', 'prometheus-eu1').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
     expect(find(objects, 'Service', 'prometheus-eu1-thanos-sidecar').spec.externalTrafficPolicy).toBeUndefined();
     const policy = find(objects, 'NetworkPolicy', 'prometheus-eu1');
-    expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 9090, protocol: 'TCP' }] });
+    expect(policy.spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ port: 9090, protocol: 'TCP' }] });
   });
 
   test('a ClusterIP sidecar Service admits no outside traffic; a LoadBalancer one admits it on gRPC', () => {
-    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type })), 'NetworkPolicy', 'prometheus')
+    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true })), 'NetworkPolicy', 'prometheus')
       .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(ingressPorts(ServiceType.CLUSTER_IP)).toEqual([]);
     expect(ingressPorts(ServiceType.LOAD_BALANCER)).toEqual([10901]);
+  });
+
+  test('exposing the sidecar\'s plaintext StoreAPI is refused unless TLS or an acknowledgement is given', () => {
+    expect(problems((c) => new Prometheus(c, 'P', { sidecarServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['198.51.100.0/24'] }))).toEqual([
+      expect.stringContaining('the sidecar\'s plaintext StoreAPI (gRPC) would be reachable from outside the cluster through a LoadBalancer Service: give grpcServerTls, or set acknowledgePlaintextExposure: true'),
+    ]);
   });
 
   test('the sidecar has its own image and resources; a CPU limit is rendered only when asked', () => {

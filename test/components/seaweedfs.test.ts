@@ -107,7 +107,11 @@ describe('SeaweedFS defaults', () => {
   test('alone, it admits nobody and reaches only DNS', () => {
     const policy = find(objects, 'NetworkPolicy', 'seaweedfs').spec;
     expect(policy.ingress).toEqual([]);
-    expect(policy.egress).toEqual([{ ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+    // DNS to the cluster DNS pods only.
+    expect(policy.egress).toEqual([{
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+    }]);
   });
 
   test('objectStorage: plain-HTTP path-style S3 on the Service port 8333, credentials only as placeholders', () => {

@@ -104,17 +104,20 @@ describe('ThanosBucketWeb options', () => {
     expect(flag(args, '--disable-admin-operations')).toBe(true);
   });
 
-  test('LoadBalancer Service admits anyone on http', () => {
-    const objects = synth((c) => web(c, { serviceType: ServiceType.LOAD_BALANCER }));
+  test('exposing the bucket web UI (block deletion) needs an acknowledgement; then it admits its source ranges', () => {
+    expect(problems((c) => web(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'] }))).toEqual([
+      expect.stringMatching(/the bucket web UI \(it marks blocks for deletion, without authentication\) would be reachable from outside the cluster through a LoadBalancer Service: keep serviceType CLUSTER_IP/),
+    ]);
+    const objects = synth((c) => web(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], acknowledgePlaintextExposure: true }));
     expect(find(objects, 'Service', 'thanos-bucketweb').spec.type).toBe('LoadBalancer');
-    expect(policy(objects, 'thanos-bucketweb', 'ingress').get(10902)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+    expect(policy(objects, 'thanos-bucketweb', 'ingress').get(10902)).toEqual([{ ipBlock: { cidr: '10.0.0.0/8' } }]);
   });
 
   test('a bucket defined by a Secret is mounted from it', () => {
     let chart!: Chart;
     const objects = synth((c) => {
       chart = c;
-      web(c, {}, ObjectStorage.fromSecret(c, 'Existing', { secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config') }));
+      web(c, {}, ObjectStorage.fromSecret(c, 'Existing', { secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config'), endpoint: 's3.eu-west-1.amazonaws.com:443' }));
     });
     expect(find(objects, 'Deployment', 'thanos-bucketweb').spec.template.spec.volumes).toEqual([
       { name: 'objstore', secret: { secretName: 'thanos-objstore-config', items: [{ key: 'objstore.yml', path: 'objstore.yml' }] } },

@@ -99,7 +99,7 @@ describe('ThanosCompactor defaults', () => {
     const np = find(objects, 'NetworkPolicy', 'thanos-compact').spec;
     expect(np.podSelector.matchLabels).toEqual(SELECTOR);
     expect(np.egress).toHaveLength(2);
-    expect(np.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(np.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9000 }] });
     expect(np.ingress).toEqual([]);
   });
 });
@@ -178,7 +178,7 @@ describe('ThanosCompactor validation', () => {
       const b = bucket(c);
       new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: b });
       new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: b });
-    }, /bucket s3:\/\/minio.monitoring.svc:9000\/thanos\/ is also compacted by test\/First: two compactors on one bucket corrupt it/],
+    }, /bucket s3:\/\/minio.monitoring.svc:9000\/thanos\/ in cluster test is also compacted by test\/First: two compactors on one bucket corrupt it/],
     ['two compactors on two definitions of the same bucket', (c) => {
       new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: bucket(c, 'B1') });
       new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: bucket(c, 'B2') });

@@ -146,8 +146,8 @@ describe('ThanosQueryFrontend options', () => {
     expect(sum(synth((c) => stack(c)))).not.toEqual(sum(synth((c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(64)) }))));
   });
 
-  test('NodePort Service admits anyone on http', () => {
-    const objects = synth((c) => stack(c, { serviceType: ServiceType.NODE_PORT }));
+  test('NodePort Service admits its source ranges on http', () => {
+    const objects = synth((c) => stack(c, { serviceType: ServiceType.NODE_PORT, sourceRanges: ['0.0.0.0/0'] }));
     expect(find(objects, 'Service', 'thanos-query-frontend').spec.type).toBe('NodePort');
     expect(policy(objects, 'thanos-query-frontend', 'ingress').get(10902)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
   });

@@ -10,6 +10,7 @@ import { Rule, RuleGroup } from '../../src/config/rules';
 import { GrpcClientTls, StoreEndpoint } from '../../src/wiring/store-endpoint';
 import { ThanosQuery, ThanosQueryProps } from '../../src/components/thanos-query';
 import { ThanosRuler } from '../../src/components/thanos-ruler';
+import { AlertmanagerEndpoint } from '../../src/wiring/alertmanager-endpoint';
 import { validateManifests } from '../harness';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
@@ -42,7 +43,7 @@ function world(c: Chart, props: ThanosQueryProps = {}, fake = true): ThanosQuery
   new Prometheus(c, 'EU2', { name: 'prometheus-eu2', externalLabels: { cluster: 'eu2' }, replicaLabel: 'prometheus_replica' }).addRuleGroup(RECORDS);
   if (fake) new FakeStore(c, 'Receive', 'thanos-receive');
   const query = new ThanosQuery(c, 'Query', props);
-  new ThanosRuler(c, 'Ruler', { query, ruleGroups: [ALERTS] });
+  new ThanosRuler(c, 'Ruler', { query, ruleGroups: [ALERTS], alertmanagers: [AlertmanagerEndpoint.url('https://alertmanager.example.com')] });
   return query;
 }
 
@@ -329,8 +330,8 @@ describe('ThanosQuery remote endpoints', () => {
 });
 
 describe('ThanosQuery options', () => {
-  test('LoadBalancer Service admits anyone on http and grpc', () => {
-    const objects = synth((c) => world(c, { serviceType: ServiceType.LOAD_BALANCER }));
+  test('LoadBalancer Service admits its source ranges on http and grpc', () => {
+    const objects = synth((c) => world(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['0.0.0.0/0'], acknowledgePlaintextExposure: true }));
     expect(find(objects, 'Service', 'thanos-query').spec.type).toBe('LoadBalancer');
     const from = ingress(objects, 'thanos-query');
     expect(from.get(10902)).toContainEqual({ ipBlock: { cidr: '0.0.0.0/0' } });

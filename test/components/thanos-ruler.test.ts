@@ -18,6 +18,7 @@ import { containerOf, find, flag, flags, Manifest, problems, synth } from '../su
 class FakeAlertmanager extends Construct implements IAlertmanagerApi {
   public readonly alertmanagerHost = 'alertmanager-cluster.monitoring.svc';
   public readonly alertmanagerPort = { name: 'web', port: 9093 };
+  public readonly alertmanagerDnsDiscovery = true;
   public readonly connections: Connections;
 
   constructor(scope: Construct, id: string) {
@@ -51,7 +52,8 @@ function bucket(c: Chart): S3ObjectStorage {
 function stack(c: Chart, props: Partial<ThanosRulerProps> = {}): ThanosRuler {
   new Prometheus(c, 'P').addRuleGroup(RECORDS);
   const query = new ThanosQuery(c, 'Query');
-  return new ThanosRuler(c, 'Ruler', { query, ruleGroups: [PROMETHEUS_DOWN], ...props });
+  // An alerting rule needs somewhere to send to.
+  return new ThanosRuler(c, 'Ruler', { query, ruleGroups: [PROMETHEUS_DOWN], alertmanagers: props.alertmanagers ?? [new Alertmanager(c, 'AM')], ...props });
 }
 
 function rulerOf(objects: Manifest[], name = 'thanos-rule'): any {
@@ -103,6 +105,7 @@ describe('ThanosRuler defaults', () => {
       '--label=rule_replica="$(POD_NAME)"',
       '--alert.label-drop=rule_replica',
       '--query=http://thanos-query.monitoring.svc:10902',
+      '--alertmanagers.url=dns+http://alertmanager-cluster.monitoring.svc:9093',
       '--rule-file=/etc/thanos/rules/*.rules.yaml',
     ]);
     expect(ruler.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
@@ -176,7 +179,7 @@ describe('ThanosRuler defaults', () => {
 
 describe('ThanosRuler options', () => {
   test('alerts go to every Alertmanager replica through DNS', () => {
-    const objects = synth((c) => stack(c, { alertmanager: new FakeAlertmanager(c, 'AM') }));
+    const objects = synth((c) => stack(c, { alertmanagers: [new FakeAlertmanager(c, 'AM')] }));
     expect(flags(rulerOf(objects).args, '--alertmanagers.url')).toEqual(['dns+http://alertmanager-cluster.monitoring.svc:9093']);
     expect(policy(objects, 'thanos-rule', 'egress').get(9093)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
     expect(policy(objects, 'alertmanager', 'ingress').get(9093)).toContainEqual(podsOf('thanos-rule'));
@@ -231,7 +234,7 @@ describe('ThanosRuler options', () => {
 
   test('passes the manifest harness with a real Alertmanager and a bucket', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
-    stack(chart, { alertmanager: new Alertmanager(chart, 'Alertmanager'), objectStorage: bucket(chart), replicas: 2 });
+    stack(chart, { alertmanagers: [new Alertmanager(chart, 'Alertmanager')], objectStorage: bucket(chart), replicas: 2 });
     expect(harness(chart)).toEqual([]);
   });
 });

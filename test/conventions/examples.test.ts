@@ -222,7 +222,8 @@ describe('receive: a leaf pushes to a central Receive', () => {
     expect(flag(args, '--receive.replication-factor')).toBe('3');
     const policy = find(central, 'NetworkPolicy', 'thanos-receive-router').spec;
     const remoteWrite = policy.ingress.find((r: any) => r.ports.some((p: any) => p.port === 19291));
-    expect(remoteWrite.from).toContainEqual({ ipBlock: { cidr: '0.0.0.0/0' } });
+    // Only the leaves' addresses (sourceRanges), not the whole internet.
+    expect(remoteWrite.from).toContainEqual({ ipBlock: { cidr: '203.0.113.0/24' } });
   });
 
   test('the central querier reads the ingestors and deduplicates ingestor and writer replicas', () => {

@@ -79,6 +79,7 @@ synthesizeOrExit((o) => {
   const stack = new ThanosStack(chart, 'Thanos', {
     prometheus: { externalLabels: { cluster: 'eu1' }, retention: Duration.days(2) },
     prometheusOperator: true,
+    createNamespace: true,
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
@@ -133,6 +134,7 @@ function expectedObjects(): Manifest[] {
   const stack = new ThanosStack(chart, 'Thanos', {
     prometheus: { externalLabels: { cluster: 'eu1' }, retention: Duration.days(2) },
     prometheusOperator: true,
+    createNamespace: true,
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',

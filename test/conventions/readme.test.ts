@@ -1,6 +1,8 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { DEFAULT_IMAGES } from '../../src';
+import { Chart, Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { DEFAULT_IMAGES, ThanosStack } from '../../src';
 import { RESOURCE_PRESETS } from '../../src/private/presets';
 
 const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
@@ -19,6 +21,15 @@ test('the README presets table is the code', () => {
 
 test('the README images table is the code', () => {
   expect(table('images')).toEqual(Object.entries(DEFAULT_IMAGES).map(([k, v]) => [k, `\`${v}\``]));
+});
+
+test('the README lists the default stack\'s generated scrape job names, in order', () => {
+  const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
+  new ThanosStack(chart, 'Thanos');
+  const config = (Testing.synth(chart) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>)
+    .find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
+  const jobs = parse(config.data!['prometheus.yml']).scrape_configs.map((j: { job_name: string }) => `\`${j.job_name}\``);
+  expect(table('jobs').map((row) => row[0])).toEqual(jobs);
 });
 
 // Every TypeScript block of README.md and docs/*.md is compiled and synthesized as a complete program in a

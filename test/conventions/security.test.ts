@@ -1,9 +1,7 @@
-import { existsSync, readdirSync } from 'fs';
-import { join } from 'path';
-import { App, Chart, Testing } from 'cdk8s';
-import { buildFleet } from '../../bench/fleet';
+import { Chart, Testing } from 'cdk8s';
 import { MonitoringChart } from '../../main';
-import { NetworkPeer, prerequisiteSecrets, ThanosStack } from '../../src';
+import { NetworkPeer, ThanosStack } from '../../src';
+import { stacks } from '../support/shipped';
 import { validateManifestsDetailed } from '../harness';
 import { find, Manifest } from '../support/util';
 
@@ -11,24 +9,6 @@ const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'Job'];
 
 function subset(selector: Record<string, string>, labels: Record<string, string> = {}): boolean {
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
-}
-
-/** Every stack the project ships or documents: the default app, a fleet, and each committed example. */
-function stacks(): Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets>]> {
-  const app = Testing.app();
-  const chart = new MonitoringChart(app, 'monitoring');
-  const fleet: App = buildFleet(3);
-  const result: Array<[string, Manifest[], ReturnType<typeof prerequisiteSecrets>]> = [
-    ['default', Testing.synth(chart) as Manifest[], prerequisiteSecrets(app)],
-    ['fleet of 3', fleet.charts.flatMap((c) => c.toJson()) as Manifest[], prerequisiteSecrets(fleet)],
-  ];
-  // Each chart of an example is one cluster's output (examples.test.ts proves dist/ equals it).
-  const examples = join(__dirname, '..', '..', 'examples');
-  for (const name of readdirSync(examples).filter((d) => existsSync(join(examples, d, 'cdk8s.yaml'))).sort()) {
-    const example: App = require(join(examples, name, 'main.ts')).buildApp();
-    for (const chart of example.charts) result.push([`example ${name}/${chart.node.id}`, Testing.synth(chart) as Manifest[], prerequisiteSecrets(example)]);
-  }
-  return result;
 }
 
 describe.each(stacks())('%s', (_, objects, secrets) => {
@@ -124,14 +104,15 @@ describe('the traffic each component accepts follows the wiring', () => {
     expect(from('alertmanager', 9093)).toEqual(['prometheus', 'thanos-rule']);
   });
 
-  test('everything but Prometheus has egress only to DNS and its peers', () => {
+  test('every component, Prometheus included, has egress only to the cluster DNS and its peers', () => {
+    const kubeDns = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
     for (const p of objects.filter((o) => o.kind === 'NetworkPolicy')) {
-      if (p.metadata.name === 'prometheus') {
-        expect(p.spec.egress).toEqual([{}]);
-        continue;
+      expect(p.spec.egress[0]).toEqual({ to: [kubeDns], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
+      for (const rule of p.spec.egress.slice(1)) {
+        expect(rule.to.length).toBeGreaterThan(0);
+        // "Anywhere" only with ports; every-port rules only to pods (annotated scrape targets).
+        if (!rule.ports) expect({ p: p.metadata.name, to: rule.to }).toEqual({ p: p.metadata.name, to: [{ namespaceSelector: {} }] });
       }
-      expect(p.spec.egress[0]).toEqual({ ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
-      for (const rule of p.spec.egress.slice(1)) expect(rule.to.length).toBeGreaterThan(0);
     }
   });
 

@@ -26,6 +26,8 @@ class RefChecker {
   /** A ConfigMap reference; `keys` must exist in it. */
   public configMap(pod: PodTemplate, where: string, name: string | undefined, keys: string[], optional?: boolean): void {
     if (!name) { this.problems.push(`${where}: ConfigMap reference without a name`); return; }
+    // Kubernetes publishes the cluster CA into every namespace (root-ca-cert-publisher, since 1.20).
+    if (name === 'kube-root-ca.crt' && keys.every((k) => k === 'ca.crt')) return;
     const cm = this.set.find('ConfigMap', pod.namespace, name);
     if (!cm) {
       if (!optional) this.problems.push(`${where}: ConfigMap ${pod.namespace}/${name} does not exist in the set`);

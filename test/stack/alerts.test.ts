@@ -1,7 +1,7 @@
 import { Duration } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
-import { Receiver, Route, ThanosStack, ThanosStackProps } from '../../src';
+import { AlertmanagerEndpoint, Receiver, Route, ThanosStack, ThanosStackProps } from '../../src';
 import { Manifest, find, problems, synth } from '../support/util';
 
 /** Rule file name → alert names, of one rules ConfigMap. */
@@ -78,12 +78,16 @@ describe('turning things off removes their rules', () => {
     for (const f of ['minio-alerts.rules.yaml', 'thanos-store-alerts.rules.yaml', 'thanos-compactor-alerts.rules.yaml']) expect(Object.keys(files)).not.toContain(f);
   });
 
-  test('without Alertmanager: no Alertmanager rules and no "not connected" alerts', () => {
+  test('without any Alertmanager the stack adds none of its alerts (they would have nowhere to go)', () => {
     const objects = stackObjects({ alertmanager: { enabled: false } });
+    expect(Object.keys(ruleFiles(objects, 'prometheus-rules')).filter((f) => f.endsWith('-alerts.rules.yaml'))).toEqual([]);
+  });
+
+  test('with an external Alertmanager only: no Alertmanager rules and no "not connected" alerts dropped', () => {
+    const objects = stackObjects({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url('http://am.other.svc:9093')] });
     const files = ruleFiles(objects, 'prometheus-rules');
     expect(Object.keys(files)).not.toContain('alertmanager-alerts.rules.yaml');
-    expect(files['prometheus-prometheus-alerts.rules.yaml']).not.toContain('PrometheusNotConnectedToAlertmanagers');
-    expect(files['thanos-rule-alerts.rules.yaml']).toEqual(['ThanosRuleDown', 'ThanosRuleEvaluationFailures']);
+    expect(files['prometheus-prometheus-alerts.rules.yaml']).toContain('PrometheusNotConnectedToAlertmanagers');
   });
 
   test('alerts.enabled false: no stack rule anywhere and the user routing untouched', () => {

@@ -39,6 +39,9 @@ function expectAccepted(build: (chart: Chart) => void, namespace = 'monitoring')
 }
 
 const stack = (props: ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props);
+/** What a stack on an external (shareable) bucket must choose: its identity and whether it compacts. */
+const SHARED: ThanosStackProps = { prometheus: { externalLabels: { cluster: 'eu1' } }, compactor: { enabled: true } };
+const stackOf = (props: (chart: Chart) => ThanosStackProps) => (chart: Chart) => new ThanosStack(chart, 'Thanos', props(chart));
 
 function bucket(chart: Chart, id: string, name: string, endpoint = 's3.eu-west-1.amazonaws.com'): S3ObjectStorage {
   return new S3ObjectStorage(chart, id, {
@@ -121,7 +124,7 @@ const CATEGORIES: { [category: string]: Case[] } = {
   ['two compactors on one bucket', (c) => {
     const s = new ThanosStack(c, 'Thanos', {});
     new ThanosCompactor(c, 'SecondCompactor', { name: 'thanos-compact-2', objectStorage: s.objectStorage! });
-  }, 'SecondCompactor', 's3://minio.monitoring.svc:9000/thanos/', /keep one ThanosCompactor per bucket/],
+  }, 'SecondCompactor', 's3://minio.monitoring.svc:9000/thanos/ in cluster monitoring', /keep one ThanosCompactor per bucket/],
   ['store time partitions with a gap', stack({ store: { timePartitions: [TimePartition.of({ maxTime: '-8w' }), TimePartition.of({ minTime: '-6w' })] } }), 'Thanos/Store', 'leave a gap', /extend one so they meet or overlap/],
   ['rule group without rules', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'empty', rules: [] })] } }), 'Thanos/Ruler', '"empty"', /add at least one Rule\.alert\(\)/],
   ['two Prometheus with one name', (c) => {
@@ -136,6 +139,9 @@ const CATEGORIES: { [category: string]: Case[] } = {
   ['invalid Receive tenant header', stack({ receive: { tenantHeader: 'THANOS TENANT' } }), 'Thanos/Receive', '"THANOS TENANT"', /use letters, digits and '-'/],
   ['sidecar option on a remote-writing Prometheus', stack({ receive: {}, prometheus: { blockDuration: Duration.hours(2) } }), 'Thanos/Prometheus', 'blockDuration', /drop blockDuration, or drop remoteWrite/],
   ['caches with nothing to use them', stack({ caches: SizePreset.SMALL, minio: { enabled: false }, queryFrontend: { enabled: false } }), 'Thanos', 'caches', /turn one of them on, or drop caches/],
+  // Shared buckets (#14.4, #14.5)
+  ['an external bucket with default external labels', stackOf((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), compactor: { enabled: true } })), 'Thanos', 'prometheus has no externalLabels', /set externalLabels that name this cluster/],
+  ['an external bucket without a compactor decision', stackOf((c) => ({ objectStorage: bucket(c, 'Bucket', 'thanos'), prometheus: { externalLabels: { cluster: 'eu1' } } })), 'Thanos', 'compactor.enabled is not set', /set compactor: \{ enabled: true \} in the one cluster/],
   ['alert with an invalid name', stack({ ruler: { ruleGroups: [new RuleGroup({ name: 'g', rules: [Rule.alert({ alert: 'Prometheus Down', expr: 'up == 0' })] })] } }), 'Thanos/Ruler', '"Prometheus Down"', /match \[a-zA-Z_:\]/],
   ],
   'Alerts and PromQL': [
@@ -203,12 +209,12 @@ const CATEGORIES: { [category: string]: Case[] } = {
     ['literal GCS key Secret', (c) => new GcsObjectStorage(c, 'Gcs', { bucket: 'thanos', serviceAccountKeySecret: new Secret(c, 'Key', { stringData: { 'service-account.json': '{}' } }) }), 'Gcs', 'serviceAccountKeySecret Secret', /literal data/],
   ],
   'Random stacks that break': [
-    ['user scrape job named like a generated one', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('prometheus', ['app:8080'])), 'Thanos/Prometheus', 'scrape job "prometheus" is defined more than once', /rename the added job/],
-    ['user scrape job named like MinIO', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('minio', ['app:8080'])), 'Thanos/Prometheus', 'scrape job "minio"', /rename the added job/],
+    ['user scrape job named like a generated one', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('prometheus', ['app.apps.svc:8080'])), 'Thanos/Prometheus', 'scrape job "prometheus" is defined twice', /give the job you added another name/],
+    ['user scrape job named like MinIO', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('minio', ['app.apps.svc:8080'])), 'Thanos/Prometheus', 'scrape job "minio"', /give the job you added another name/],
     ['two rule groups with one name', (c) => {
       const p = new ThanosStack(c, 'Thanos').prometheus;
       for (let i = 0; i < 2; i++) p.addRuleGroup(new RuleGroup({ name: 'team', rules: [Rule.alert({ alert: 'Up', expr: 'up == 0' })] }));
-    }, 'Thanos/Prometheus', 'rule group "team" is added more than once', /rename one group/],
+    }, 'Thanos/Prometheus', 'two rule groups render to team.rules.yaml', /give them different names/],
   ],
   'Dangerous combinations': [
     ['a Namespace object for kube-system', stack({}), 'Thanos', 'namespace "kube-system" is not valid for a Namespace object', /use a namespace of its own, or set createNamespace: false/, 'kube-system'],
@@ -278,7 +284,7 @@ const VALID: { [category: string]: Array<[string, (chart: Chart) => void, string
     ['a Secret reference', (c) => new ThanosStack(c, 'Thanos', { objectStorageSecret: Secret.fromSecretName(c, 'Root', 'minio-root') })],
   ],
   'Random stacks that break': [
-    ['a user job with a name of its own', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('app', ['app:8080']))],
+    ['a user job with a name of its own', (c) => new ThanosStack(c, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('app', ['app.example.com:8080']))],
   ],
   'Dangerous combinations': [
     ['kube-system without a Namespace object', stack({ createNamespace: false }), 'kube-system'],
@@ -299,8 +305,8 @@ const VALID: { [category: string]: Array<[string, (chart: Chart) => void, string
     }],
   ],
   'Contradictions': [
-    ['S3 region matching its endpoint', (c) => new ThanosStack(c, 'Thanos', { objectStorage: new S3ObjectStorage(c, 'S3', { bucket: 'thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1', credentials: S3Credentials.workloadIdentity() }) })],
-    ['GCS workload identity alone', (c) => new ThanosStack(c, 'Thanos', { objectStorage: new GcsObjectStorage(c, 'Gcs', { bucket: 'thanos', workloadIdentityServiceAccount: 'thanos@p.iam.gserviceaccount.com' }) })],
+    ['S3 region matching its endpoint', (c) => new ThanosStack(c, 'Thanos', { objectStorage: new S3ObjectStorage(c, 'S3', { bucket: 'thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1', credentials: S3Credentials.workloadIdentity() }), ...SHARED })],
+    ['GCS workload identity alone', (c) => new ThanosStack(c, 'Thanos', { objectStorage: new GcsObjectStorage(c, 'Gcs', { bucket: 'thanos', workloadIdentityServiceAccount: 'thanos@p.iam.gserviceaccount.com' }), ...SHARED })],
   ],
   'Limits': [
     ['100 querier replicas', stack({ query: { replicas: 100 } })],

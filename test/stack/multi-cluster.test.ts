@@ -101,8 +101,8 @@ describe('overlapping label sets are rejected at synth time', () => {
       stack.addPrometheus('Eu1Again', { name: 'prometheus-eu1b', externalLabels: { env: 'prod', cluster: 'eu1' } });
     });
     expect(found).toHaveLength(2);
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again: every Prometheus needs a unique set/));
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus:/));
+    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again, on the same bucket .+: every Prometheus needs a unique set/));
+    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus, on the same bucket .+:/));
   });
 
   test('labels differing in one value are accepted', () => {
@@ -138,10 +138,10 @@ describe('GrpcServerTls', () => {
     const minio = new MinIO(chart, 'MinIO', { credentials: Secret.fromSecretName(chart, 'Objstore', 'thanos-objstore') });
     const mutual = GrpcServerTls.fromSecret(Secret.fromSecretName(chart, 'SidecarTls', 'sidecar-tls'), { clientCaKey: 'ca.crt' });
     const prometheus = new Prometheus(chart, 'Prometheus', {
-      externalLabels: { cluster: 'eu1' }, objectStorage: minio.objectStorage, sidecarServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: mutual,
+      externalLabels: { cluster: 'eu1' }, objectStorage: minio.objectStorage, sidecarServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: mutual, sourceRanges: ['198.51.100.0/24'],
     });
     const serverOnly = GrpcServerTls.fromSecret(Secret.fromSecretName(chart, 'StoreTls', 'store-tls'), { certKey: 'server.pem', keyKey: 'server-key.pem' });
-    const store = new ThanosStore(chart, 'Store', { objectStorage: minio.objectStorage, grpcServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: serverOnly });
+    const store = new ThanosStore(chart, 'Store', { objectStorage: minio.objectStorage, grpcServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: serverOnly, sourceRanges: ['198.51.100.0/24'] });
     return { app, chart, prometheus, store, objects: Testing.synth(chart) as Manifest[] };
   };
   const { app, prometheus, store, objects } = tlsChart();
@@ -183,13 +183,15 @@ describe('GrpcServerTls', () => {
     expect(secrets).toContainEqual({ name: 'store-tls', keys: ['server-key.pem', 'server.pem'], purpose: 'gRPC server TLS of the Thanos store gateway' });
   });
 
-  test('the sidecar and the store are exposed on gRPC by a LoadBalancer, and their NetworkPolicies admit anyone on 10901', () => {
-    expect(find(objects, 'Service', 'prometheus-thanos-sidecar-external').spec).toMatchObject({ type: 'LoadBalancer', ports: [expect.objectContaining({ name: 'grpc', port: 10901 })] });
+  test('the sidecar and the store are exposed on gRPC by a LoadBalancer, and the Service and NetworkPolicy admit their source ranges on 10901', () => {
+    expect(find(objects, 'Service', 'prometheus-thanos-sidecar-external').spec).toMatchObject({
+      type: 'LoadBalancer', loadBalancerSourceRanges: ['198.51.100.0/24'], ports: [expect.objectContaining({ name: 'grpc', port: 10901 })],
+    });
     const grpc = find(objects, 'Service', 'thanos-store-grpc');
     expect(grpc.spec).toMatchObject({ type: 'LoadBalancer', ports: [expect.objectContaining({ name: 'grpc', port: 10901 })] });
     expect(grpc.spec.selector).toEqual(find(objects, 'Service', 'thanos-store').spec.selector);
     for (const name of ['prometheus', 'thanos-store']) {
-      expect(peersOnPort(find(objects, 'NetworkPolicy', name), 'ingress', 10901)).toContain(JSON.stringify({ ipBlock: { cidr: '0.0.0.0/0' } }));
+      expect(peersOnPort(find(objects, 'NetworkPolicy', name), 'ingress', 10901)).toContain(JSON.stringify({ ipBlock: { cidr: '198.51.100.0/24' } }));
     }
   });
 

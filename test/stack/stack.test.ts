@@ -2,7 +2,7 @@ import { App, Chart, Testing } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { prerequisiteSecrets, RuleGroup, Rule, S3Credentials, S3ObjectStorage, ScrapeJob, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
+import { AlertmanagerEndpoint, prerequisiteSecrets, RuleGroup, Rule, S3Credentials, S3ObjectStorage, ScrapeJob, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
 import { validateManifestsDetailed } from '../harness';
 import { find, flags, Manifest } from '../support/util';
 
@@ -28,7 +28,6 @@ describe('switching a component off leaves no dangling reference', () => {
   const all = ['alertmanager', 'grafana', 'minio', 'prometheus', 'thanos-bucketweb', 'thanos-compact', 'thanos-query', 'thanos-query-frontend', 'thanos-rule', 'thanos-store'];
 
   const cases: Array<[keyof ThanosStackProps, string[]]> = [
-    ['alertmanager', ['alertmanager']],
     ['grafana', ['grafana']],
     ['bucketWeb', ['thanos-bucketweb']],
     ['compactor', ['thanos-compact']],
@@ -49,11 +48,42 @@ describe('switching a component off leaves no dangling reference', () => {
     for (const name of gone) expect(text).not.toMatch(new RegExp(`"${name}[".:]`));
   });
 
-  test('alertmanager off: Prometheus and the ruler have nowhere to send alerts, and say nothing of it', () => {
-    const objects = validStack({ alertmanager: { enabled: false } });
-    expect(parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting).toBeUndefined();
+  test('alertmanager off and none given: the stack adds no alerts that would go nowhere, and the ruler has none', () => {
+    // Before: synthesized, with alerting rules evaluated and sent to no one.
+    const { objects } = synthStack({ alertmanager: { enabled: false } });
+    const ruler = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'thanos-rule')!;
+    expect(ruler.spec.template.spec.containers[0].args.filter((a: string) => a.startsWith('--alertmanagers.'))).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'thanos-rule-rules').flatMap((o) => Object.keys(o.data ?? {}))).toEqual([]);
+  });
+
+  test('alertmanager off, an external one by URL: Prometheus and the ruler send there, and their policies open exactly that edge', () => {
+    const url = 'http://prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093';
+    const { app, objects } = synthStack({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url(url)] });
+    expect(workloads(objects)).toEqual(all.filter((n) => n !== 'alertmanager'));
+    const alerting = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting;
+    expect(alerting.alertmanagers).toEqual([{ api_version: 'v2', static_configs: [{ targets: ['prometheus-operator-alertmanager.monitoring.svc.cluster.local:9093'] }] }]);
     const ruler = find(objects, 'StatefulSet', 'thanos-rule').spec.template.spec.containers[0];
-    expect(flags(ruler.args, '--alertmanagers.url')).toEqual([]);
+    expect(flags(ruler.args, '--alertmanagers.url')).toEqual([url]);
+    const peer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    for (const name of ['prometheus', 'thanos-rule']) {
+      expect(find(objects, 'NetworkPolicy', name).spec.egress).toContainEqual({ to: [peer], ports: [{ protocol: 'TCP', port: 9093 }] });
+    }
+    const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app), externalServices: ['prometheus-operator-alertmanager.monitoring'] });
+    expect(problems).toEqual([]);
+  });
+
+  test('an Alertmanager URL that names no namespace, or is not http(s), is refused', () => {
+    expect(() => synthStack({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url('http://alertmanager:9093')] }))
+      .toThrow(/Alertmanager URL "http:\/\/alertmanager:9093" may be inside the cluster but names no namespace.*give networkPeer/);
+    expect(() => synthStack({ alertmanagers: [AlertmanagerEndpoint.url('ftp://am.example.com')] })).toThrow(/is not an http\(s\) URL/);
+  });
+
+  test('an https Alertmanager under a path prefix', () => {
+    const { objects } = synthStack({ alertmanagers: [AlertmanagerEndpoint.url('https://alerts.example.com:443/am/')] });
+    const ams = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).alerting.alertmanagers;
+    expect(ams[1]).toEqual({ api_version: 'v2', scheme: 'https', path_prefix: '/am', static_configs: [{ targets: ['alerts.example.com:443'] }] });
+    expect(flags(find(objects, 'StatefulSet', 'thanos-rule').spec.template.spec.containers[0].args, '--alertmanagers.url'))
+      .toEqual(['dns+http://alertmanager-cluster.monitoring.svc:9093', 'https://alerts.example.com:443/am']);
   });
 
   test('minio off: Prometheus keeps 15 days and uploads nothing', () => {
@@ -70,6 +100,8 @@ describe('switching a component off leaves no dangling reference', () => {
         bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1',
         credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'AwsKeys', 'aws-thanos')),
       }),
+      prometheus: { externalLabels: { cluster: 'eu1' } },
+      compactor: { enabled: true },
     }));
     expect(workloads(objects)).not.toContain('minio');
     const users = objects.filter((o) => ['StatefulSet', 'Deployment'].includes(o.kind))
@@ -136,20 +168,37 @@ describe('one-pass apply', () => {
         bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com',
         credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'AwsKeys', 'aws-thanos')),
       }),
+      prometheus: { externalLabels: { cluster: 'eu1' } },
+      compactor: { enabled: true },
     }));
     expect(objects.map((o) => o.kind).indexOf('ConfigMap')).toBeGreaterThan(0);
     expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
   });
 
-  test('the Namespace enforces the cluster\'s own current "restricted" profile, not a pinned 1.27 one', () => {
-    const { objects } = synthStack({});
+  test('the Namespace applies the cluster\'s own current "restricted" profile, not a pinned 1.27 one', () => {
+    const { objects } = synthStack({ enforcePodSecurity: true });
     expect(objects[0].metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest',
+      'pod-security.kubernetes.io/warn-version': 'latest', 'pod-security.kubernetes.io/audit-version': 'latest',
     });
   });
 });
 
 describe('stack-wide settings and per-component overrides', () => {
+  test('the Namespace warns and audits "restricted" but does not enforce it: applied into a shared namespace, it cannot make other pods unschedulable', () => {
+    const ns = synthStack({}).objects.find((o) => o.kind === 'Namespace')!;
+    expect(Object.keys(ns.metadata.labels).filter((k) => k.startsWith('pod-security'))).toEqual([
+      'pod-security.kubernetes.io/audit', 'pod-security.kubernetes.io/audit-version', 'pod-security.kubernetes.io/warn', 'pod-security.kubernetes.io/warn-version',
+    ]);
+    const enforced = synthStack({ enforcePodSecurity: true }).objects.find((o) => o.kind === 'Namespace')!;
+    expect(enforced.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' });
+  });
+
+  test('prometheusOperator mode emits no Namespace unless asked (its namespace is usually kube-prometheus-stack\'s)', () => {
+    expect(synthStack({ prometheusOperator: true }).objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
+    expect(synthStack({ prometheusOperator: true, createNamespace: true }).objects.filter((o) => o.kind === 'Namespace')).toHaveLength(1);
+  });
+
   test('createNamespace: false leaves the Namespace to you', () => {
     const { objects } = synthStack({ createNamespace: false });
     expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
@@ -202,22 +251,26 @@ describe('any combination of options synthesizes a valid stack', () => {
   });
 
   test('property: every generated stack passes the whole harness', () => {
+    const ranges = { sourceRanges: ['10.0.0.0/8'] };
     fc.assert(fc.property(options, (o) => {
       const { app, objects } = synthStack((): ThanosStackProps => ({
         size: o.size,
         networkPolicies: o.networkPolicies,
-        prometheus: { replicas: o.prometheus.replicas, serviceType: o.prometheus.serviceType, externalLabels: { cluster: o.prometheus.cluster } },
+        // Exposed Services name who may connect (a decision, not a default).
+        prometheus: { replicas: o.prometheus.replicas, serviceType: o.prometheus.serviceType, externalLabels: { cluster: o.prometheus.cluster }, ...ranges },
         minio: { enabled: o.minio },
         store: o.minio ? { enabled: o.store.enabled, replicas: o.store.replicas, shards: o.store.shards } : undefined,
         compactor: o.minio ? { enabled: o.compactor } : undefined,
         bucketWeb: o.minio ? { enabled: o.bucketWeb } : undefined,
         alertmanager: o.alertmanager,
-        query: o.query,
-        queryFrontend: o.query.enabled ? o.queryFrontend : undefined,
+        // Alerts need somewhere to go: without the stack's Alertmanager, one outside it.
+        alertmanagers: o.alertmanager.enabled ? undefined : [AlertmanagerEndpoint.url('http://alertmanager-operated.monitoring.svc:9093')],
+        query: { ...o.query, ...ranges, acknowledgePlaintextExposure: true },
+        queryFrontend: o.query.enabled ? { ...o.queryFrontend, ...ranges } : undefined,
         ruler: o.query.enabled ? o.ruler : undefined,
-        grafana: o.query.enabled ? o.grafana : undefined,
+        grafana: o.query.enabled ? { ...o.grafana, ...ranges } : undefined,
       }));
-      const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app) });
+      const { problems } = validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app), externalServices: ['alertmanager-operated.monitoring'] });
       expect(problems).toEqual([]);
     }), { numRuns: 25 });
   });
@@ -240,7 +293,7 @@ describe('any combination of options synthesizes a valid stack', () => {
       } catch (e) {
         rejected++;
         const m = (e as Error).message;
-        expect(m).toMatch(/\[monitoring\/Thanos\/Prometheus\] (scrape job "[^"]+" is defined more than once: Prometheus refuses|rule group "[^"]+" is added more than once)/);
+        expect(m).toMatch(/\[monitoring\/Thanos\/Prometheus\] (scrape job "[^"]+" is defined twice.*: Prometheus refuses|two rule groups render to [^ ]+\.rules\.yaml)/);
         return;
       }
       const config = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']);
@@ -254,8 +307,8 @@ describe('any combination of options synthesizes a valid stack', () => {
 
   test('a user job named like a generated one is rejected', () => {
     const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
-    new ThanosStack(chart, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('prometheus', ['a:1']));
-    expect(() => Testing.synth(chart)).toThrow(/\[monitoring\/Thanos\/Prometheus\] scrape job "prometheus" is defined more than once: Prometheus refuses to load a config that repeats a job_name; rename the added job/);
+    new ThanosStack(chart, 'Thanos').prometheus.addScrapeJob(ScrapeJob.staticTargets('prometheus', ['app.example.com:8080']));
+    expect(() => Testing.synth(chart)).toThrow(/\[monitoring\/Thanos\/Prometheus\] scrape job "prometheus" is defined twice, a job the stack generates .*: Prometheus refuses to load a config with duplicate job_name; give the job you added another name/);
   });
 
   test('property: fleets of several clusters stay valid and fully discovered', () => {

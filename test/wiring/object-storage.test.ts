@@ -12,12 +12,12 @@ import { Manifest } from '../support/util';
 const BUCKET_USERS = ['prometheus', 'thanos-bucketweb', 'thanos-compact', 'thanos-rule', 'thanos-store'];
 
 /** A full stack on the bucket `bucket` builds, validated by the whole harness. */
-function stackOn(bucket: (chart: Chart) => IObjectStorage): { app: App; objects: Manifest[] } {
+function stackOn(bucket: (chart: Chart) => IObjectStorage, externalServices: string[] = []): { app: App; objects: Manifest[] } {
   const app = Testing.app();
   const chart = new Chart(app, 'monitoring', { namespace: 'monitoring' });
-  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart) });
+  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart), prometheus: { externalLabels: { cluster: 'eu1' } }, compactor: { enabled: true } });
   const objects = Testing.synth(chart) as Manifest[];
-  expectValid(objects, { externalSecrets: prerequisiteSecrets(app) });
+  expectValid(objects, { externalSecrets: prerequisiteSecrets(app), externalServices });
   return { app, objects };
 }
 
@@ -25,6 +25,13 @@ const workloads = (objects: Manifest[]) => objects.filter((o) => ['StatefulSet',
 const bucketUsers = (objects: Manifest[]) => workloads(objects).filter((w) => JSON.stringify(w).includes('--objstore.config-file='));
 const mainContainer = (w: Manifest) => w.spec.template.spec.containers.find((c: any) => c.args?.some((a: string) => a.startsWith('--objstore')));
 const serviceAccount = (objects: Manifest[], name: string) => objects.find((o) => o.kind === 'ServiceAccount' && o.metadata.name === name)!;
+/** The link-local (metadata) egress rules of a component's NetworkPolicy, as `cidr:port`. */
+function metadataEgress(objects: Manifest[], name: string): string[] {
+  const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === name)!;
+  return policy.spec.egress.flatMap((r: any) => (r.to ?? [])
+    .filter((t: any) => t.ipBlock?.cidr.startsWith('169.254.'))
+    .flatMap((t: any) => r.ports.map((p: any) => `${t.ipBlock.cidr}:${p.port}`))).sort();
+}
 const objstore = (objects: Manifest[]) => parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'thanos-objstore')!.data['objstore.yml']);
 
 describe('S3 through workload identity (EKS IRSA)', () => {
@@ -46,10 +53,11 @@ describe('S3 through workload identity (EKS IRSA)', () => {
     }
   });
 
-  test('egress to the store on 443, from every bucket user (Prometheus has unrestricted egress anyway)', () => {
-    for (const w of bucketUsers(objects).filter((x) => x.metadata.name !== 'prometheus')) {
+  test('egress to the store and STS on 443, from every bucket user, and no metadata endpoint (IRSA needs none)', () => {
+    for (const w of bucketUsers(objects)) {
       const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === w.metadata.name)!;
       expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }], ports: [{ port: 443, protocol: 'TCP' }] });
+      expect(metadataEgress(objects, w.metadata.name)).toEqual([]);
     }
   });
 });
@@ -99,7 +107,15 @@ describe('Azure', () => {
 });
 
 describe('a whole objstore config kept in a Secret you own', () => {
-  const { app, objects } = stackOn((c) => ObjectStorage.fromSecret(c, 'Bucket', { secret: Secret.fromSecretName(c, 'Config', 'thanos-objstore-config') }));
+  const { app, objects } = stackOn((c) => ObjectStorage.fromSecret(c, 'Bucket', { secret: Secret.fromSecretName(c, 'Config', 'thanos-objstore-config'), endpoint: 'minio.storage.svc:31777' }));
+
+  test('the store named by its endpoint is admitted on its own port, by namespace selector', () => {
+    for (const w of bucketUsers(objects)) {
+      const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === w.metadata.name)!;
+      expect(policy.spec.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'storage' } } }], ports: [{ port: 31777, protocol: 'TCP' }] });
+      expect(policy.spec.egress.filter((r: any) => r.ports?.length === 1 && r.ports[0].port === 443)).toEqual([]);
+    }
+  });
 
   test('every bucket user mounts the one key of the Secret and reads it as its config file', () => {
     expect(objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'thanos-objstore')).toBe(false);
@@ -115,3 +131,65 @@ describe('a whole objstore config kept in a Secret you own', () => {
     expect(createSecretCommand(secret, 'monitoring')).toBe('kubectl create secret generic thanos-objstore-config -n monitoring --from-file=objstore.yml=./objstore.yml');
   });
 });
+
+describe('cloud identity from the environment: every bucket reader reaches the metadata endpoints its SDK uses', () => {
+  const GCP = ['169.254.169.252/32:988', '169.254.169.254/32:80'];
+  const AWS = ['169.254.169.254/32:80', '169.254.170.23/32:80'];
+  const AZURE = ['169.254.169.254/32:80'];
+  const modes: Array<[string, (c: Chart) => IObjectStorage, string[]]> = [
+    ['GCS, GKE workload identity', (c) => new GcsObjectStorage(c, 'Bucket', { bucket: 'acme-thanos', workloadIdentityServiceAccount: 'thanos@acme.iam.gserviceaccount.com' }), GCP],
+    ['GCS, node service account', (c) => new GcsObjectStorage(c, 'Bucket', { bucket: 'acme-thanos' }), GCP],
+    ['S3, instance profile / EKS Pod Identity', (c) => new S3ObjectStorage(c, 'Bucket', { bucket: 'acme-thanos', endpoint: 's3.eu-west-1.amazonaws.com', credentials: S3Credentials.workloadIdentity() }), AWS],
+    ['Azure, user-assigned managed identity', (c) => new AzureObjectStorage(c, 'Bucket', { storageAccount: 'acmethanos', container: 'thanos', workloadIdentityClientId: '00000000-0000-0000-0000-000000000001' }), AZURE],
+    ['Azure, default credential chain', (c) => new AzureObjectStorage(c, 'Bucket', { storageAccount: 'acmethanos', container: 'thanos' }), AZURE],
+    ['a Secret-held config without keys', (c) => ObjectStorage.fromSecret(c, 'Bucket', { secret: Secret.fromSecretName(c, 'Config', 'thanos-objstore-config'), endpoint: 'storage.googleapis.com:443', metadataEndpoints: ['gcp'] }), GCP],
+  ];
+
+  test.each(modes)('%s', (_, bucket, expected) => {
+    const { objects } = stackOn(bucket);
+    expect(bucketUsers(objects).map((w) => w.metadata.name).sort()).toEqual(BUCKET_USERS);
+    for (const w of bucketUsers(objects)) expect({ w: w.metadata.name, egress: metadataEgress(objects, w.metadata.name) }).toEqual({ w: w.metadata.name, egress: expected });
+    // Components that do not read the bucket get none.
+    for (const name of ['thanos-query', 'grafana', 'alertmanager']) expect(metadataEgress(objects, name)).toEqual([]);
+  });
+
+  test('with keys, no metadata endpoint is admitted', () => {
+    const { objects } = stackOn((c) => new GcsObjectStorage(c, 'Bucket', { bucket: 'acme-thanos', serviceAccountKeySecret: Secret.fromSecretName(c, 'Key', 'gcs-thanos') }));
+    for (const w of bucketUsers(objects)) expect(metadataEgress(objects, w.metadata.name)).toEqual([]);
+  });
+});
+
+describe('the store as a NetworkPolicy peer, derived from its address', () => {
+  const storeEgress = (endpoint: string) => {
+    const { objects } = stackOn((c) => new S3ObjectStorage(c, 'Bucket', { bucket: 'thanos', endpoint, credentials: S3Credentials.fromSecret(Secret.fromSecretName(c, 'S', 'thanos-objstore')) }), ['rgw.ceph']);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'thanos-store')!;
+    return policy.spec.egress.slice(1);
+  };
+
+  test('a cluster DNS name selects its namespace, never ipBlock', () => {
+    expect(storeEgress('rgw.ceph.svc.cluster.local:7480')).toEqual([{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ceph' } } }], ports: [{ port: 7480, protocol: 'TCP' }] }]);
+  });
+
+  test('an IP is that one address (/32, /128)', () => {
+    expect(storeEgress('10.1.2.3:9000')).toEqual([{ to: [{ ipBlock: { cidr: '10.1.2.3/32' } }], ports: [{ port: 9000, protocol: 'TCP' }] }]);
+    expect(storeEgress('[fd00::10]:9000')).toEqual([{ to: [{ ipBlock: { cidr: 'fd00::10/128' } }], ports: [{ port: 9000, protocol: 'TCP' }] }]);
+  });
+
+  test('a name that may be in the cluster but names no namespace, or a Secret config without an address, is refused with the fix', () => {
+    const short = problemsOf((c) => new S3ObjectStorage(c, 'Bucket', { bucket: 'thanos', endpoint: 'minio:9000', credentials: S3Credentials.workloadIdentity() }));
+    expect(short).toEqual([expect.stringMatching(/endpoint "minio:9000" may be inside the cluster but names no namespace: write the full "<service>.<namespace>.svc:<port>" name, or give networkPeer/)]);
+    const secret = problemsOf((c) => ObjectStorage.fromSecret(c, 'Bucket', { secret: Secret.fromSecretName(c, 'Config', 'cfg') }));
+    expect(secret).toEqual([expect.stringMatching(/the store of Secret cfg is unknown, so no NetworkPolicy can admit it: give endpoint/)]);
+  });
+});
+
+function problemsOf(bucket: (chart: Chart) => IObjectStorage): string[] {
+  const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
+  new ThanosStack(chart, 'Thanos', { objectStorage: bucket(chart), prometheus: { externalLabels: { cluster: 'eu1' } }, compactor: { enabled: true } });
+  try {
+    Testing.synth(chart);
+    return [];
+  } catch (e) {
+    return (e as Error).message.split('\n').slice(1).map((l) => l.trim()).filter((l) => !l.includes('Prometheus 2') && l !== '');
+  }
+}

@@ -31,8 +31,7 @@ export function stackRouting(receivers: Receiver[] | undefined, route: Route | u
 }
 
 /** Why the stack's alerts reach nobody, or undefined when a receiver other than the Watchdog's notifies someone. */
-export function unreachedReason(routing: StackRouting | undefined): string | undefined {
-  if (!routing) return 'the stack has no Alertmanager: its alerts are evaluated but sent nowhere; turn alertmanager on';
+export function unreachedReason(routing: StackRouting): string | undefined {
   const notifying = routing.receivers.filter((r) => r.kind !== 'none' && r.name !== WATCHDOG_RECEIVER);
   if (notifying.length) return undefined;
   return 'no Alertmanager receiver notifies anyone (every receiver is Receiver.none): give alertmanager.receivers a Slack, PagerDuty, email or webhook receiver (README "Alerts that reach someone")';

@@ -27,6 +27,8 @@ export interface AlertedComponents {
   readonly query?: IScrapeTarget;
   readonly queryFrontend?: IScrapeTarget;
   readonly ruler?: IScrapeTarget;
+  /** The ruler sends to an Alertmanager (the stack's or one given by URL). */
+  readonly rulerAlerting: boolean;
 }
 
 /** A Prometheus with what its alerts depend on. */
@@ -56,7 +58,7 @@ export function componentGroups(c: AlertedComponents, t: AlertThresholds): RuleG
     ...(c.alertmanager ? [alertmanagerAlerts(jobOf(c.alertmanager), t)] : []),
     ...(c.query ? [queryAlerts(jobOf(c.query), t)] : []),
     ...(c.queryFrontend ? [queryFrontendAlerts(jobOf(c.queryFrontend), t)] : []),
-    ...(c.ruler ? [rulerAlerts(jobOf(c.ruler), c.alertmanager !== undefined, t)] : []),
+    ...(c.ruler ? [rulerAlerts(jobOf(c.ruler), c.rulerAlerting, t)] : []),
   ];
 }
 
