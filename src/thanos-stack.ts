@@ -321,9 +321,14 @@ export class ThanosStack extends Construct {
       warnAtSynth(this, () => unreachedReason(routing));
       this.alertThresholds = alertThresholds(props.alerts);
       if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
-      const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      const { minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      const receive = this.receive && {
+        router: this.receive, ingestors: this.receive.ingestors, replicationFactor: this.receive.replicationFactor, uploads: this.receive.ingestors.objectStorage !== undefined,
+      };
+      // With the stack's memcached clusters, the store gateway and frontend are their clients.
+      const caches = { servers: this.caches, stores: store ? [store] : [], frontends: queryFrontend ? [queryFrontend] : [] };
       this.addPrometheusAlerts(this.prometheus);
-      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler }, this.alertThresholds)) {
+      for (const g of componentGroups({ minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler, receive, caches }, this.alertThresholds)) {
         this.alertSink(this.prometheus).addRuleGroup(g);
       }
       if (this.ruler) {
