@@ -382,7 +382,10 @@ export class ThanosStack extends Construct {
     const [self, sidecar] = this.prometheus.scrapeEndpoints;
     return {
       prometheus: [self.jobName], sidecar: sidecar ? [sidecar.jobName] : [], query: job(this.query), queryFrontend: job(this.queryFrontend), store: job(this.store),
-      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio),
+      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio), seaweedfs: job(this.seaweedfs),
+      receive: this.receive && { router: job(this.receive)!, ingestors: job(this.receive.ingestors)! },
+      memcached: this.caches.map((c) => job(c)!),
+      remoteWrite: this.prometheus.remoteWrite ? [self.jobName] : [],
     };
   }
 

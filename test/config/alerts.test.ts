@@ -333,6 +333,20 @@ describe('stack alerts', () => {
     expect([...sections.keys()].sort()).toEqual([...rules.keys()].map((a) => a.toLowerCase()).sort());
   });
 
+  test('the alerts of Receive, remote write, memcached and SeaweedFS come with their components, and only then', () => {
+    const groups = (st: ThanosStack) => st.prometheus.ruleGroups.map((g) => g.name).sort();
+    expect(groups(pushing)).toEqual(expect.arrayContaining(['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']));
+    expect(groups(pushing)).not.toContain('prometheus-sidecar-alerts');
+    for (const g of ['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']) expect(groups(stack)).not.toContain(g);
+    // One ingestor: no replication, so no replication alert; no bucket, so no upload alert.
+    const single = new ThanosStack(new Chart(Testing.app(), 'single'), 'Thanos', { receive: { ingestors: 1 }, objectStorage: undefined, minio: { enabled: false } });
+    const receive = single.prometheus.ruleGroups.find((g) => g.name === 'thanos-receive-alerts')!;
+    const names = ((receive._toYaml() as any).groups[0].rules as AlertRule[]).map((r) => r.alert);
+    expect(names).not.toContain('ThanosReceiveReplicationFailures');
+    expect(names).not.toContain('ThanosReceiveNoUpload');
+    expect(names).toContain('ThanosReceiveHttpRequestErrorRateHigh');
+  });
+
   const promtoolTest = testWithTools(['promtool'], 'alert unit tests');
   for (const [alert, t] of Object.entries(TESTS)) {
     promtoolTest(`promtool test rules: ${alert} fires when it should and not when healthy`, () => {
