@@ -375,9 +375,14 @@ export class ThanosStack extends Construct {
       if (routing) warnAtSynth(this, () => unreachedReason(routing));
       this.alertThresholds = alertThresholds(props.alerts);
       if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
-      const { minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      const { minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
+      const receive = this.receive && {
+        router: this.receive, ingestors: this.receive.ingestors, replicationFactor: this.receive.replicationFactor, uploads: this.receive.ingestors.objectStorage !== undefined,
+      };
+      // With the stack's memcached clusters, the store gateway and frontend are their clients.
+      const caches = { servers: this.caches, stores: store ? [store] : [], frontends: queryFrontend ? [queryFrontend] : [] };
       this.addPrometheusAlerts(this.prometheus);
-      for (const g of componentGroups({ minio, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler, rulerAlerting: this.alertmanagers.length > 0 }, this.alertThresholds)) {
+      for (const g of componentGroups({ minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler, receive, caches, rulerAlerting: this.alertmanagers.length > 0 }, this.alertThresholds)) {
         this.alertSink(this.prometheus).addRuleGroup(g);
       }
       if (this.ruler) {
@@ -441,7 +446,10 @@ export class ThanosStack extends Construct {
     const [self, sidecar] = this.prometheus.scrapeEndpoints;
     return {
       prometheus: [self.jobName], sidecar: sidecar ? [sidecar.jobName] : [], query: job(this.query), queryFrontend: job(this.queryFrontend), store: job(this.store),
-      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio),
+      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio), seaweedfs: job(this.seaweedfs),
+      receive: this.receive && { router: job(this.receive)!, ingestors: job(this.receive.ingestors)! },
+      memcached: this.caches.map((c) => job(c)!),
+      remoteWrite: this.prometheus.remoteWrite ? [self.jobName] : [],
     };
   }
 

@@ -361,7 +361,7 @@ describe('Thanos overview dashboard', () => {
   test('a datasource variable and a job variable; every panel and query uses the datasource variable', () => {
     const [ds, job] = json.templating.list;
     expect(ds).toMatchObject({ name: 'datasource', type: 'datasource', query: 'prometheus' });
-    expect(job).toMatchObject({ name: 'job', type: 'query', definition: 'label_values(up, job)', includeAll: true, multi: true, allValue: '.+' });
+    expect(job).toMatchObject({ name: 'job', type: 'query', query: { query: 'label_values(up, job)', refId: 'job' }, includeAll: true, multi: true, allValue: '.+' });
     expect(job.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
     for (const p of queryPanels) {
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });

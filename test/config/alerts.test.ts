@@ -8,7 +8,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { stringify } from 'yaml';
-import { RuleGroup, ThanosStack } from '../../src';
+import { InClusterObjectStore, RuleGroup, SizePreset, ThanosStack } from '../../src';
 import { testWithTools, toolPath } from '../harness/tools';
 
 jest.setTimeout(60_000);
@@ -29,7 +29,23 @@ const A = jobOf(stack.alertmanager);
 const B = jobOf(stack.bucketWeb);
 const M = jobOf(stack.minio);
 
-const evaluators: Array<[string, RuleGroup[]]> = [['prometheus', stack.prometheus.ruleGroups], ['ruler', stack.ruler!.ruleGroups]];
+// A second stack with the components the default leaves out: Receive (its Prometheus remote-writes),
+// memcached caches and SeaweedFS. Only its groups the default stack has not are tested from it.
+const chart2 = new Chart(Testing.app(), 'test2', { namespace: 'monitoring' });
+const pushing = new ThanosStack(chart2, 'Thanos', { receive: {}, caches: SizePreset.SMALL, inClusterObjectStore: InClusterObjectStore.SEAWEEDFS });
+Testing.synth(chart2);
+const RR = jobOf(pushing.receive);
+const RI = jobOf(pushing.receive!.ingestors);
+const PW = jobOf(pushing.prometheus);
+const MC = jobOf(pushing.caches[0]);
+const SF = jobOf(pushing.store);
+const QF = jobOf(pushing.queryFrontend);
+const SW = jobOf(pushing.seaweedfs);
+
+const defaultGroups = [...stack.prometheus.ruleGroups, ...stack.ruler!.ruleGroups];
+const defaultNames = new Set(defaultGroups.map((g) => g.name));
+const extraGroups = pushing.prometheus.ruleGroups.filter((g) => !defaultNames.has(g.name));
+const evaluators: Array<[string, RuleGroup[]]> = [['prometheus', stack.prometheus.ruleGroups], ['ruler', stack.ruler!.ruleGroups], ['pushing', extraGroups]];
 type AlertRule = { alert: string; annotations: { [k: string]: string } };
 const rules = new Map<string, AlertRule>();
 for (const [, groups] of evaluators) {
@@ -76,6 +92,15 @@ const gauge = (metric: string, job: string, bad: number, good: number, labels: {
   healthy: { series: { [`${metric}${s(job)}`]: `${good}x60` }, at },
 });
 const inst = { instance: 'a' };
+/** Every memcached cluster of the second stack answers. */
+const memcachedUp = Object.fromEntries(pushing.caches.map((c) => [`memcached_up${s(jobOf(c))}`, '1x30']));
+/** A counter split by `result`: 10% errors (firing) or none (healthy). */
+const byResult = (metric: string, job: string, notBefore: string): AlertTest => ({
+  firing: { series: { [`${metric}${s(job, 'result="error"')}`]: '0+10x60', [`${metric}${s(job, 'result="success"')}`]: '0+90x60' }, at: '30m', notBefore, labels: { job } },
+  healthy: { series: { [`${metric}${s(job, 'result="error"')}`]: '0x60', [`${metric}${s(job, 'result="success"')}`]: '0+90x60' }, at: '30m' },
+});
+const RWL = { remote_name: 'receive', url: 'http://thanos-receive-router:19291/api/v1/receive' };
+const RW = `remote_name="${RWL.remote_name}", url="${RWL.url}"`;
 const bucketOps = (job: string) => ratio('thanos_objstore_bucket_operation_failures_total', 'thanos_objstore_bucket_operations_total', job, 'operation="get"', { operation: 'get' });
 
 const TESTS: { [alert: string]: AlertTest } = {
@@ -164,6 +189,60 @@ const TESTS: { [alert: string]: AlertTest } = {
   AlertmanagerConfigReloadFailed: gauge('alertmanager_config_last_reload_successful', A, 0, 1, inst, '30m', '9m'),
   ThanosBucketWebDown: down(B),
   ThanosBucketWebBucketOperationsFailing: bucketOps(B),
+  ThanosReceiveRouterDown: down(RR),
+  ThanosReceiveIngestorsDown: down(RI),
+  ThanosReceiveHttpRequestErrorRateHigh: {
+    firing: { series: { [`http_requests_total${s(RR, 'handler="receive", code="503"')}`]: '0+10x60', [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '4m', labels: { job: RR } },
+    // 5xx of other handlers (status pages) do not count.
+    healthy: { series: { [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60', [`http_requests_total${s(RR, 'handler="status", code="500"')}`]: '0+90x60' }, at: '30m' },
+  },
+  ThanosReceiveHttpRequestLatencyHigh: {
+    firing: {
+      series: { [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60' },
+      at: '30m', notBefore: '9m', labels: { job: RR },
+    },
+    healthy: {
+      series: { [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60' },
+      at: '30m',
+    },
+  },
+  ThanosReceiveReplicationFailures: byResult('thanos_receive_replications_total', RR, '4m'),
+  ThanosReceiveForwardRequestFailures: byResult('thanos_receive_forward_requests_total', RR, '14m'),
+  ThanosReceiveHashringFileRefreshFailures: { ...counter('thanos_receive_hashrings_file_errors_total', RR), firing: { ...counter('thanos_receive_hashrings_file_errors_total', RR).firing, notBefore: '14m' } },
+  ThanosReceiveHashringNotLoaded: gauge('thanos_receive_config_last_reload_successful', RR, 0, 1, inst, '20m', '4m'),
+  ThanosReceiveNoUpload: {
+    interval: '10m',
+    // 7 h up, nothing shipped in the last 6 h; healthy: a block every 2 h.
+    firing: { series: { [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x60', [`process_start_time_seconds${s(RI)}`]: '0x60' }, at: '7h', notBefore: '5h', labels: { job: RI, ...inst } },
+    healthy: { series: { [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x11 1x11 2x11 3x11 4x11', [`process_start_time_seconds${s(RI)}`]: '0x60' }, at: '7h' },
+  },
+  PrometheusRemoteWriteBehind: {
+    // Enqueued up to now, sent stuck at 0 (the receiver refuses): healthy, sent keeps up.
+    firing: { series: { [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60', [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0x60' }, at: '30m', notBefore: '15m', labels: { job: PW, ...inst, ...RWL } },
+    healthy: { series: { [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60', [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0+60x60' }, at: '30m' },
+  },
+  PrometheusRemoteStorageFailures: {
+    firing: { series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0+10x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' }, at: '30m', notBefore: '14m', labels: { job: PW, ...inst, ...RWL } },
+    healthy: { series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' }, at: '30m' },
+  },
+  MemcachedDown: {
+    // The exporter is up but cannot reach memcached; and (firingToo) the exporter is not scraped at all.
+    firing: { series: { ...memcachedUp, [`memcached_up${s(MC)}`]: '0x30' }, at: '20m', notBefore: '4m', labels: { job: MC } },
+    firingToo: { series: Object.fromEntries(Object.entries(memcachedUp).filter(([k]) => !k.includes(`"${MC}"`))), at: '20m', notBefore: '4m', labels: { job: MC } },
+    healthy: { series: memcachedUp, at: '20m' },
+  },
+  ThanosStoreMemcachedErrors: ratio('thanos_memcached_operation_failures_total', 'thanos_memcached_operations_total', SF, 'name="index-cache", operation="getmulti"', { name: 'index-cache', operation: 'getmulti' }),
+  ThanosQueryFrontendMemcachedErrors: {
+    firing: { series: { [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="500"')}`]: '0+10x60', [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '9m', labels: { job: QF, name: 'frontend-cache', method: 'Memcache.GetMulti' } },
+    // Misses (404) are not failures.
+    healthy: { series: { [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="404"')}`]: '0+50x60', [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+50x60' }, at: '30m' },
+  },
+  SeaweedFSDown: down(SW),
+  SeaweedFSS3RequestErrors: {
+    firing: { series: { [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="500"')}`]: '0+10x60', [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '14m', labels: { job: SW, type: 'PUT' } },
+    // 4xx (e.g. a GET of a missing object) are the client's business.
+    healthy: { series: { [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="404"')}`]: '0+10x60', [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60' }, at: '30m' },
+  },
   MinIODown: down(M),
   MinIODrivesOffline: gauge('minio_cluster_drive_offline_total', M, 1, 0, {}, '20m', '4m'),
   MinIOLowFreeSpace: {
@@ -252,6 +331,20 @@ describe('stack alerts', () => {
         .toEqual({ alert, base: 'https://github.com/cdk8s-thanos/cdk8s-thanos/blob/main/docs/runbooks.md', anchor: alert.toLowerCase(), fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'] });
     }
     expect([...sections.keys()].sort()).toEqual([...rules.keys()].map((a) => a.toLowerCase()).sort());
+  });
+
+  test('the alerts of Receive, remote write, memcached and SeaweedFS come with their components, and only then', () => {
+    const groups = (st: ThanosStack) => st.prometheus.ruleGroups.map((g) => g.name).sort();
+    expect(groups(pushing)).toEqual(expect.arrayContaining(['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']));
+    expect(groups(pushing)).not.toContain('prometheus-sidecar-alerts');
+    for (const g of ['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']) expect(groups(stack)).not.toContain(g);
+    // One ingestor: no replication, so no replication alert; no bucket, so no upload alert.
+    const single = new ThanosStack(new Chart(Testing.app(), 'single'), 'Thanos', { receive: { ingestors: 1 }, objectStorage: undefined, minio: { enabled: false } });
+    const receive = single.prometheus.ruleGroups.find((g) => g.name === 'thanos-receive-alerts')!;
+    const names = ((receive._toYaml() as any).groups[0].rules as AlertRule[]).map((r) => r.alert);
+    expect(names).not.toContain('ThanosReceiveReplicationFailures');
+    expect(names).not.toContain('ThanosReceiveNoUpload');
+    expect(names).toContain('ThanosReceiveHttpRequestErrorRateHigh');
   });
 
   const promtoolTest = testWithTools(['promtool'], 'alert unit tests');

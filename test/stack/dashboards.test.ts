@@ -1,4 +1,4 @@
-import { Dashboard, ThanosStack, ThanosStackProps } from '../../src';
+import { Dashboard, InClusterObjectStore, SizePreset, ThanosStack, ThanosStackProps } from '../../src';
 import { promqlSyntaxError } from '../../src/private/promql';
 import { Manifest, synth } from '../support/util';
 
@@ -40,5 +40,33 @@ describe('component dashboards', () => {
     expect(off).not.toContain('thanos-compact');
     expect(off).not.toContain('thanos-rule');
     expect(Object.keys(dashboards(stackObjects({ grafana: { dashboards: [Dashboard.thanosOverview()] } })))).toEqual(['thanos-overview']);
+  });
+});
+
+describe('dashboards of Receive, caches and SeaweedFS', () => {
+  const objects = stackObjects({ receive: {}, caches: SizePreset.SMALL, inClusterObjectStore: InClusterObjectStore.SEAWEEDFS });
+  const all = dashboards(objects);
+
+  test('are there only when the component is', () => {
+    expect(Object.keys(all)).toEqual(expect.arrayContaining(['thanos-receive', 'thanos-caches']));
+    expect(Object.keys(dashboards(stackObjects()))).not.toEqual(expect.arrayContaining(['thanos-receive']));
+    expect(Object.keys(dashboards(stackObjects()))).not.toEqual(expect.arrayContaining(['thanos-caches']));
+    const rows = (slug: string) => all[slug].panels.filter((p: any) => p.type === 'row').map((p: any) => p.title);
+    expect(rows('thanos-bucket')).toContain('SeaweedFS');
+    expect(rows('thanos-sidecar')).toEqual(['Remote write', 'Prometheus']);
+    expect(rows('thanos-caches')).toEqual(['Memcached', 'Store gateway clients', 'Query frontend client']);
+  });
+
+  test('select scrape jobs the stack has, and parse', () => {
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
+    const jobs = new Set([...String(Object.values(config.data)[0]).matchAll(/job_name: (\S+)/g)].map((m) => m[1]));
+    for (const slug of ['thanos-receive', 'thanos-caches', 'thanos-bucket', 'thanos-sidecar']) {
+      const queries = queriesOf(all[slug]);
+      for (const q of queries) expect({ q, error: promqlSyntaxError(q, true) }).toEqual({ q, error: undefined });
+      for (const job of queries.flatMap((q) => [...q.matchAll(/job=~?"([^"]+)"/g)].flatMap((m) => m[1].split('|')))) {
+        expect({ slug, job, scraped: jobs.has(job) }).toEqual({ slug, job, scraped: true });
+      }
+    }
+    expect(queriesOf(all['thanos-receive'])[0]).toBe('sum by (code) (rate(http_requests_total{job="thanos-receive-router", handler="receive"}[$__rate_interval]))');
   });
 });

@@ -17,7 +17,7 @@ export type Severity = 'critical' | 'warning' | 'none';
 export interface AlertThresholds {
   /** Share of failed requests/operations above which an error-rate alert fires. */
   readonly errorRatio: number;
-  /** How long a sidecar may go without shipping a block. */
+  /** How long a sidecar or Receive ingestor may go without shipping a block. */
   readonly sidecarUploadTimeout: Duration;
   /** How long the compactor may go without uploading a compacted block. */
   readonly compactionTimeout: Duration;
@@ -25,6 +25,10 @@ export interface AlertThresholds {
   readonly bucketLatency: Duration;
   /** Free share of MinIO's usable capacity below which it alerts. */
   readonly minioFreeRatio: number;
+  /** p99 latency of remote writes to Thanos Receive above which a latency alert fires. */
+  readonly receiveLatency: Duration;
+  /** How far a remote-writing Prometheus may fall behind its newest sample. */
+  readonly remoteWriteLag: Duration;
 }
 
 export interface AlertSpec {

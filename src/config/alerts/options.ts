@@ -14,8 +14,9 @@ export interface StackAlertsOptions {
    */
   readonly errorRatio?: number;
   /**
-   * How long a sidecar may go without shipping a block (`ThanosSidecarNoUpload`). Keep it above the
-   * block duration and below Prometheus' retention, so the alert fires before data is lost.
+   * How long a sidecar or a Receive ingestor may go without shipping a block (`ThanosSidecarNoUpload`,
+   * `ThanosReceiveNoUpload`). Keep it above the block duration and below the local retention, so the
+   * alert fires before data is lost.
    * @default Duration.hours(6)
    */
   readonly sidecarUploadTimeout?: Duration;
@@ -34,6 +35,17 @@ export interface StackAlertsOptions {
    * @default 0.1
    */
   readonly minioFreeRatio?: number;
+  /**
+   * p99 latency of remote writes to Thanos Receive above which `ThanosReceiveHttpRequestLatencyHigh`
+   * fires. Keep it below the router's forward timeout (5s): the latency histogram ends there.
+   * @default Duration.seconds(3)
+   */
+  readonly receiveLatency?: Duration;
+  /**
+   * How far behind its newest sample a remote-writing Prometheus may fall (`PrometheusRemoteWriteBehind`).
+   * @default Duration.minutes(5)
+   */
+  readonly remoteWriteLag?: Duration;
 }
 
 export const ALERT_DEFAULTS: AlertThresholds = {
@@ -42,6 +54,8 @@ export const ALERT_DEFAULTS: AlertThresholds = {
   compactionTimeout: Duration.hours(24),
   bucketLatency: Duration.seconds(2),
   minioFreeRatio: 0.1,
+  receiveLatency: Duration.seconds(3),
+  remoteWriteLag: Duration.minutes(5),
 };
 
 /** The thresholds with defaults filled in. */
@@ -52,6 +66,8 @@ export function alertThresholds(o: StackAlertsOptions = {}): AlertThresholds {
     compactionTimeout: o.compactionTimeout ?? ALERT_DEFAULTS.compactionTimeout,
     bucketLatency: o.bucketLatency ?? ALERT_DEFAULTS.bucketLatency,
     minioFreeRatio: o.minioFreeRatio ?? ALERT_DEFAULTS.minioFreeRatio,
+    receiveLatency: o.receiveLatency ?? ALERT_DEFAULTS.receiveLatency,
+    remoteWriteLag: o.remoteWriteLag ?? ALERT_DEFAULTS.remoteWriteLag,
   };
 }
 
@@ -62,9 +78,10 @@ export function alertOptionProblems(o: StackAlertsOptions = {}): string[] {
     const v = o[key];
     if (v !== undefined && !(v > 0 && v < 1)) problems.push(`alerts.${key} is ${v}: give a share between 0 and 1 (exclusive), e.g. ${ALERT_DEFAULTS[key]}`);
   }
-  for (const key of ['sidecarUploadTimeout', 'compactionTimeout', 'bucketLatency'] as const) {
+  const examples = { sidecarUploadTimeout: 'hours(6)', compactionTimeout: 'hours(24)', bucketLatency: 'seconds(2)', receiveLatency: 'seconds(3)', remoteWriteLag: 'minutes(5)' };
+  for (const key of ['sidecarUploadTimeout', 'compactionTimeout', 'bucketLatency', 'receiveLatency', 'remoteWriteLag'] as const) {
     const v = o[key];
-    if (v !== undefined && v.toMilliseconds() < 1000) problems.push(`alerts.${key} is ${v.toMilliseconds()}ms: give at least one second, e.g. Duration.${key === 'bucketLatency' ? 'seconds(2)' : 'hours(6)'}`);
+    if (v !== undefined && v.toMilliseconds() < 1000) problems.push(`alerts.${key} is ${v.toMilliseconds()}ms: give at least one second, e.g. Duration.${examples[key]}`);
   }
   if (o.sidecarUploadTimeout && o.sidecarUploadTimeout.toMilliseconds() % 60_000 !== 0) {
     problems.push(`alerts.sidecarUploadTimeout is ${o.sidecarUploadTimeout.toMilliseconds()}ms: give whole minutes (it is a PromQL range)`);

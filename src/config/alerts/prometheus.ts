@@ -108,3 +108,36 @@ export function sidecarAlerts(p: PrometheusAlertTargets & { readonly sidecarJob:
     ],
   });
 }
+
+/**
+ * Alerts about a Prometheus that remote-writes (to Thanos Receive), evaluated by that Prometheus. Metric
+ * names as Prometheus v3.14.0 exposes them, per queue (`remote_name`, `url`):
+ * `prometheus_remote_storage_queue_highest_timestamp_seconds` (newest sample enqueued),
+ * `..._queue_highest_sent_timestamp_seconds` (newest sample sent), `..._samples_total` (sent) and
+ * `..._samples_failed_total` (dropped on a non-recoverable error; recoverable ones are retried and show
+ * up as lag instead), storage/remote/queue_manager.go.
+ */
+export function remoteWriteAlerts(p: Pick<PrometheusAlertTargets, 'name' | 'prometheusJob'>, t: AlertThresholds): RuleGroup {
+  const sel = job(p.prometheusJob);
+  const by = 'job, instance, remote_name, url';
+  const lag = Math.round(t.remoteWriteLag.toMilliseconds() / 1000);
+  return new RuleGroup({
+    name: `${p.name}-remote-write-alerts`,
+    rules: [
+      stackAlert('PrometheusRemoteWriteBehind', {
+        expr: `max by (${by}) (prometheus_remote_storage_queue_highest_timestamp_seconds${sel})\n  - max by (${by}) (prometheus_remote_storage_queue_highest_sent_timestamp_seconds${sel}) > ${lag}`,
+        for: Duration.minutes(15),
+        severity: 'critical',
+        summary: 'Prometheus remote write falls behind.',
+        description: `{{ $labels.instance }} (job {{ $labels.job }}) has been more than ${t.remoteWriteLag.toHumanString()} behind writing to {{ $labels.url }} for 15 minutes: the receiver refuses or is slow, and samples are lost once they leave the WAL.`,
+      }),
+      stackAlert('PrometheusRemoteStorageFailures', {
+        expr: `sum by (${by}) (rate(prometheus_remote_storage_samples_failed_total${sel}[5m]))\n  / (sum by (${by}) (rate(prometheus_remote_storage_samples_failed_total${sel}[5m])) + sum by (${by}) (rate(prometheus_remote_storage_samples_total${sel}[5m]))) > ${t.errorRatio}`,
+        for: Duration.minutes(15),
+        severity: 'critical',
+        summary: 'Prometheus drops samples it cannot remote-write.',
+        description: `More than ${pct(t.errorRatio)} of the samples {{ $labels.instance }} (job {{ $labels.job }}) sent to {{ $labels.url }} failed with a non-recoverable error over 15 minutes: they are dropped, and queries miss them.`,
+      }),
+    ],
+  });
+}

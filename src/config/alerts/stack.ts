@@ -4,10 +4,12 @@ import { AlertThresholds } from './common';
 import { alertmanagerAlerts } from './alertmanager';
 import { compactorAlerts } from './thanos-compactor';
 import { prometheusDownAlert, watchdogAlerts } from './global';
-import { prometheusAlerts, sidecarAlerts } from './prometheus';
+import { prometheusAlerts, remoteWriteAlerts, sidecarAlerts } from './prometheus';
+import { receiveAlerts } from './thanos-receive';
+import { cacheAlerts } from './caches';
 import { queryAlerts, queryFrontendAlerts } from './thanos-query';
 import { rulerAlerts } from './thanos-ruler';
-import { bucketWebAlerts, minioAlerts } from './storage';
+import { bucketWebAlerts, minioAlerts, seaweedfsAlerts } from './storage';
 import { storeAlerts } from './thanos-store';
 import type { IScrapeTarget } from '../../wiring/apis';
 import type { IRuleGroupSource } from '../../components/prometheus-operator';
@@ -29,12 +31,28 @@ export interface AlertedComponents {
   readonly ruler?: IScrapeTarget;
   /** The ruler sends to an Alertmanager (the stack's or one given by URL). */
   readonly rulerAlerting: boolean;
+  readonly seaweedfs?: IScrapeTarget;
+  /** The Receive router, its ingestors and how they are set up. */
+  readonly receive?: {
+    readonly router: IScrapeTarget;
+    readonly ingestors: IScrapeTarget;
+    readonly replicationFactor: number;
+    readonly uploads: boolean;
+  };
+  /** The memcached clusters and the components that use them. */
+  readonly caches?: {
+    readonly servers: IScrapeTarget[];
+    readonly stores: IScrapeTarget[];
+    readonly frontends: IScrapeTarget[];
+  };
 }
 
 /** A Prometheus with what its alerts depend on. */
 export interface AlertedPrometheus {
   readonly name: string;
   readonly scrapeEndpoints: IScrapeTarget['scrapeEndpoints'];
+  /** Set when it ships samples by remote write instead of a sidecar. */
+  readonly remoteWrite?: unknown;
 }
 
 const jobOf = (c: IScrapeTarget): string => c.scrapeEndpoints[0].jobName;
@@ -44,7 +62,11 @@ export function perPrometheusGroups(p: AlertedPrometheus, alerting: boolean, upl
   // A Prometheus that remote-writes instead (Receive) has no sidecar endpoint.
   const [self, sidecar] = p.scrapeEndpoints;
   const targets = { name: p.name, prometheusJob: self.jobName, alerting, uploads };
-  return [prometheusAlerts(targets, t), ...(sidecar ? [sidecarAlerts({ ...targets, sidecarJob: sidecar.jobName }, t)] : [])];
+  return [
+    prometheusAlerts(targets, t),
+    ...(sidecar ? [sidecarAlerts({ ...targets, sidecarJob: sidecar.jobName }, t)] : []),
+    ...(p.remoteWrite ? [remoteWriteAlerts(targets, t)] : []),
+  ];
 }
 
 /** Groups about the other components, evaluated by the Prometheus that scrapes them; plus the Watchdog. */
@@ -59,6 +81,9 @@ export function componentGroups(c: AlertedComponents, t: AlertThresholds): RuleG
     ...(c.query ? [queryAlerts(jobOf(c.query), t)] : []),
     ...(c.queryFrontend ? [queryFrontendAlerts(jobOf(c.queryFrontend), t)] : []),
     ...(c.ruler ? [rulerAlerts(jobOf(c.ruler), c.rulerAlerting, t)] : []),
+    ...(c.seaweedfs ? [seaweedfsAlerts(jobOf(c.seaweedfs), t)] : []),
+    ...(c.receive ? [receiveAlerts({ ...c.receive, routerJob: jobOf(c.receive.router), ingestorJob: jobOf(c.receive.ingestors) }, t)] : []),
+    ...(c.caches?.servers.length ? [cacheAlerts(c.caches.servers.map(jobOf), c.caches.stores.map(jobOf), c.caches.frontends.map(jobOf), t)] : []),
   ];
 }
 

@@ -1,6 +1,6 @@
 import { Duration } from 'cdk8s';
 import { RuleGroup } from '../rules';
-import { AlertThresholds, bucketFailuresAlert, downAlert, job, pct, stackAlert } from './common';
+import { AlertThresholds, bucketFailuresAlert, downAlert, job, jobWith, pct, stackAlert } from './common';
 
 /** Alerts about the bucket web UI (scrape job `jobName`). */
 export function bucketWebAlerts(jobName: string, t: AlertThresholds): RuleGroup {
@@ -33,6 +33,27 @@ export function minioAlerts(jobName: string, t: AlertThresholds): RuleGroup {
         severity: 'warning',
         summary: 'MinIO is running out of space.',
         description: `Less than ${pct(t.minioFreeRatio)} of the usable capacity of {{ $labels.job }} is free: uploads will fail once it is full.`,
+      }),
+    ],
+  });
+}
+
+/**
+ * Alerts about the in-cluster SeaweedFS (scrape job `jobName`, its `-metricsPort`). Its S3 gateway counts
+ * every request as `SeaweedFS_s3_request_total` by `type` (the S3 action) and `code` (the HTTP status)
+ * (seaweedfs weed/stats/metrics.go, weed/s3api/stats.go).
+ */
+export function seaweedfsAlerts(jobName: string, t: AlertThresholds): RuleGroup {
+  return new RuleGroup({
+    name: 'seaweedfs-alerts',
+    rules: [
+      downAlert('SeaweedFSDown', jobName, 'SeaweedFS'),
+      stackAlert('SeaweedFSS3RequestErrors', {
+        expr: `sum by (job, type) (rate(SeaweedFS_s3_request_total${jobWith(jobName, 'code=~"5.."')}[5m]))\n  / sum by (job, type) (rate(SeaweedFS_s3_request_total${job(jobName)}[5m])) > ${t.errorRatio}`,
+        for: Duration.minutes(15),
+        severity: 'warning',
+        summary: 'SeaweedFS fails S3 requests.',
+        description: `More than ${pct(t.errorRatio)} of the {{ $labels.type }} S3 requests to {{ $labels.job }} answered with a 5xx error over 15 minutes: uploads and queries of old data fail.`,
       }),
     ],
   });

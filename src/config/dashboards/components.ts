@@ -16,6 +16,13 @@ export interface DashboardJobs {
   readonly ruler?: string;
   readonly bucketWeb?: string;
   readonly minio?: string;
+  readonly seaweedfs?: string;
+  /** Scrape jobs of a Receive's router and ingestors. */
+  readonly receive?: { readonly router: string; readonly ingestors: string };
+  /** Scrape jobs of the memcached clusters (their exporters). */
+  readonly memcached?: string[];
+  /** Prometheus jobs that remote-write (a row of their queues). */
+  readonly remoteWrite?: string[];
 }
 
 const RATE = '[$__rate_interval]';
@@ -130,6 +137,14 @@ export function componentDashboards(j: DashboardJobs, datasourceUid: string): Da
         { title: 'Upload failures', description: 'Failed block uploads.', unit: 'short', queries: [{ expr: `sum by (job, instance) (increase(thanos_shipper_upload_failures_total${sel(j.sidecar)}${RATE}))`, legend: '{{instance}}' }] },
       ],
     }]),
+    ...(j.remoteWrite?.length ? [{
+      title: 'Remote write',
+      panels: [
+        { title: 'Behind', description: 'How far each queue\'s newest sent sample trails its newest enqueued one.', unit: 's', queries: [{ expr: `max by (instance, url) (prometheus_remote_storage_queue_highest_timestamp_seconds${sel(j.remoteWrite)}) - max by (instance, url) (prometheus_remote_storage_queue_highest_sent_timestamp_seconds${sel(j.remoteWrite)})`, legend: '{{instance}} {{url}}' }] },
+        { title: 'Samples sent', description: 'Samples sent, retried and failed per second.', unit: 'ops', queries: [{ expr: `sum by (instance) (rate(prometheus_remote_storage_samples_total${sel(j.remoteWrite)}${RATE}))`, legend: 'sent {{instance}}' }, { expr: `sum by (instance) (rate(prometheus_remote_storage_samples_retried_total${sel(j.remoteWrite)}${RATE}))`, legend: 'retried {{instance}}' }, { expr: `sum by (instance) (rate(prometheus_remote_storage_samples_failed_total${sel(j.remoteWrite)}${RATE}))`, legend: 'failed {{instance}}' }] },
+        { title: 'Shards', description: 'Send shards in use and the maximum.', unit: 'short', queries: [{ expr: `max by (instance) (prometheus_remote_storage_shards${sel(j.remoteWrite)})`, legend: 'shards {{instance}}' }, { expr: `max by (instance) (prometheus_remote_storage_shards_max${sel(j.remoteWrite)})`, legend: 'max {{instance}}' }] },
+      ],
+    }] : []),
     {
       title: 'Prometheus',
       panels: [
@@ -158,8 +173,71 @@ export function componentDashboards(j: DashboardJobs, datasourceUid: string): Da
       },
     ]));
   }
-  const bucketJobs = [...j.sidecar, j.store, j.compactor, j.ruler, j.bucketWeb].filter((x): x is string => x !== undefined);
-  if (j.store || j.compactor || j.minio) {
+  if (j.receive) {
+    const { router, ingestors } = j.receive;
+    const api = sel(router, 'handler="receive"');
+    out.push(dashboard('thanos-receive', 'Thanos / Receive', 'The Receive router (remote writes, forwarding, replication, hashring) and its ingestors (TSDB, uploads).', datasourceUid, [
+      {
+        title: 'Remote writes',
+        panels: [
+          { title: 'Requests', description: 'Remote-write requests per second, by status code.', unit: 'reqps', queries: [{ expr: `sum by (code) (rate(http_requests_total${api}${RATE}))`, legend: '{{code}}' }] },
+          { title: 'Errors', description: 'Share of remote writes answered with a 5xx.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`http_requests_total${sel(router, 'handler="receive", code=~"5.."')}`, `http_requests_total${api}`, 'job'), legend: '{{job}}' }] },
+          { title: 'Latency p99', description: '99th percentile of remote-write requests (the histogram ends at the forward timeout).', unit: 's', queries: [{ expr: p99(`http_request_duration_seconds_bucket${api}`, 'job'), legend: '{{job}}' }] },
+        ],
+      },
+      {
+        title: 'Forwarding and hashring',
+        panels: [
+          { title: 'Forward failures', description: 'Share of writes forwarded to ingestors that failed.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`thanos_receive_forward_requests_total${sel(router, 'result="error"')}`, `thanos_receive_forward_requests_total${sel(router)}`, 'job'), legend: 'forwards' }] },
+          { title: 'Replication failures', description: 'Share of replications that missed the write quorum.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`thanos_receive_replications_total${sel(router, 'result="error"')}`, `thanos_receive_replications_total${sel(router)}`, 'job'), legend: 'replications' }] },
+          { title: 'Hashring nodes', description: 'Ingestors in each hashring, as the routers loaded it.', unit: 'short', queries: [{ expr: `max by (name) (thanos_receive_hashring_nodes${sel(router)})`, legend: '{{name}}' }] },
+          { title: 'Hashring file errors', description: 'Failed reads of the hashring file.', unit: 'short', queries: [{ expr: `sum (increase(thanos_receive_hashrings_file_errors_total${sel(router)}${RATE}))`, legend: 'errors' }] },
+        ],
+      },
+      {
+        title: 'Ingestors',
+        panels: [
+          { title: 'Head series', description: 'Series in each ingestor\'s head blocks (all tenants).', unit: 'short', queries: [{ expr: `sum by (instance) (prometheus_tsdb_head_series${sel(ingestors)})`, legend: '{{instance}}' }] },
+          { title: 'Blocks uploaded', description: 'Blocks shipped to the bucket.', unit: 'short', queries: [{ expr: `sum by (instance) (increase(thanos_shipper_uploads_total${sel(ingestors)}${RATE}))`, legend: '{{instance}}' }] },
+          { title: 'Upload failures', description: 'Failed block uploads.', unit: 'short', queries: [{ expr: `sum by (instance) (increase(thanos_shipper_upload_failures_total${sel(ingestors)}${RATE}))`, legend: '{{instance}}' }] },
+        ],
+      },
+    ]));
+  }
+  if (j.memcached?.length) {
+    // memcached_exporter's metrics (prometheus/memcached_exporter pkg/exporter): `memcached_up`,
+    // `memcached_commands_total{command, status}`, `memcached_current_bytes`, `memcached_limit_bytes`,
+    // `memcached_items_evicted_total`.
+    const m = j.memcached;
+    out.push(dashboard('thanos-caches', 'Thanos / Caches', 'The memcached clusters and how the store gateway and query frontend use them.', datasourceUid, [
+      {
+        title: 'Memcached',
+        panels: [
+          { title: 'Servers up', description: 'Servers each cluster\'s exporters reach.', unit: 'short', queries: [{ expr: `sum by (job) (memcached_up${sel(m)})`, legend: '{{job}}' }] },
+          { title: 'Hit ratio', description: 'Share of gets that found the key.', unit: 'percentunit', max: 1, queries: [{ expr: `sum by (job) (rate(memcached_commands_total${sel(m, 'command="get", status="hit"')}${RATE})) / sum by (job) (rate(memcached_commands_total${sel(m, 'command="get"')}${RATE}))`, legend: '{{job}}' }] },
+          { title: 'Memory used', description: 'Share of the cache memory in use.', unit: 'percentunit', max: 1, queries: [{ expr: `sum by (job) (memcached_current_bytes${sel(m)}) / sum by (job) (memcached_limit_bytes${sel(m)})`, legend: '{{job}}' }] },
+          { title: 'Evictions', description: 'Items evicted to make room.', unit: 'short', queries: [{ expr: `sum by (job) (increase(memcached_items_evicted_total${sel(m)}${RATE}))`, legend: '{{job}}' }] },
+        ],
+      },
+      ...(j.store ? [{
+        title: 'Store gateway clients',
+        panels: [
+          { title: 'Operations', description: 'Operations on each cache, per second.', unit: 'ops', queries: [{ expr: `sum by (name, operation) (rate(thanos_memcached_operations_total${sel(j.store)}${RATE}))`, legend: '{{name}} {{operation}}' }] },
+          { title: 'Failures', description: 'Share of failed operations, by cache.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`thanos_memcached_operation_failures_total${sel(j.store)}`, `thanos_memcached_operations_total${sel(j.store)}`, 'name'), legend: '{{name}}' }] },
+          { title: 'Latency p99', description: '99th percentile of cache operations.', unit: 's', queries: [{ expr: p99(`thanos_memcached_operation_duration_seconds_bucket${sel(j.store)}`, 'name, operation'), legend: '{{name}} {{operation}}' }] },
+        ],
+      }] : []),
+      ...(j.queryFrontend ? [{
+        title: 'Query frontend client',
+        panels: [
+          { title: 'Requests', description: 'Requests to the results cache, by status (404 is a miss).', unit: 'reqps', queries: [{ expr: `sum by (name, status_code) (rate(cortex_memcache_request_duration_seconds_count${sel(j.queryFrontend)}${RATE}))`, legend: '{{name}} {{status_code}}' }] },
+          { title: 'Failures', description: 'Share of failed requests to the results cache.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`cortex_memcache_request_duration_seconds_count${sel(j.queryFrontend, 'status_code=~"400|500"')}`, `cortex_memcache_request_duration_seconds_count${sel(j.queryFrontend)}`, 'name'), legend: '{{name}}' }] },
+        ],
+      }] : []),
+    ]));
+  }
+  const bucketJobs = [...j.sidecar, j.store, j.compactor, j.ruler, j.bucketWeb, j.receive?.ingestors].filter((x): x is string => x !== undefined);
+  if (j.store || j.compactor || j.minio || j.seaweedfs) {
     out.push(dashboard('thanos-bucket', 'Thanos / Object storage', 'The bucket as every component sees it, and the in-cluster object store.', datasourceUid, [
       bucketRow('Bucket operations of every component', bucketJobs),
       ...(j.minio ? [{
@@ -167,6 +245,13 @@ export function componentDashboards(j: DashboardJobs, datasourceUid: string): Da
         panels: [
           { title: 'Free capacity', description: 'Share of usable capacity that is free.', unit: 'percentunit', max: 1, queries: [{ expr: `min(minio_cluster_capacity_usable_free_bytes${sel(j.minio)} / minio_cluster_capacity_usable_total_bytes${sel(j.minio)})`, legend: 'free' }] },
           { title: 'Drives offline', description: 'Offline drives.', unit: 'short', redFrom: 1, queries: [{ expr: `max(minio_cluster_drive_offline_total${sel(j.minio)}) or vector(0)`, legend: 'offline' }] },
+        ],
+      }] : []),
+      ...(j.seaweedfs ? [{
+        title: 'SeaweedFS',
+        panels: [
+          { title: 'S3 requests', description: 'S3 requests per second, by action and status.', unit: 'reqps', queries: [{ expr: `sum by (type, code) (rate(SeaweedFS_s3_request_total${sel(j.seaweedfs)}${RATE}))`, legend: '{{type}} {{code}}' }] },
+          { title: 'S3 errors', description: 'Share of S3 requests answered with a 5xx.', unit: 'percentunit', max: 1, queries: [{ expr: ratio(`SeaweedFS_s3_request_total${sel(j.seaweedfs, 'code=~"5.."')}`, `SeaweedFS_s3_request_total${sel(j.seaweedfs)}`, 'type'), legend: '{{type}}' }] },
         ],
       }] : []),
     ]));

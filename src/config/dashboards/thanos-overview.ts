@@ -207,7 +207,6 @@ export function thanosOverviewDashboard(): { [key: string]: unknown } {
           type: 'query',
           datasource: DATASOURCE,
           query: { query: 'label_values(up, job)', refId: 'job' },
-          definition: 'label_values(up, job)',
           regex: '',
           hide: 0,
           refresh: 2,
