@@ -12,11 +12,10 @@ import { NetworkPeer } from '../wiring/connections';
 import { PORTS } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { healthyReadyProbes } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
   statefulSet,
@@ -88,6 +87,15 @@ export interface AlertmanagerProps extends ComponentOptions {
   readonly serviceType?: ServiceType;
 }
 
+const DEFAULTS = {
+  name: 'alertmanager',
+  replicas: 2,
+  persistentStorage: true,
+  storageSize: Size.gibibytes(1),
+  /** Alertmanager's own default (`--data.retention`): silences and notification log kept 5 days. */
+  retention: Duration.hours(120),
+} as const;
+
 const CONFIG_DIR = '/etc/alertmanager/config';
 const CONFIG_FILE = 'alertmanager.yml';
 const SECRETS_DIR = '/etc/alertmanager/secrets';
@@ -110,13 +118,16 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
 
   constructor(scope: Construct, id: string, private readonly props: AlertmanagerProps = {}) {
     super(scope, id, {
-      name: props.name ?? 'alertmanager',
+      name: props.name ?? DEFAULTS.name,
       kind: 'alertmanager',
       component: 'alerting',
       image: props.image ?? DEFAULT_IMAGES.alertmanager,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.ALERTMANAGER,
+      size: props.size,
+      resources: props.resources,
     });
-    this.replicas = props.replicas ?? 2;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.clusterServiceName = `${this.name}-cluster`;
     this.alertmanagerHost = serviceHost(this, this.clusterServiceName);
     const receivers = props.receivers ?? [Receiver.none('default')];
@@ -148,7 +159,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     });
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.alertmanager] });
 
-    const persistent = props.persistentStorage ?? true;
+    const persistent = props.persistentStorage ?? DEFAULTS.persistentStorage;
     const am = container({
       name: 'alertmanager',
       image,
@@ -162,7 +173,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
         ...secretMounts.map((s) => ({ name: s.volume.name, mountPath: s.mountPath, readOnly: true })),
       ],
       probes: healthyReadyProbes(PORTS.alertmanager.name),
-      resources: props.resources ?? presetResources(PresetWorkload.ALERTMANAGER, props.size ?? SizePreset.SMALL),
+      resources: this.resources,
     });
 
     // Replicas start together (the default) so peers can join each other.
@@ -182,7 +193,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
         ...(persistent ? [] : [emptyDir('data')]),
         ...secretMounts.map((s) => s.volume),
       ],
-      claims: persistent ? [claimTemplate('data', props.storageSize ?? Size.gibibytes(1), selector, props.storageClassName)] : [],
+      claims: persistent ? [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)] : [],
     });
 
     validateWith(this, () => this.problems());
@@ -201,7 +212,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
       `--storage.path=${DATA_PATH}`,
-      `--data.retention=${goDuration(p.retention ?? Duration.hours(120))}`,
+      `--data.retention=${goDuration(p.retention ?? DEFAULTS.retention)}`,
       `--web.listen-address=:${PORTS.alertmanager.port}`,
       ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, '--web.route-prefix=/'] : []),
       ...(this.replicas > 1
@@ -263,17 +274,14 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...alertmanagerConfigProblems(this.parts),
-      ...(p.resources?._problems() ?? []),
     ];
-    const retention = p.retention ?? Duration.hours(120);
+    const retention = p.retention ?? DEFAULTS.retention;
     if (retention.toMilliseconds() <= 0) problems.push(`retention ${goDuration(retention)} is not allowed: use a positive duration, e.g. Duration.hours(120)`);
     if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
       problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://alertmanager.example.com"`);
     }
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     if (p.persistentStorage === false && (p.storageSize || p.storageClassName)) {
       problems.push('storageSize/storageClassName are set but persistentStorage is false: drop them or enable persistentStorage');
     }

@@ -10,7 +10,7 @@ import { sameLabels } from '../private/labels';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
+import { Resources } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
@@ -151,6 +151,21 @@ export interface PrometheusProps extends PrometheusOptions {
   readonly objectStorage?: IObjectStorage;
 }
 
+const DEFAULTS = {
+  name: 'prometheus',
+  replicas: 2,
+  replicaLabel: 'replica',
+  blockDuration: Duration.hours(2),
+  /** With a bucket, local data is a buffer until upload (>= 3 block durations); without one, the only copy. */
+  retentionWithBucket: Duration.days(1),
+  retentionWithoutBucket: Duration.days(15),
+  scrapeInterval: Duration.seconds(30),
+  evaluationInterval: Duration.seconds(30),
+  storageSize: Size.gibibytes(20),
+  annotationDiscovery: true,
+  localCompaction: LocalCompaction.DISABLED,
+} as const;
+
 const TSDB_PATH = '/prometheus';
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
@@ -187,19 +202,22 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
 
   constructor(scope: Construct, id: string, private readonly props: PrometheusProps = {}) {
     super(scope, id, {
-      name: props.name ?? 'prometheus',
+      name: props.name ?? DEFAULTS.name,
       kind: 'prometheus',
       component: 'prometheus',
       image: props.image ?? DEFAULT_IMAGES.prometheus,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.PROMETHEUS,
+      size: props.size,
+      resources: props.resources,
       unrestrictedEgress: true,
     });
-    this.replicas = props.replicas ?? 2;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { cluster: this.name }) };
-    this.replicaLabel = props.replicaLabel ?? 'replica';
+    this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
-    this.retention = props.retention ?? (props.objectStorage ? Duration.days(1) : Duration.days(15));
-    this.blockDuration = props.blockDuration ?? Duration.hours(2);
+    this.retention = props.retention ?? (props.objectStorage ? DEFAULTS.retentionWithBucket : DEFAULTS.retentionWithoutBucket);
+    this.blockDuration = props.blockDuration ?? DEFAULTS.blockDuration;
     this.sidecarServiceName = `${this.name}-thanos-sidecar`;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
@@ -234,7 +252,6 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       config: { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       rules: { name: 'rules', mountPath: RULES_DIR, readOnly: true },
     };
-    const size = props.size ?? SizePreset.SMALL;
 
     const prometheus = container({
       name: 'prometheus',
@@ -245,7 +262,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
       probes: healthyReadyProbes(PORTS.prometheus.name, true),
-      resources: props.resources ?? presetResources(PresetWorkload.PROMETHEUS, size),
+      resources: this.resources,
     });
     const sidecar = container({
       name: 'thanos-sidecar',
@@ -266,7 +283,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       env: storage?.env,
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? []), ...(tls ? [tls.volumeMount] : [])],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, size),
+      resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, this.size),
     });
 
     const headless = service(this, 'SidecarService', {
@@ -296,12 +313,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
         configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
         ...(tls ? [tls.volume] : []),
       ],
-      claims: [claimTemplate('tsdb', props.storageSize ?? Size.gibibytes(20), selector, props.storageClassName)],
+      claims: [claimTemplate('tsdb', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
     this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
-    if (props.annotationDiscovery ?? true) {
+    if (props.annotationDiscovery ?? DEFAULTS.annotationDiscovery) {
       this.addScrapeJob(ScrapeJob.annotatedPods());
       this.addScrapeJob(ScrapeJob.annotatedServices());
     }
@@ -351,7 +368,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private prometheusArgs(): string[] {
     const p = this.props;
     const uploads = p.objectStorage !== undefined;
-    const delayed = (p.localCompaction ?? LocalCompaction.DISABLED) === LocalCompaction.DELAYED;
+    const delayed = (p.localCompaction ?? DEFAULTS.localCompaction) === LocalCompaction.DELAYED;
     const block = promDuration(this.blockDuration);
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
@@ -369,8 +386,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private renderConfig(): string {
     const config = {
       global: {
-        scrape_interval: promDuration(this.props.scrapeInterval ?? Duration.seconds(30)),
-        evaluation_interval: promDuration(this.props.evaluationInterval ?? Duration.seconds(30)),
+        scrape_interval: promDuration(this.props.scrapeInterval ?? DEFAULTS.scrapeInterval),
+        evaluation_interval: promDuration(this.props.evaluationInterval ?? DEFAULTS.evaluationInterval),
         // Prometheus 3 expands ${POD_NAME} from the environment: each replica gets its own value.
         external_labels: { ...this.externalLabels, [this.replicaLabel]: '${POD_NAME}' },
       },

@@ -9,10 +9,10 @@ import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { labelNameProblems, nameProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { labelNameProblems, validateWith } from '../private/problems';
 import { container, deployment, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
@@ -74,6 +74,9 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       component: 'object-store-bucket-debugging',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.BUCKET_WEB,
+      size: props.size,
+      resources: props.resources,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
@@ -104,7 +107,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       env: storage.env,
       volumeMounts: storage.volumeMounts,
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.BUCKET_WEB, props.size ?? DEFAULTS.size),
+      resources: this.resources,
     });
 
     deployment(this, 'Resource', {
@@ -130,10 +133,9 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
   private problems(): string[] {
     const p = this.props;
-    const problems = [...nameProblems('name', this.name), ...(p.resources?._problems() ?? [])];
+    const problems = this.commonProblems({ serviceTypes: { serviceType: p.serviceType } });
     if (p.label !== undefined) problems.push(...labelNameProblems('label', p.label));
     if (this.refresh.toMilliseconds() < 1000) problems.push(`refresh ${goDuration(this.refresh)} is under a second: use e.g. Duration.minutes(30)`);
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

@@ -7,11 +7,10 @@ import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, labelNameProblems, nameProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, labelNameProblems, validateWith } from '../private/problems';
 import { claimTemplate, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
 
 /** How the compactor merges the blocks of replicas it deduplicates (`--deduplication.func`). */
@@ -131,6 +130,9 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       component: 'database-compactor',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.COMPACTOR,
+      size: props.size,
+      resources: props.resources,
     });
     this.objectStorage = props.objectStorage;
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;
@@ -168,7 +170,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       env: storage.env,
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.COMPACTOR, props.size ?? SizePreset.SMALL),
+      resources: this.resources,
     });
 
     statefulSet(this, 'Resource', {
@@ -201,9 +203,8 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME }),
       ...(p.deduplicationReplicaLabels ?? []).flatMap((l) => labelNameProblems('deduplicationReplicaLabels entry', l)),
-      ...(p.resources?._problems() ?? []),
     ];
     if (replicas !== 1) {
       problems.push(`replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`);

@@ -9,11 +9,11 @@ import { DEFAULT_IMAGES } from '../images';
 import { INetworkPeer } from '../wiring/connections';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
-import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { SizePreset } from '../config/resources';
+import { PresetWorkload, cacheFitsProblems } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
-import { nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { validateWith } from '../private/problems';
 import {
   THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
@@ -155,7 +155,6 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   public readonly queryPort = PORTS.thanosHttp.port;
 
   private readonly cache: ResultsCache;
-  private readonly resources: Resources;
   private readonly splitInterval: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
@@ -165,10 +164,12 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       component: 'query-cache',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.QUERY_FRONTEND,
+      size: props.size,
+      resources: props.resources,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = props.cache ?? ResultsCache.inMemory();
-    this.resources = props.resources ?? presetResources(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size);
     this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
@@ -232,16 +233,13 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name),
-      ...replicaProblems('replicas', this.replicas),
-      ...(p.resources?._problems() ?? []),
+      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.cache._problems(),
       ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');
     }
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

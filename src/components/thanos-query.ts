@@ -10,11 +10,11 @@ import { PORTS, thanosServerArgs } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { healthyReadyProbes } from '../private/probes';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { StoreEndpoint } from '../wiring/store-endpoint';
 import { goDuration } from '../private/units';
-import { labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { labelNameProblems, validateWith } from '../private/problems';
 import { deferWiring } from '../private/lifecycle';
 import {
   THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
@@ -109,6 +109,9 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       component: 'query-layer',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.QUERY,
+      size: props.size,
+      resources: props.resources,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
@@ -144,7 +147,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.QUERY, props.size ?? DEFAULTS.size),
+      resources: this.resources,
     });
 
     deployment(this, 'Resource', {
@@ -233,14 +236,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name),
-      ...replicaProblems('replicas', this.replicas),
-      ...(p.resources?._problems() ?? []),
+      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.endpoints.flatMap((e) => e._problems()),
       // Derived labels are validated by the sources they come from.
       ...(p.replicaLabels ?? []).flatMap((l) => labelNameProblems('replica label', l)),
     ];
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     const entries = this.endpointEntries();
     if (entries.size === 0) {
       problems.push('a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints');

@@ -11,11 +11,11 @@ import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
-import { MAX_STATEFULSET_NAME, externalLabelProblems, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, externalLabelProblems, validateWith } from '../private/problems';
 import {
   POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -132,6 +132,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       component: 'rule-evaluation-engine',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.RULER,
+      size: props.size,
+      resources: props.resources,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
@@ -174,7 +177,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       ],
       // WAL replay on start can take minutes.
       probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-      resources: props.resources ?? presetResources(PresetWorkload.RULER, props.size ?? DEFAULTS.size),
+      resources: this.resources,
     });
 
     statefulSet(this, 'Resource', {
@@ -240,13 +243,10 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   }
 
   private problems(): string[] {
-    const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas }),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
       ...ruleGroupProblems(this.groups),
-      ...(p.resources?._problems() ?? []),
     ];
     if (this.evaluationInterval.toMilliseconds() < 1000) {
       problems.push(`evaluationInterval ${goDuration(this.evaluationInterval)} is under a second: use e.g. Duration.seconds(30)`);

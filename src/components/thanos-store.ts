@@ -12,11 +12,10 @@ import { INetworkPeer } from '../wiring/connections';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
-import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { PresetWorkload, cacheFitsProblems } from '../private/presets';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import {
   THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
@@ -207,7 +206,6 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
   private readonly partitions: TimePartition[];
   private readonly indexCache: IndexCache;
-  private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
     super(scope, id, {
@@ -216,12 +214,14 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       component: 'object-store-gateway',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.STORE,
+      size: props.size,
+      resources: props.resources,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
     this.partitions = [...(props.timePartitions ?? [])];
     this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
-    this.resources = props.resources ?? presetResources(PresetWorkload.STORE, props.size ?? SizePreset.SMALL);
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     this.grpcServerTls = props.grpcServerTls;
 
@@ -310,14 +310,11 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
       + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME - longestSuffix),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME - longestSuffix, replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
       ...partitionProblems(this.partitions),
-      ...(this.props.resources?._problems() ?? []),
       ...(this.props.grpcServerTls?._problems() ?? []),
-      ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
       ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
     ];
     const cache = this.indexCache._inMemorySize;

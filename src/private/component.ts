@@ -3,6 +3,10 @@ import { Construct } from 'constructs';
 import { Labels, componentLabels, selectorLabels } from './labels';
 import { Connections, IConnectable } from '../wiring/connections';
 import { namespaceOf } from './kubernetes';
+import { PresetWorkload, presetResources } from './presets';
+import { nameProblems, replicaProblems, serviceTypeProblems } from './problems';
+import { Resources, SizePreset } from '../config/resources';
+import { ServiceType } from 'cdk8s-plus-27';
 
 /** What identifies a component and its NetworkPolicy. */
 export interface ComponentProps {
@@ -24,6 +28,28 @@ export interface ComponentProps {
    * @default false
    */
   readonly unrestrictedEgress?: boolean;
+  /** The preset row of its main container's resources. */
+  readonly preset: PresetWorkload;
+  /**
+   * Resource preset.
+   * @default SizePreset.SMALL
+   */
+  readonly size?: SizePreset;
+  /**
+   * Resources of the main container, as the user gave them.
+   * @default - from `preset` and `size`
+   */
+  readonly resources?: Resources;
+}
+
+/** The checks every component makes, with what differs between them. */
+export interface CommonChecks {
+  /** Longest valid `name` (its longest derived object name decides). @default 63 */
+  readonly maxNameLength?: number;
+  /** The replica count, if the component has one. */
+  readonly replicas?: number;
+  /** Service types by prop path (`serviceType`, `grpcServiceType`...). */
+  readonly serviceTypes?: { [prop: string]: ServiceType | undefined };
 }
 
 /**
@@ -41,11 +67,20 @@ export abstract class Component extends Construct implements IConnectable {
   protected readonly labels: Labels;
   /** Its pods' selector labels. */
   protected readonly selector: Labels;
+  /** The resource preset its containers take their resources from. */
+  protected readonly size: SizePreset;
+  /** Resources of its main container: given, or from the preset. */
+  protected readonly resources: Resources;
+  /** Resources as the user gave them (only those are checked: presets are right by construction). */
+  private readonly givenResources?: Resources;
 
   constructor(scope: Construct, id: string, props: ComponentProps) {
     super(scope, id);
     this.name = props.name;
     this.image = props.image;
+    this.size = props.size ?? SizePreset.SMALL;
+    this.givenResources = props.resources;
+    this.resources = props.resources ?? presetResources(props.preset, this.size);
     const ids = { name: props.kind, instance: props.name, component: props.component };
     this.labels = componentLabels(ids, props.image);
     this.selector = selectorLabels(ids);
@@ -57,6 +92,16 @@ export abstract class Component extends Construct implements IConnectable {
       enabled: props.networkPolicy,
       unrestrictedEgress: props.unrestrictedEgress,
     });
+  }
+
+  /** Problems with what every component takes: its name, replicas, resources and Service types. */
+  protected commonProblems(checks: CommonChecks = {}): string[] {
+    return [
+      ...nameProblems('name', this.name, checks.maxNameLength),
+      ...(checks.replicas !== undefined ? replicaProblems('replicas', checks.replicas) : []),
+      ...(this.givenResources?._problems() ?? []),
+      ...Object.entries(checks.serviceTypes ?? {}).flatMap(([prop, type]) => serviceTypeProblems(prop, type)),
+    ];
   }
 
   /** The component's pods as a NetworkPolicy peer. */
