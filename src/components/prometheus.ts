@@ -261,7 +261,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
-      probes: healthyReadyProbes(PORTS.prometheus.name, true),
+      probes: healthyReadyProbes(PORTS.prometheus.name, '/-/ready'),
       resources: this.resources,
     });
     const sidecar = container({
@@ -378,6 +378,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(uploads && !delayed ? [`--storage.tsdb.min-block-duration=${block}`, `--storage.tsdb.max-block-duration=${block}`] : []),
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
+      // Prometheus 3 sets GOMEMLIMIT from the cgroup by default (--auto-gomemlimit, on): the container's GOMEMLIMIT
+      // env (private/memory.ts) decides instead.
+      '--no-auto-gomemlimit',
       '--web.enable-lifecycle',
       ...(p.enableAdminApi ? ['--web.enable-admin-api'] : []),
     ];

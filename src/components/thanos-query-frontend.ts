@@ -10,7 +10,8 @@ import { INetworkPeer } from '../wiring/connections';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, cacheFitsProblems } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
+import { defaultCacheMiB, memoryFitProblems } from '../private/memory';
 import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
 import { validateWith } from '../private/problems';
@@ -41,10 +42,11 @@ export interface MemcachedResultsCacheOptions {
 export class ResultsCache {
   /**
    * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own. It counts
-   * towards the container's memory, so it must stay below the memory limit.
-   * @param maxSize @default Size.mebibytes(128)
+   * towards the container's memory: with the frontend's other caches it must leave the Go runtime its
+   * working share of the memory limit (synth fails otherwise).
+   * @param maxSize @default - a share of the frontend's memory limit (a quarter for results, an eighth for labels)
    */
-  public static inMemory(maxSize: Size = Size.mebibytes(128)): ResultsCache {
+  public static inMemory(maxSize?: Size): ResultsCache {
     return new ResultsCache('IN-MEMORY', maxSize);
   }
 
@@ -59,6 +61,11 @@ export class ResultsCache {
     private readonly maxSize?: Size,
     private readonly memcachedOptions?: MemcachedResultsCacheOptions,
   ) {}
+
+  /** @internal This cache, an in-memory one without a size sized `defaultMiB`. */
+  public _sized(defaultMiB: number): ResultsCache {
+    return this.type === 'IN-MEMORY' && !this.maxSize ? new ResultsCache(this.type, Size.mebibytes(defaultMiB)) : this;
+  }
 
   /** @internal `--query-range.response-cache-config` content. */
   public _toYaml(): object {
@@ -114,9 +121,30 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
   readonly splitInterval?: Duration;
   /**
    * Where results are cached (`--query-range.response-cache-config-file`).
-   * @default ResultsCache.inMemory(Size.mebibytes(128))
+   * @default ResultsCache.inMemory() - a quarter of the memory limit
    */
   readonly cache?: ResultsCache;
+  /**
+   * Where label and series results are cached (`--labels.response-cache-config-file`): Grafana's variable
+   * queries hit it on every dashboard load.
+   * @default ResultsCache.inMemory() - an eighth of the memory limit
+   */
+  readonly labelsCache?: ResultsCache;
+  /**
+   * `--query-range.max-query-length`: a longer range query is refused instead of fanning out over years of blocks.
+   * @default Duration.days(366) - a year-over-year panel still works
+   */
+  readonly maxQueryLength?: Duration;
+  /**
+   * `--query-frontend.log-queries-longer-than`: the slow-query log.
+   * @default Duration.seconds(10) - as kube-thanos
+   */
+  readonly slowQueryThreshold?: Duration;
+  /**
+   * `--query-frontend.compress-responses`: gzip responses to clients that accept it (Grafana does).
+   * @default true
+   */
+  readonly compressResponses?: boolean;
   /**
    * Type of the Service.
    * @default ServiceType.CLUSTER_IP
@@ -136,10 +164,17 @@ const DEFAULTS = {
   splitInterval: Duration.hours(24),
   serviceType: ServiceType.CLUSTER_IP,
   size: SizePreset.SMALL,
+  /** Shares of the memory limit for in-memory caches left unsized: 3/8 together, within the 1/2 budget. */
+  resultsCacheShare: 0.25,
+  labelsCacheShare: 0.125,
+  maxQueryLength: Duration.days(366),
+  slowQueryThreshold: Duration.seconds(10),
+  compressResponses: true,
 } as const;
 
 const CONFIG_DIR = '/etc/thanos/query-frontend';
 const CACHE_FILE = 'response-cache.yaml';
+const LABELS_CACHE_FILE = 'labels-cache.yaml';
 /** The Thanos mixin selects the frontend's job by this substring. */
 const MIXIN_JOB = 'thanos-query-frontend';
 
@@ -155,6 +190,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   public readonly queryPort = PORTS.thanosHttp.port;
 
   private readonly cache: ResultsCache;
+  private readonly labelsCache: ResultsCache;
   private readonly splitInterval: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
@@ -169,7 +205,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       resources: props.resources,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
-    this.cache = props.cache ?? ResultsCache.inMemory();
+    this.cache = (props.cache ?? ResultsCache.inMemory())._sized(defaultCacheMiB(this.resources, DEFAULTS.resultsCacheShare));
+    this.labelsCache = (props.labelsCache ?? ResultsCache.inMemory())._sized(defaultCacheMiB(this.resources, DEFAULTS.labelsCacheShare));
     this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
@@ -177,13 +214,14 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowTo(props.query, props.query.queryPort);
-    for (const e of this.cache._egress()) this.connections.allowTo(e.peer, e.port);
+    for (const e of [...this.cache._egress(), ...this.labelsCache._egress()]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const cacheConfig = configYaml(this.cache._toYaml());
+    const labelsCacheConfig = configYaml(this.labelsCache._toYaml());
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
-      data: { [CACHE_FILE]: cacheConfig },
+      data: { [CACHE_FILE]: cacheConfig, [LABELS_CACHE_FILE]: labelsCacheConfig },
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -199,6 +237,10 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
         `--query-frontend.downstream-url=${props.query.queryUrl}`,
         `--query-range.split-interval=${goDuration(this.splitInterval)}`,
         `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+        `--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`,
+        `--query-range.max-query-length=${goDuration(props.maxQueryLength ?? DEFAULTS.maxQueryLength)}`,
+        `--query-frontend.log-queries-longer-than=${goDuration(props.slowQueryThreshold ?? DEFAULTS.slowQueryThreshold)}`,
+        ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
       ],
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
@@ -215,7 +257,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       serviceAccountName: sa.name,
       // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
       terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
-      annotations: { 'checksum/config': checksum(cacheConfig) },
+      annotations: { 'checksum/config': checksum(cacheConfig, labelsCacheConfig) },
       containers: [frontend],
       volumes: [configMapVolume('config', `${this.name}-config`)],
     });
@@ -235,7 +277,11 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     const problems = [
       ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.cache._problems(),
-      ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
+      ...this.labelsCache._problems(),
+      ...memoryFitProblems('thanos-query-frontend', this.resources, [
+        { what: 'cache (in memory)', mib: this.cache._inMemoryMiB() ?? 0 },
+        { what: 'labelsCache (in memory)', mib: this.labelsCache._inMemoryMiB() ?? 0 },
+      ].filter((c) => c.mib > 0)),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');

@@ -176,7 +176,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
         ...(storage?.volumeMounts ?? []),
       ],
       // WAL replay on start can take minutes.
-      probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+      probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/healthy'),
       resources: this.resources,
     });
 

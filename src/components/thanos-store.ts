@@ -12,7 +12,9 @@ import { INetworkPeer } from '../wiring/connections';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { PresetWorkload, cacheFitsProblems } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
+import { defaultCacheMiB, memoryFitProblems, workingMiB } from '../private/memory';
+import { Resources } from '../config/resources';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
 import { MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
@@ -79,6 +81,11 @@ export interface MemcachedIndexCacheOptions {
 
 /** The store gateway's index cache (postings and series). */
 export class IndexCache {
+  /** @internal The default: in memory, a quarter of the memory limit (upstream's own default is a fixed 250MiB). */
+  public static _default(resources: Resources): IndexCache {
+    return IndexCache.inMemory(Size.mebibytes(defaultCacheMiB(resources)));
+  }
+
   /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
   public static inMemory(maxSize: Size): IndexCache {
     return new IndexCache({ type: 'IN-MEMORY', config: { max_size: sizeBytesText(maxSize) } }, [], [], maxSize);
@@ -107,7 +114,8 @@ export class IndexCache {
 /**
  * Properties of `ThanosStore`.
  *
- * Defaults: name `thanos-store`, 1 shard x 1 replica, a 512 MiB in-memory index cache, a 10 GiB volume.
+ * Defaults: name `thanos-store`, 1 shard x 2 replicas, an in-memory index cache and a chunk pool of a quarter
+ * of the memory limit each, the lazy index-header reader, per-request series and sample limits, a 10 GiB volume.
  */
 export interface ThanosStoreOptions extends ComponentOptions {
   /**
@@ -118,7 +126,9 @@ export interface ThanosStoreOptions extends ComponentOptions {
   readonly name?: string;
   /**
    * Replicas per shard and time partition (each serves the same blocks; the querier fans out to all).
-   * @default 1
+   * Two keep older data queryable through a restart or drain (with a PodDisruptionBudget); give 1 explicitly
+   * for a single one.
+   * @default 2
    */
   readonly replicas?: number;
   /**
@@ -133,9 +143,31 @@ export interface ThanosStoreOptions extends ComponentOptions {
   readonly timePartitions?: TimePartition[];
   /**
    * Index cache.
-   * @default IndexCache.inMemory(Size.mebibytes(512))
+   * @default - in memory, a quarter of the memory limit
    */
   readonly indexCache?: IndexCache;
+  /**
+   * `--chunk-pool-size`: the most chunk bytes all queries of a pod hold at once (queries beyond it fail).
+   * @default - a quarter of the memory limit (upstream's 2GB would outgrow small pods)
+   */
+  readonly chunkPoolSize?: Size;
+  /**
+   * `--store.limits.request-series`: a Series call that touches more series fails instead of taking the pod down.
+   * 0 means no limit.
+   * @default - one series per KiB of the heap's working share (what a query may use beside the caches)
+   */
+  readonly seriesLimit?: number;
+  /**
+   * `--store.limits.request-samples` (counted as chunks of 120 samples upstream). 0 means no limit.
+   * @default - what fits the chunk pool at 2 bytes per sample (Gorilla-encoded samples take about 1.4)
+   */
+  readonly samplesLimit?: number;
+  /**
+   * `--store.enable-index-header-lazy-reader`: map a block's index-header only when a query needs it, and
+   * unmap it after idling, so memory grows with the blocks queried, not with the bucket.
+   * @default true
+   */
+  readonly lazyIndexHeader?: boolean;
   /**
    * Volume per pod for index headers (about 1 MiB per block in the bucket).
    * @default Size.gibibytes(10)
@@ -175,10 +207,13 @@ export interface ThanosStoreProps extends ThanosStoreOptions {
 
 const DEFAULTS = {
   name: 'thanos-store',
-  replicas: 1,
+  replicas: 2,
   shards: 1,
-  indexCacheSize: Size.mebibytes(512),
+  lazyIndexHeader: true,
   storageSize: Size.gibibytes(10),
+  // Not set, upstream defaults kept: `--consistency-delay=0s` (the sidecar uploads meta.json last, so a block is
+  // never seen half-written, and S3/GCS/Azure are strongly consistent: flag help) and `--sync-block-duration=15m`
+  // (a new block is served by the sidecar until the store picks it up: Prometheus keeps a day locally).
 } as const;
 
 const DATA_DIR = '/var/thanos/store';
@@ -221,7 +256,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
     this.partitions = [...(props.timePartitions ?? [])];
-    this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
+    this.indexCache = props.indexCache ?? IndexCache._default(this.resources);
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     this.grpcServerTls = props.grpcServerTls;
 
@@ -261,8 +296,10 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
             ...thanosServerArgs(true),
             ...storage.args,
             `--index-cache.config=${this.indexCache._configYaml()}`,
-            // The chunk pool would grow to 2GB by default: a quarter of the memory limit keeps big queries from OOM-kills.
-            `--chunk-pool-size=${Math.floor(this.resources._memoryLimitMiB() / 4)}MiB`,
+            `--chunk-pool-size=${this.chunkPoolMiB}MiB`,
+            ...(this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader ? ['--store.enable-index-header-lazy-reader'] : []),
+            `--store.limits.request-series=${this.seriesLimit}`,
+            `--store.limits.request-samples=${this.samplesLimit}`,
             ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
             ...(partition?._args() ?? []),
             ...(tls?.args ?? []),
@@ -271,7 +308,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           env: storage.env,
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
-          probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+          probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/ready'),
           resources: this.resources,
         });
 
@@ -302,6 +339,18 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     return [{ jobName: mixinJobName(this.name, 'thanos-store'), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
+  private get chunkPoolMiB(): number {
+    return this.props.chunkPoolSize?.toMebibytes() ?? defaultCacheMiB(this.resources);
+  }
+
+  private get seriesLimit(): number {
+    return this.props.seriesLimit ?? workingMiB(this.resources) * 1024;
+  }
+
+  private get samplesLimit(): number {
+    return this.props.samplesLimit ?? Math.floor((this.chunkPoolMiB * 1024 * 1024) / 2);
+  }
+
   private get storageSize(): Size {
     return this.props.storageSize ?? DEFAULTS.storageSize;
   }
@@ -318,7 +367,13 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
     ];
     const cache = this.indexCache._inMemorySize;
-    if (cache) problems.push(...cacheFitsProblems('indexCache in-memory size', cache.toMebibytes(), this.resources));
+    problems.push(...memoryFitProblems('thanos-store', this.resources, [
+      ...(cache ? [{ what: 'indexCache (in memory)', mib: cache.toMebibytes() }] : []),
+      { what: 'chunk pool', mib: this.chunkPoolMiB },
+    ]));
+    for (const [prop, v] of [['seriesLimit', this.props.seriesLimit], ['samplesLimit', this.props.samplesLimit]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 0)) problems.push(`${prop} ${v} is not a limit: use a whole number >= 0 (0: no limit)`);
+    }
     return problems;
   }
 }

@@ -12,6 +12,7 @@ import { NamedPort } from '../ports';
 import { Resources } from '../config/resources';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { sizeQuantity } from './units';
+import { goMemLimitEnv } from './memory';
 
 /** A value computed at synth time, after every `addXxx` call has been made. */
 export function lazy<T>(produce: () => T): T {
@@ -79,7 +80,10 @@ export interface ContainerOptions {
   readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
 }
 
-/** A restricted-profile container with a read-only root filesystem. */
+/**
+ * A restricted-profile container with a read-only root filesystem. Every image here is a Go program, so each
+ * gets its GOMEMLIMIT from its memory limit (private/memory.ts).
+ */
 export function container(o: ContainerOptions): k8s.Container {
   return {
     name: o.name,
@@ -87,7 +91,7 @@ export function container(o: ContainerOptions): k8s.Container {
     imagePullPolicy: 'IfNotPresent',
     ...(o.args ? { args: o.args } : {}),
     ...(o.ports?.length ? { ports: o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) } : {}),
-    ...(o.env?.length ? { env: o.env } : {}),
+    env: [...(o.env ?? []), goMemLimitEnv(o.resources)],
     ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
     resources: o.resources._toKube(),

@@ -13,7 +13,7 @@ import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
 import { Rule, RuleGroup } from '../../src/config/rules';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, problems } from '../support/util';
+import { containerOf, find, Manifest, problems, ownEnv } from '../support/util';
 
 const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
 
@@ -82,7 +82,7 @@ describe('Grafana defaults', () => {
   });
 
   test('env: admin credentials as __FILE paths, anonymous access and phoning home off', () => {
-    expect(gf.env).toEqual([
+    expect(ownEnv(gf)).toEqual([
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: '/etc/grafana/secrets/admin/admin-user' },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: '/etc/grafana/secrets/admin/admin-password' },
       { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
@@ -164,7 +164,7 @@ describe('Grafana defaults', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 472, fsGroup: 472, seccompProfile: { type: 'RuntimeDefault' } });
     expect(gf.securityContext).toMatchObject({ runAsUser: 472, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('NetworkPolicy: egress to the datasource port only; the datasource admits Grafana', () => {
@@ -220,7 +220,7 @@ describe('Grafana options', () => {
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: '/etc/grafana/secrets/admin/user' },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: '/etc/grafana/secrets/admin/pass' },
     ]);
-    expect(gf.env.slice(-2)).toEqual([
+    expect(ownEnv(gf).slice(-2)).toEqual([
       { name: 'GF_AUTH_BASIC_ENABLED', value: 'true' },
       { name: 'GF_SERVER_ROOT_URL', value: 'https://grafana.example.com' },
     ]);

@@ -109,7 +109,6 @@ describe('ThanosQuery defaults', () => {
       'query',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--endpoint.sd-config-file=/etc/thanos/query/endpoints.yaml',
       '--query.replica-label=prometheus_replica',
       '--query.replica-label=receive_replica',
@@ -159,7 +158,7 @@ describe('ThanosQuery defaults', () => {
     expect(query.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(deployment.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
-    expect(query.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(query.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
     expect(query.image).toBe('quay.io/thanos/thanos:v0.42.4');
   });
 

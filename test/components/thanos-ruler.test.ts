@@ -12,7 +12,7 @@ import { Rule, RuleGroup } from '../../src/config/rules';
 import { ThanosQuery } from '../../src/components/thanos-query';
 import { ThanosRuler, ThanosRulerProps } from '../../src/components/thanos-ruler';
 import { validateManifests } from '../harness';
-import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** An Alertmanager cluster as the ruler sees it. */
 class FakeAlertmanager extends Construct implements IAlertmanagerApi {
@@ -94,7 +94,6 @@ describe('ThanosRuler defaults', () => {
       'rule',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--data-dir=/var/thanos/rule',
       '--eval-interval=30s',
       '--tsdb.retention=48h',
@@ -105,7 +104,7 @@ describe('ThanosRuler defaults', () => {
       '--query=http://thanos-query.monitoring.svc:10902',
       '--rule-file=/etc/thanos/rules/*.rules.yaml',
     ]);
-    expect(ruler.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(ownEnv(ruler)).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
   });
 
   test('one rule file per group in the <name>-rules ConfigMap, mounted where --rule-file looks', () => {
@@ -145,7 +144,7 @@ describe('ThanosRuler defaults', () => {
     expect(ruler.readinessProbe.httpGet.path).toBe('/-/ready');
     expect(ruler.startupProbe).toMatchObject({ httpGet: { path: '/-/healthy', port: 'http' }, failureThreshold: 60 });
     expect(ruler.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true });
-    expect(ruler.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(ruler.resources).toEqual({ requests: { cpu: '50m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('a StoreAPI the querier discovers, deduplicating on rule_replica', () => {
@@ -187,7 +186,7 @@ describe('ThanosRuler options', () => {
     const ruler = rulerOf(objects);
     const sts = find(objects, 'StatefulSet', 'thanos-rule');
     expect(flag(ruler.args, '--objstore.config-file')).toBe('/etc/thanos/objstore/objstore.yml');
-    expect(ruler.env.map((e: any) => e.name)).toEqual(['POD_NAME', 'OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
+    expect(ownEnv(ruler).map((e: any) => e.name)).toEqual(['POD_NAME', 'OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
     expect(ruler.volumeMounts).toContainEqual({ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true });
     expect(sts.spec.template.metadata.annotations['checksum/objstore']).toMatch(/^[0-9a-f]{16}$/);
     expect(policy(objects, 'thanos-rule', 'egress').get(443)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);

@@ -58,7 +58,7 @@ const CASES: Array<[string, (chart: Chart) => void, string, string, RegExp]> = [
   ['zero Alertmanager group interval', stack({ alertmanager: { receivers: [Receiver.none('null')], route: new Route({ receiver: 'null', groupInterval: Duration.seconds(0) }) } }), 'Thanos/Alertmanager', 'groupInterval 0s', /use a positive duration/],
   ['bucket web refresh under a second', stack({ bucketWeb: { refresh: Duration.millis(10) } }), 'Thanos/BucketWeb', 'refresh 10ms', /use e\.g\. Duration\.minutes\(30\)/],
   // Sizes
-  ['store index cache as large as its memory', stack({ store: { indexCache: IndexCache.inMemory(Size.gibibytes(4)) } }), 'Thanos/Store', '4096MiB', /lower the cache size or raise resources/],
+  ['store index cache as large as its memory', stack({ store: { indexCache: IndexCache.inMemory(Size.gibibytes(4)) } }), 'Thanos/Store', '4096MiB', /lower the cache sizes or raise resources/],
   // Replicas
   ['two compactors in one StatefulSet', stack({ compactor: { replicas: 2 } }), 'Thanos/Compactor', 'replicas 2', /use replicas: 1/],
   ['zero Prometheus replicas', stack({ prometheus: { replicas: 0 } }), 'Thanos/Prometheus', 'replicas 0', /use a whole number >= 1/],
