@@ -5,7 +5,7 @@ import {
   AlertmanagerConfigParts, InhibitRule, Receiver, Route, SecretKeyRef, alertmanagerConfigDocument, alertmanagerConfigProblems,
 } from '../config/alertmanager-config';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { NetworkPeer } from '../wiring/connections';
@@ -27,7 +27,7 @@ import {
  * Defaults: name 'alertmanager', 2 clustered replicas, a 1Gi volume per replica, 120h retention,
  * every alert to one receiver that notifies nobody, grouped by alertname and cluster.
  */
-export interface AlertmanagerProps extends ComponentOptions {
+export interface AlertmanagerProps extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMap and NetworkPolicy. The scrape job is named after it.
    * @default 'alertmanager'
@@ -126,6 +126,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       preset: PresetWorkload.ALERTMANAGER,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.clusterServiceName = `${this.name}-cluster`;
@@ -164,7 +165,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       name: 'alertmanager',
       image,
       user: USERS.nobody,
-      args: this.args(),
+      args: [...this.args(), ...this.extraArgs({ binary: 'alertmanager' }, () => this.args())],
       ports: [PORTS.alertmanager, PORTS.alertmanagerCluster],
       env: clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : undefined,
       volumeMounts: [

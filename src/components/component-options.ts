@@ -23,3 +23,15 @@ export interface ComponentOptions {
    */
   readonly networkPolicy?: boolean;
 }
+
+/** The escape hatch for flags a construct does not model (Thanos, Prometheus and Alertmanager components). */
+export interface ExtraArgsOptions {
+  /**
+   * Extra flags of the main container (`--name` or `--name=value`), after the construct's own. Checked at synth
+   * against the pinned binary's flag set: an unknown, removed or already-set flag fails synth, naming the flag
+   * and the binary's version (the binary would refuse to start). With a custom `image` of another version,
+   * the check still follows the pinned one.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
+}

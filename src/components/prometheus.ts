@@ -2,7 +2,7 @@ import { Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from '../wiring/apis';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
 import { DEFAULT_IMAGES } from '../images';
@@ -33,7 +33,7 @@ export enum LocalCompaction {
 }
 
 /** Options of `Prometheus`: everything but its wiring (what `ThanosStack` derives). */
-export interface PrometheusOptions extends ComponentOptions {
+export interface PrometheusOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMaps and RBAC objects. Unique per instance.
    * @default 'prometheus'
@@ -210,6 +210,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       preset: PresetWorkload.PROMETHEUS,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
       unrestrictedEgress: true,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
@@ -257,7 +258,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       name: 'prometheus',
       image,
       user: USERS.nobody,
-      args: this.prometheusArgs(),
+      args: [...this.prometheusArgs(), ...this.extraArgs({ binary: 'prometheus' }, () => this.prometheusArgs())],
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],

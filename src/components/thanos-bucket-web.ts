@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -16,7 +16,7 @@ import { labelNameProblems, validateWith } from '../private/problems';
 import { container, deployment, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosBucketWebOptions extends ComponentOptions {
+export interface ThanosBucketWebOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service and ServiceAccount.
    * @default 'thanos-bucketweb'
@@ -77,6 +77,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       preset: PresetWorkload.BUCKET_WEB,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
@@ -91,18 +92,19 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
 
+    const ownArgs = [
+      'tools', 'bucket', 'web',
+      ...thanosServerArgs(false),
+      `--refresh=${goDuration(this.refresh)}`,
+      ...(props.label ? [`--label=${props.label}`] : []),
+      ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
+      ...storage.args,
+    ];
     const web = container({
       name: 'thanos-bucketweb',
       image,
       user: USERS.nobody,
-      args: [
-        'tools', 'bucket', 'web',
-        ...thanosServerArgs(false),
-        `--refresh=${goDuration(this.refresh)}`,
-        ...(props.label ? [`--label=${props.label}`] : []),
-        ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
-        ...storage.args,
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'tools bucket web' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: storage.volumeMounts,

@@ -1,7 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -30,7 +30,7 @@ export enum DeduplicationFunc {
  * Defaults: name `thanos-compact`, raw data kept 30 days, 5m downsampled 90 days, 1h downsampled 365 days,
  * downsampling on, no offline deduplication, a 100 GiB volume.
  */
-export interface ThanosCompactorOptions extends ComponentOptions {
+export interface ThanosCompactorOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy. Contains `thanos-compact` by default,
    * which the Thanos mixin's dashboards and alerts match.
@@ -133,6 +133,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       preset: PresetWorkload.COMPACTOR,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.objectStorage = props.objectStorage;
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;
@@ -148,24 +149,25 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
 
     const dedupLabels = props.deduplicationReplicaLabels ?? [];
     const dedupFunc = props.deduplicationFunc ?? DeduplicationFunc.PENALTY;
+    const ownArgs = [
+      'compact',
+      '--wait',
+      `--data-dir=${DATA_DIR}`,
+      ...thanosServerArgs(false),
+      ...storage.args,
+      `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
+      `--retention.resolution-5m=${promDuration(this.retention5m)}`,
+      `--retention.resolution-1h=${promDuration(this.retention1h)}`,
+      ...((props.downsampling ?? true) ? [] : ['--downsampling.disable']),
+      ...dedupLabels.map((l) => `--deduplication.replica-label=${l}`),
+      // An empty value selects the 1:1 merger.
+      ...(dedupLabels.length && dedupFunc === DeduplicationFunc.PENALTY ? ['--deduplication.func=penalty'] : []),
+    ];
     const compact = container({
       name: 'thanos-compact',
       image,
       user: USERS.nobody,
-      args: [
-        'compact',
-        '--wait',
-        `--data-dir=${DATA_DIR}`,
-        ...thanosServerArgs(false),
-        ...storage.args,
-        `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
-        `--retention.resolution-5m=${promDuration(this.retention5m)}`,
-        `--retention.resolution-1h=${promDuration(this.retention1h)}`,
-        ...((props.downsampling ?? true) ? [] : ['--downsampling.disable']),
-        ...dedupLabels.map((l) => `--deduplication.replica-label=${l}`),
-        // An empty value selects the 1:1 merger.
-        ...(dedupLabels.length && dedupFunc === DeduplicationFunc.PENALTY ? ['--deduplication.func=penalty'] : []),
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'compact' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
 import { DEFAULT_IMAGES } from '../images';
@@ -102,7 +102,7 @@ export class ResultsCache {
 }
 
 /** Options of `ThanosQueryFrontend`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosQueryFrontendOptions extends ComponentOptions {
+export interface ThanosQueryFrontendOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query-frontend'
@@ -203,6 +203,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       preset: PresetWorkload.QUERY_FRONTEND,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cache = (props.cache ?? ResultsCache.inMemory())._sized(defaultCacheMiB(this.resources, DEFAULTS.resultsCacheShare));
@@ -227,21 +228,22 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
 
+    const ownArgs = [
+      'query-frontend',
+      ...thanosServerArgs(false),
+      `--query-frontend.downstream-url=${props.query.queryUrl}`,
+      `--query-range.split-interval=${goDuration(this.splitInterval)}`,
+      `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+      `--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`,
+      `--query-range.max-query-length=${goDuration(props.maxQueryLength ?? DEFAULTS.maxQueryLength)}`,
+      `--query-frontend.log-queries-longer-than=${goDuration(props.slowQueryThreshold ?? DEFAULTS.slowQueryThreshold)}`,
+      ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
+    ];
     const frontend = container({
       name: 'thanos-query-frontend',
       image,
       user: USERS.nobody,
-      args: [
-        'query-frontend',
-        ...thanosServerArgs(false),
-        `--query-frontend.downstream-url=${props.query.queryUrl}`,
-        `--query-range.split-interval=${goDuration(this.splitInterval)}`,
-        `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
-        `--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`,
-        `--query-range.max-query-length=${goDuration(props.maxQueryLength ?? DEFAULTS.maxQueryLength)}`,
-        `--query-frontend.log-queries-longer-than=${goDuration(props.slowQueryThreshold ?? DEFAULTS.slowQueryThreshold)}`,
-        ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'query-frontend' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),

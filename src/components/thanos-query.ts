@@ -2,7 +2,7 @@ import { Duration } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from '../wiring/apis';
 import { grpcServerTlsOf } from '../wiring/tls';
 import { DEFAULT_IMAGES } from '../images';
@@ -21,7 +21,7 @@ import {
 } from '../private/kubernetes';
 
 /** Properties of `ThanosQuery`. */
-export interface ThanosQueryProps extends ComponentOptions {
+export interface ThanosQueryProps extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query'
@@ -112,6 +112,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       preset: PresetWorkload.QUERY,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
@@ -139,11 +140,12 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       requireSecret(this, { name: t.secretName, keys: t.keys, purpose: 'gRPC client TLS of the Thanos querier' });
     }
 
+    const extra = this.extraArgs({ binary: 'thanos', command: 'query' }, () => this.args());
     const query = container({
       name: 'thanos-query',
       image,
       user: USERS.nobody,
-      args: lazy(() => this.args()),
+      args: lazy(() => [...this.args(), ...extra]),
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { sameLabels } from '../private/labels';
@@ -21,7 +21,7 @@ import {
 } from '../private/kubernetes';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosRulerOptions extends ComponentOptions {
+export interface ThanosRulerOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, headless Service, ConfigMap and ServiceAccount.
    * @default 'thanos-rule'
@@ -135,6 +135,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       preset: PresetWorkload.RULER,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
@@ -167,7 +168,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       name: 'thanos-rule',
       image,
       user: USERS.nobody,
-      args: [...this.args(), ...(storage?.args ?? [])],
+      args: [...this.args(), ...(storage?.args ?? []), ...this.extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])])],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
@@ -117,7 +117,7 @@ export class IndexCache {
  * Defaults: name `thanos-store`, 1 shard x 2 replicas, an in-memory index cache and a chunk pool of a quarter
  * of the memory limit each, the lazy index-header reader, per-request series and sample limits, a 10 GiB volume.
  */
-export interface ThanosStoreOptions extends ComponentOptions {
+export interface ThanosStoreOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
    * (`<name>`; with several partitions `<name>-t<partition>`, with several shards `-<shard>` appended).
@@ -252,6 +252,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       preset: PresetWorkload.STORE,
       size: props.size,
       resources: props.resources,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
@@ -286,24 +287,25 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
         const stsSelector = { ...selector, ...own };
         this.statefulSetNames.push(name);
 
+        const ownArgs = [
+          'store',
+          `--data-dir=${DATA_DIR}`,
+          ...thanosServerArgs(true),
+          ...storage.args,
+          `--index-cache.config=${this.indexCache._configYaml()}`,
+          `--chunk-pool-size=${this.chunkPoolMiB}MiB`,
+          ...(this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader ? ['--store.enable-index-header-lazy-reader'] : []),
+          `--store.limits.request-series=${this.seriesLimit}`,
+          `--store.limits.request-samples=${this.samplesLimit}`,
+          ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
+          ...(partition?._args() ?? []),
+          ...(tls?.args ?? []),
+        ];
         const store = container({
           name: 'thanos-store',
           image,
           user: USERS.nobody,
-          args: [
-            'store',
-            `--data-dir=${DATA_DIR}`,
-            ...thanosServerArgs(true),
-            ...storage.args,
-            `--index-cache.config=${this.indexCache._configYaml()}`,
-            `--chunk-pool-size=${this.chunkPoolMiB}MiB`,
-            ...(this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader ? ['--store.enable-index-header-lazy-reader'] : []),
-            `--store.limits.request-series=${this.seriesLimit}`,
-            `--store.limits.request-samples=${this.samplesLimit}`,
-            ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
-            ...(partition?._args() ?? []),
-            ...(tls?.args ?? []),
-          ],
+          args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'store' }, () => ownArgs)],
           ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
           env: storage.env,
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],

@@ -7,6 +7,8 @@ import { PresetWorkload, presetResources } from './presets';
 import { nameProblems, replicaProblems, serviceTypeProblems } from './problems';
 import { Resources, SizePreset } from '../config/resources';
 import { ServiceType } from 'cdk8s-plus-27';
+import { FlagSet, extraArgProblems } from './flags';
+import { validateWith } from './problems';
 
 /** What identifies a component and its NetworkPolicy. */
 export interface ComponentProps {
@@ -40,6 +42,8 @@ export interface ComponentProps {
    * @default - from `preset` and `size`
    */
   readonly resources?: Resources;
+  /** Extra flags of its main container, as the user gave them. */
+  readonly extraArgs?: string[];
 }
 
 /** The checks every component makes, with what differs between them. */
@@ -73,6 +77,8 @@ export abstract class Component extends Construct implements IConnectable {
   protected readonly resources: Resources;
   /** Resources as the user gave them (only those are checked: presets are right by construction). */
   private readonly givenResources?: Resources;
+  private readonly givenExtraArgs: string[];
+  private extraArgsChecked = false;
 
   constructor(scope: Construct, id: string, props: ComponentProps) {
     super(scope, id);
@@ -80,6 +86,7 @@ export abstract class Component extends Construct implements IConnectable {
     this.image = props.image;
     this.size = props.size ?? SizePreset.SMALL;
     this.givenResources = props.resources;
+    this.givenExtraArgs = [...(props.extraArgs ?? [])];
     this.resources = props.resources ?? presetResources(props.preset, this.size);
     const ids = { name: props.kind, instance: props.name, component: props.component };
     this.labels = componentLabels(ids, props.image);
@@ -102,6 +109,18 @@ export abstract class Component extends Construct implements IConnectable {
       ...(this.givenResources?._problems() ?? []),
       ...Object.entries(checks.serviceTypes ?? {}).flatMap(([prop, type]) => serviceTypeProblems(prop, type)),
     ];
+  }
+
+  /**
+   * The user's `extraArgs`, to append to the main container's own args, checked at synth against `set`.
+   * @param own the args the construct renders (read at synth, after every wiring call)
+   */
+  protected extraArgs(set: FlagSet, own: () => string[]): string[] {
+    const extra = this.givenExtraArgs;
+    // Once per component, though a sharded store renders one container per shard.
+    if (extra.length && !this.extraArgsChecked) validateWith(this, () => extraArgProblems('extraArgs', set, extra, own()));
+    this.extraArgsChecked = true;
+    return extra;
   }
 
   /** The component's pods as a NetworkPolicy peer. */
