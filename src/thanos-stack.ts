@@ -167,7 +167,11 @@ export class ThanosStack extends Construct {
     this.prometheus = new Prometheus(this, 'Prometheus', { ...this.options(props.prometheus), objectStorage: bucket });
 
     if (bucket && on(props.store)) this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), objectStorage: bucket });
-    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...this.options(props.compactor), objectStorage: bucket });
+    // Prometheus HA replicas upload every series twice: the compactor merges their blocks by the replica label with
+    // the penalty algorithm, the one docs/components/compact.md recommends for HA Prometheus pairs.
+    // `compactor: { deduplicationReplicaLabels: [] }` turns it off.
+    const dedup = this.prometheus.replicas > 1 ? { deduplicationReplicaLabels: [this.prometheus.replicaLabel] } : {};
+    if (bucket && on(props.compactor)) this.compactor = new ThanosCompactor(this, 'Compactor', { ...dedup, ...this.options(props.compactor), objectStorage: bucket });
     if (bucket && on(props.bucketWeb)) this.bucketWeb = new ThanosBucketWeb(this, 'BucketWeb', { ...this.options(props.bucketWeb), objectStorage: bucket });
     if (on(props.alertmanager)) this.alertmanager = new Alertmanager(this, 'Alertmanager', { ...this.options(props.alertmanager) });
 
@@ -179,13 +183,20 @@ export class ThanosStack extends Construct {
         if (!props.ruler?.ruleGroups) this.availability = new RuleGroup({ name: 'prometheus-availability', rules: [prometheusDown(this.prometheus)] });
         this.ruler = new ThanosRuler(this, 'Ruler', {
           ruleGroups: this.availability ? [this.availability] : undefined,
+          ...(this.queryFrontend ? { alertQueryUrl: this.queryFrontend.queryUrl } : {}),
           ...this.options(props.ruler), query, alertmanager: this.alertmanager, objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
-        this.grafana = new Grafana(this, 'Grafana', { ...this.options(props.grafana), datasource, adminSecret });
+        this.grafana = new Grafana(this, 'Grafana', {
+          scrapeInterval: props.prometheus?.scrapeInterval,
+          queryTimeout: props.query?.timeout,
+          ...this.options(props.grafana),
+          datasource,
+          adminSecret,
+        });
       }
     }
 

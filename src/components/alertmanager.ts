@@ -81,6 +81,11 @@ export interface AlertmanagerProps extends ComponentOptions, ExtraArgsOptions {
    */
   readonly externalUrl?: string;
   /**
+   * `--cluster.label` of the gossip between replicas: peers with another label are ignored.
+   * @default - `<namespace>/<name>`
+   */
+  readonly clusterLabel?: string;
+  /**
    * Type of the Service for the UI and API.
    * @default ServiceType.CLUSTER_IP
    */
@@ -206,6 +211,10 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.alertmanager }];
   }
 
+  private get clusterLabel(): string {
+    return this.props.clusterLabel ?? `${namespaceOf(this) ?? 'default'}/${this.name}`;
+  }
+
   private args(): string[] {
     const p = this.props;
     const clusterPort = PORTS.alertmanagerCluster.port;
@@ -221,6 +230,9 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
           `--cluster.listen-address=0.0.0.0:${clusterPort}`,
           // Advertise the pod IP explicitly: Alertmanager refuses to start when it finds no private address.
           `--cluster.advertise-address=[$(POD_IP)]:${clusterPort}`,
+          // Gossip packets carry the label and peers drop others' (flag help): two clusters that can reach each
+          // other (IP reuse across namespaces) cannot merge.
+          `--cluster.label=${this.clusterLabel}`,
           ...peers,
         ]
         : ['--cluster.listen-address=']),

@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ISecret, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
@@ -11,6 +11,7 @@ import { requireSecret } from '../output/prerequisites';
 import { PROBE_TIMINGS, httpProbe } from '../private/probes';
 import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
+import { promDuration } from '../private/units';
 import { secretKeyProblems, validateWith } from '../private/problems';
 import {
   checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
@@ -23,6 +24,19 @@ import {
  * ClusterIP Service on port 3000, admin credentials from keys `admin-user` and `admin-password`.
  */
 export interface GrafanaOptions extends ComponentOptions {
+  /**
+   * The scrape interval of the data behind the datasource (`jsonData.timeInterval`): `$__rate_interval` and the
+   * minimum step follow it, so panels have no gaps at a slower scrape.
+   * @default Duration.seconds(30) - in a ThanosStack, Prometheus' scrape interval
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * How long the datasource waits for a query (`jsonData.timeout`, seconds): a few seconds above the querier's
+   * `--query.timeout`, so the querier's own error reaches the panel instead of Grafana's dataproxy giving up
+   * at its 30s default first.
+   * @default Duration.minutes(2) - Thanos' default query timeout; in a ThanosStack, the querier's
+   */
+  readonly queryTimeout?: Duration;
   /**
    * Key of the admin user name in `adminSecret`.
    * @default 'admin-user'
@@ -86,6 +100,10 @@ const DEFAULTS = {
   replicas: 1,
   adminUserKey: 'admin-user',
   adminPasswordKey: 'admin-password',
+  scrapeInterval: Duration.seconds(30),
+  queryTimeout: Duration.minutes(2),
+  /** Seconds the datasource waits beyond the query timeout. */
+  timeoutMarginSeconds: 5,
 } as const;
 
 const PROVISIONING_DIR = '/etc/grafana/provisioning';
@@ -244,7 +262,11 @@ export class Grafana extends Component implements IScrapeTarget {
         url: this.props.datasource.queryUrl,
         isDefault: true,
         editable: false,
-        jsonData: { prometheusType: 'Thanos', timeInterval: '30s' },
+        jsonData: {
+          prometheusType: 'Thanos',
+          timeInterval: promDuration(this.props.scrapeInterval ?? DEFAULTS.scrapeInterval),
+          timeout: (this.props.queryTimeout ?? DEFAULTS.queryTimeout).toSeconds() + DEFAULTS.timeoutMarginSeconds,
+        },
       }],
     });
   }

@@ -69,6 +69,11 @@ export interface ThanosRulerOptions extends ComponentOptions, ExtraArgsOptions {
    * @default - the cluster's default storage class
    */
   readonly storageClassName?: string;
+  /**
+   * `--alert.query-url`: where the "source" link of each alert points (a query UI users can open).
+   * @default - the query API's URL (in a ThanosStack, the query frontend's)
+   */
+  readonly alertQueryUrl?: string;
 }
 
 /** Properties of `ThanosRuler`: its options plus what it is wired to. */
@@ -233,6 +238,8 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       `--label=${this.replicaLabel}="$(POD_NAME)"`,
       `--alert.label-drop=${this.replicaLabel}`,
       `--query=${this.props.query.queryUrl}`,
+      // The "source" link of every alert: without it, the ruler's own pod host name, which nobody can open.
+      `--alert.query-url=${this.props.alertQueryUrl ?? this.props.query.queryUrl}`,
       // dns+ resolves the headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
       ...(am ? [`--alertmanagers.url=dns+http://${am.alertmanagerHost}:${am.alertmanagerPort.port}`] : []),
       `--rule-file=${RULES_DIR}/*.rules.yaml`,

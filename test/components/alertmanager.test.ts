@@ -135,6 +135,7 @@ describe('Alertmanager defaults', () => {
       '--web.listen-address=:9093',
       '--cluster.listen-address=0.0.0.0:9094',
       '--cluster.advertise-address=[$(POD_IP)]:9094',
+      '--cluster.label=monitoring/alertmanager',
       '--cluster.peer=alertmanager-0.alertmanager-cluster.monitoring.svc:9094',
       '--cluster.peer=alertmanager-1.alertmanager-cluster.monitoring.svc:9094',
     ]);

@@ -124,7 +124,7 @@ describe('Grafana defaults', () => {
       apiVersion: 1,
       datasources: [{
         name: 'Thanos', uid: 'thanos', type: 'prometheus', access: 'proxy', url: 'http://prometheus.monitoring.svc:9090',
-        isDefault: true, editable: false, jsonData: { prometheusType: 'Thanos', timeInterval: '30s' },
+        isDefault: true, editable: false, jsonData: { prometheusType: 'Thanos', timeInterval: '30s', timeout: 125 },
       }],
     });
   });

@@ -102,6 +102,7 @@ describe('ThanosRuler defaults', () => {
       '--label=rule_replica="$(POD_NAME)"',
       '--alert.label-drop=rule_replica',
       '--query=http://thanos-query.monitoring.svc:10902',
+      '--alert.query-url=http://thanos-query.monitoring.svc:10902',
       '--rule-file=/etc/thanos/rules/*.rules.yaml',
     ]);
     expect(ownEnv(ruler)).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
