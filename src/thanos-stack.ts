@@ -11,6 +11,7 @@ import { Prometheus, PrometheusOptions } from './components/prometheus';
 import { PrometheusOperator } from './components/prometheus-operator';
 import { Rule, RuleGroup } from './config/rules';
 import { SizePreset } from './config/resources';
+import { Placement } from './config/placement';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
 import { ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
 import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
@@ -57,6 +58,12 @@ export interface ThanosStackProps {
    * @default SizePreset.SMALL
    */
   readonly size?: SizePreset;
+  /**
+   * Where every component's pods run (nodeSelector, tolerations, affinity, priorityClassName); a component's own
+   * `placement` replaces it.
+   * @default - anywhere the scheduler puts them
+   */
+  readonly placement?: Placement;
   /**
    * Render a default-deny NetworkPolicy per component that admits exactly the traffic the wiring needs.
    * @default true
@@ -146,12 +153,12 @@ export class ThanosStack extends Construct {
   public readonly grafana?: Grafana;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
-  private readonly defaults: { size: SizePreset; networkPolicy: boolean };
+  private readonly defaults: { size: SizePreset; networkPolicy: boolean; placement?: Placement };
   private readonly availability?: RuleGroup;
 
   constructor(scope: Construct, id: string, props: ThanosStackProps = {}) {
     super(scope, id);
-    this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
+    this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true, placement: props.placement };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
     const ns = namespaceOf(this);
 

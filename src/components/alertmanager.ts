@@ -131,6 +131,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       preset: PresetWorkload.ALERTMANAGER,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

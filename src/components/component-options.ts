@@ -1,3 +1,4 @@
+import { Placement } from '../config/placement';
 import { Resources, SizePreset } from '../config/resources';
 
 /** What every component takes: its image, its resources and its NetworkPolicy. */
@@ -22,6 +23,11 @@ export interface ComponentOptions {
    * @default true
    */
   readonly networkPolicy?: boolean;
+  /**
+   * Where its pods run: nodeSelector, tolerations, affinity, priorityClassName.
+   * @default - anywhere the scheduler puts them
+   */
+  readonly placement?: Placement;
 }
 
 /** The escape hatch for flags a construct does not model (Thanos, Prometheus and Alertmanager components). */

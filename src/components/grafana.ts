@@ -146,6 +146,7 @@ export class Grafana extends Component implements IScrapeTarget {
       preset: PresetWorkload.GRAFANA,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
     });
     const { image, labels, selector } = this;
     this.connections.allowTo(props.datasource, props.datasource.queryPort);

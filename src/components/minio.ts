@@ -115,6 +115,7 @@ export class MinIO extends Component implements IScrapeTarget {
       preset: PresetWorkload.MINIO,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
     });
     this.bucket = props.bucket ?? DEFAULTS.bucket;
     this.endpoint = `${serviceHost(this, this.name)}:${PORTS.minio.port}`;

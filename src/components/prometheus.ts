@@ -210,6 +210,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       preset: PresetWorkload.PROMETHEUS,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
       unrestrictedEgress: true,
     });

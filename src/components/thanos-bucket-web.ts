@@ -77,6 +77,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       preset: PresetWorkload.BUCKET_WEB,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;

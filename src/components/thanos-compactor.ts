@@ -133,6 +133,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       preset: PresetWorkload.COMPACTOR,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.objectStorage = props.objectStorage;

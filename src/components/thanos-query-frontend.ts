@@ -203,6 +203,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       preset: PresetWorkload.QUERY_FRONTEND,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

@@ -112,6 +112,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       preset: PresetWorkload.QUERY,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

@@ -140,6 +140,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       preset: PresetWorkload.RULER,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

@@ -252,6 +252,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       preset: PresetWorkload.STORE,
       size: props.size,
       resources: props.resources,
+      placement: props.placement,
       extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

@@ -3,6 +3,7 @@ export {
   Receiver, RouteProps, Route, InhibitRuleProps, InhibitRule,
 } from './alertmanager-config';
 export { Dashboard } from './dashboards';
+export { Placement } from './placement';
 export { SizePreset, ResourcesProps, Resources } from './resources';
 export { AlertingRuleProps, RecordingRuleProps, Rule, RuleGroupProps, RuleGroup } from './rules';
 export { ScrapeOptions, KubernetesServiceScrapeOptions, ScrapeJob } from './scrape-job';

@@ -9,6 +9,8 @@ import { Resources, SizePreset } from '../config/resources';
 import { ServiceType } from 'cdk8s-plus-27';
 import { FlagSet, extraArgProblems } from './flags';
 import { validateWith } from './problems';
+import { setPlacement } from './placement';
+import { Placement } from '../config/placement';
 
 /** What identifies a component and its NetworkPolicy. */
 export interface ComponentProps {
@@ -42,6 +44,8 @@ export interface ComponentProps {
    * @default - from `preset` and `size`
    */
   readonly resources?: Resources;
+  /** Where its pods run. */
+  readonly placement?: Placement;
   /** Extra flags of its main container, as the user gave them. */
   readonly extraArgs?: string[];
 }
@@ -86,6 +90,7 @@ export abstract class Component extends Construct implements IConnectable {
     this.image = props.image;
     this.size = props.size ?? SizePreset.SMALL;
     this.givenResources = props.resources;
+    setPlacement(this, props.placement);
     this.givenExtraArgs = [...(props.extraArgs ?? [])];
     this.resources = props.resources ?? presetResources(props.preset, this.size);
     const ids = { name: props.kind, instance: props.name, component: props.component };

@@ -13,6 +13,7 @@ import { Resources } from '../config/resources';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { sizeQuantity } from './units';
 import { goMemLimitEnv } from './memory';
+import { placementSpec } from './placement';
 
 /** A value computed at synth time, after every `addXxx` call has been made. */
 export function lazy<T>(produce: () => T): T {
@@ -169,7 +170,8 @@ export interface WorkloadOptions extends Omit<PodTemplateOptions, 'spread'> {
  * builders go through here, so no component can forget either.
  */
 function replicated<T>(scope: Construct, id: string, o: WorkloadOptions, build: (template: k8s.PodTemplateSpec) => T): T {
-  const workload = build(podTemplate({ ...o, spread: o.replicas > 1 }));
+  const template = podTemplate({ ...o, spread: o.replicas > 1 });
+  const workload = build({ ...template, spec: { ...template.spec!, ...placementSpec(scope) } });
   if (o.replicas > 1) podDisruptionBudget(scope, id.replace('Resource', 'DisruptionBudget'), o.name, o.labels, o.selector);
   return workload;
 }

@@ -43,3 +43,19 @@ test('Prometheus and the store start up on /-/ready (what waits for WAL replay a
   expect(containerOf(find(objects, 'StatefulSet', 'prometheus'), 'prometheus').startupProbe.httpGet.path).toBe('/-/ready');
   expect(containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store').startupProbe.httpGet.path).toBe('/-/ready');
 });
+
+test('placement: stack-wide for every workload, a component\'s own replaces it', () => {
+  const placed = stack({
+    placement: { nodeSelector: { pool: 'monitoring' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'monitoring', effect: 'NoSchedule' }], priorityClassName: 'monitoring' },
+    store: { placement: { nodeSelector: { pool: 'storage' }, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } } } },
+  });
+  const workloads = placed.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment');
+  expect(workloads.length).toBeGreaterThanOrEqual(10);
+  for (const w of workloads.filter((x) => x.metadata.name !== 'thanos-store')) {
+    expect(w.spec.template.spec).toMatchObject({ nodeSelector: { pool: 'monitoring' }, priorityClassName: 'monitoring', tolerations: [{ key: 'dedicated' }] });
+  }
+  const store = find(placed, 'StatefulSet', 'thanos-store').spec.template.spec;
+  expect(store.nodeSelector).toEqual({ pool: 'storage' });
+  expect(store.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['ssd']);
+  expect(store.priorityClassName).toBeUndefined();
+});
