@@ -11,13 +11,14 @@ import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload } from '../private/presets';
+import { PresetWorkload, presetResources } from '../private/presets';
+import { configReloader } from '../private/reloader';
 import { RuleGroup, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
 import { MAX_STATEFULSET_NAME, externalLabelProblems, validateWith } from '../private/problems';
 import {
-  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
@@ -28,7 +29,9 @@ export interface ThanosRulerOptions extends ComponentOptions, ExtraArgsOptions {
    */
   readonly name?: string;
   /**
-   * Replicas: each evaluates every rule; the querier deduplicates their series and Alertmanager their alerts.
+   * Replicas: each evaluates every rule; the querier deduplicates their series (by `replicaLabel`) and
+   * Alertmanager their alerts. Rule changes reload in place either way; two replicas also keep evaluating
+   * through a restart of one (image upgrades, node drains), at twice the query load.
    * @default 1
    */
   readonly replicas?: number;
@@ -74,6 +77,11 @@ export interface ThanosRulerOptions extends ComponentOptions, ExtraArgsOptions {
    * @default - the query API's URL (in a ThanosStack, the query frontend's)
    */
   readonly alertQueryUrl?: string;
+  /**
+   * Image of the config-reloader sidecar that reloads the rules in place when the ConfigMap changes.
+   * @default DEFAULT_IMAGES.configReloader
+   */
+  readonly configReloaderImage?: string;
 }
 
 /** Properties of `ThanosRuler`: its options plus what it is wired to. */
@@ -112,8 +120,8 @@ const MIXIN_JOB = 'thanos-rule';
 /**
  * The Thanos ruler: evaluates recording and alerting rules against a query API (so rules see every
  * cluster and the bucket), sends alerts to Alertmanager, and serves its series as a StoreAPI the
- * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so
- * pods roll when the rules change.
+ * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so a
+ * config-reloader sidecar POSTs `/-/reload` when they change: evaluation never stops for a rule change.
  */
 export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   /** Replica count. */
@@ -170,6 +178,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
     });
 
+    const rulesMount = { name: 'rules', mountPath: RULES_DIR, readOnly: true };
     const ruler = container({
       name: 'thanos-rule',
       image,
@@ -179,7 +188,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
-        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+        rulesMount,
         ...(storage?.volumeMounts ?? []),
       ],
       // WAL replay on start can take minutes.
@@ -195,11 +204,17 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      annotations: {
-        'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
-        ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
-      },
-      containers: [ruler],
+      // No checksum of the rules: a rule change must not restart evaluation (see the reloader below). The objstore
+      // config is read once at start, so it still rolls the pods.
+      annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
+      containers: [ruler, configReloader({
+        image: props.configReloaderImage ?? DEFAULT_IMAGES.configReloader,
+        resources: presetResources(PresetWorkload.CONFIG_RELOADER, this.size),
+        watched: [rulesMount],
+        // cmd/thanos/rule.go: "rules are not automatically detected, use SIGHUP or do HTTP POST /-/reload"; the
+        // handler re-reads every --rule-file glob and swaps the groups without stopping evaluation.
+        reloadUrl: `http://127.0.0.1:${PORTS.thanosHttp.port}/-/reload`,
+      })],
       volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
@@ -219,7 +234,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     return [...this.groups];
   }
 
-  /** Adds a rule group (its own rule file); pods roll to load it. */
+  /** Adds a rule group (its own rule file); the running ruler reloads it in place. */
   public addRuleGroup(group: RuleGroup): void {
     this.groups.push(group);
   }

@@ -18,6 +18,8 @@ export enum PresetWorkload {
   COMPACTOR = 'compactor',
   /** The ruler. */
   RULER = 'ruler',
+  /** The config-reloader sidecar of the ruler. */
+  CONFIG_RELOADER = 'configReloader',
   /** The bucket web UI. */
   BUCKET_WEB = 'bucketWeb',
   /** Alertmanager. */
@@ -45,6 +47,8 @@ export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S i
   store: { small: [100, 1024], medium: [500, 4096], large: [1000, 16384] },
   compactor: { small: [100, 1024], medium: [500, 4096], large: [1000, 8192] },
   ruler: { small: [50, 512], medium: [200, 1024], large: [500, 4096] },
+  // prometheus-operator's defaults for its config-reloader (10m, 50Mi): it only hashes a few files.
+  configReloader: { small: [10, 50], medium: [10, 50], large: [10, 50] },
   bucketWeb: { small: [20, 128], medium: [50, 256], large: [100, 512] },
   alertmanager: { small: [20, 128], medium: [50, 256], large: [100, 512] },
   grafana: { small: [50, 512], medium: [200, 1024], large: [500, 2048] },

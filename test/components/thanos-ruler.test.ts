@@ -119,7 +119,19 @@ describe('ThanosRuler defaults', () => {
     });
     expect(ruler.volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true });
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'rules', configMap: { name: 'thanos-rule-rules' } });
-    expect(sts.spec.template.metadata.annotations['checksum/rules']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test('a config-reloader sidecar watches the rules and POSTs the ruler\'s /-/reload', () => {
+    const reloader = containerOf(sts, 'config-reloader');
+    expect(reloader.image).toBe('quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1');
+    expect(reloader.args).toEqual([
+      '--listen-address=0.0.0.0:8080',
+      '--reload-url=http://127.0.0.1:10902/-/reload',
+      '--watched-dir=/etc/thanos/rules',
+    ]);
+    expect(reloader.volumeMounts).toEqual([{ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true }]);
+    expect(reloader.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'reloader-web' });
+    expect(reloader.resources).toEqual({ requests: { cpu: '10m', memory: '50Mi' }, limits: { memory: '50Mi' } });
   });
 
   test('StatefulSet: one replica, a 10Gi data claim kept on delete, governed by the headless Service', () => {
@@ -193,12 +205,13 @@ describe('ThanosRuler options', () => {
     expect(policy(objects, 'thanos-rule', 'egress').get(443)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
   });
 
-  test('rule groups added later land in the ConfigMap and change the checksum', () => {
-    const sum = (o: Manifest[]) => find(o, 'StatefulSet', 'thanos-rule').spec.template.metadata.annotations['checksum/rules'];
+  test('rule groups added later land in the ConfigMap and leave the pod template alone (reloaded, not restarted)', () => {
+    const template = (o: Manifest[]) => find(o, 'StatefulSet', 'thanos-rule').spec.template;
     const before = synth((c) => stack(c));
     const after = synth((c) => stack(c).addRuleGroup(RECORDS));
     expect(Object.keys(find(after, 'ConfigMap', 'thanos-rule-rules').data).sort()).toEqual(['meta-monitoring.rules.yaml', 'up.rules.yaml']);
-    expect(sum(before)).not.toEqual(sum(after));
+    expect(template(after)).toEqual(template(before));
+    expect(template(before).metadata.annotations).toBeUndefined();
   });
 
   test('external labels, replica label, intervals, retention, storage, replicas', () => {
