@@ -5,6 +5,7 @@ import { Component } from '../private/component';
 import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from '../wiring/apis';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { Discovery, serverShutdown } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { sameLabels } from '../private/labels';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -170,6 +171,8 @@ const TSDB_PATH = '/prometheus';
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const CONFIG_FILE = 'prometheus.yml';
+/** prometheus-operator's default terminationGracePeriodSeconds for Prometheus pods. */
+const PROMETHEUS_GRACE_SECONDS = 600;
 
 /**
  * Prometheus as a StatefulSet with a Thanos sidecar sharing its TSDB volume: local compaction kept
@@ -255,6 +258,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       rules: { name: 'rules', mountPath: RULES_DIR, readOnly: true },
     };
 
+    // Queriers find the sidecar by dnssrv+ on the headless Service. The sidecar answers from Prometheus, so
+    // Prometheus drains as long as the sidecar does.
+    const sidecarShutdown = this.thanosShutdown(Discovery.DNS, true);
     const prometheus = container({
       name: 'prometheus',
       image,
@@ -264,6 +270,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules],
       probes: healthyReadyProbes(PORTS.prometheus.name, '/-/ready'),
+      lifecycle: serverShutdown(Discovery.DNS, []).lifecycle,
       resources: this.resources,
     });
     const sidecar = container({
@@ -285,6 +292,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       env: storage?.env,
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? []), ...(tls ? [tls.volumeMount] : [])],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      lifecycle: sidecarShutdown.lifecycle,
       resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, this.size),
     });
 
@@ -307,8 +315,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       user: USERS.nobody,
       serviceAccountName: sa.name,
       automountServiceAccountToken: true,
-      // Long enough for Prometheus to flush its head block on shutdown.
-      terminationGracePeriodSeconds: 600,
+      // On SIGTERM Prometheus stops scraping and rules, sends its queued alerts
+      // (--alertmanager.drain-notification-queue-on-shutdown, on by default) and closes the TSDB. It does not
+      // write the head out as a block: the head stays in the WAL and is replayed on start. That usually takes
+      // seconds; PROMETHEUS_GRACE_SECONDS is a cap for a slow disk, never a wait, and covers the sidecar's own.
+      terminationGracePeriodSeconds: Math.max(PROMETHEUS_GRACE_SECONDS, sidecarShutdown.graceSeconds),
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: [prometheus, sidecar],
       volumes: [

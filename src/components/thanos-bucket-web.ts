@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
@@ -101,6 +102,8 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
       ...storage.args,
     ];
+    // People reach it through its Service; it has no gRPC server.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
     const web = container({
       name: 'thanos-bucketweb',
       image,
@@ -110,6 +113,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       env: storage.env,
       volumeMounts: storage.volumeMounts,
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      lifecycle: shutdown.lifecycle,
       resources: this.resources,
     });
 
@@ -120,6 +124,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/objstore': storage.configChecksum },
       containers: [web],
       volumes: storage.volumes,

@@ -107,8 +107,6 @@ const DATA_DIR = '/var/thanos/compact';
 /** Raw blocks are downsampled to 5m once they span 40h, 5m blocks to 1h once they span 10 days (Thanos refuses shorter retention). */
 const DOWNSAMPLE_5M_AFTER = Duration.hours(40);
 const DOWNSAMPLE_1H_AFTER = Duration.days(10);
-/** Long enough for an in-flight compaction or downsampling to finish its upload instead of leaving a partial block. */
-const TERMINATION_GRACE_SECONDS = 300;
 
 /**
  * The Thanos compactor: compacts, downsamples and applies retention to the bucket. A singleton per
@@ -164,6 +162,11 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       // An empty value selects the 1:1 merger.
       ...(dedupLabels.length && dedupFunc === DeduplicationFunc.PENALTY ? ['--deduplication.func=penalty'] : []),
     ];
+    // SIGTERM cancels the compaction's context (cmd/thanos/compact.go): an in-flight compaction or downsampling is
+    // abandoned, not finished, and a block whose upload was cut off has no meta.json, so queriers ignore it and a
+    // later run deletes it (compact.BestEffortCleanAbortedPartialUploads). Only its HTTP server drains; nothing
+    // but Prometheus connects to it, so there is no preStop drain.
+    const shutdown = this.thanosShutdown(undefined, false);
     const compact = container({
       name: 'thanos-compact',
       image,
@@ -186,7 +189,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/objstore': storage.configChecksum },
       containers: [compact],
       volumes: storage.volumes,

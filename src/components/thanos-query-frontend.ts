@@ -5,6 +5,7 @@ import { Component } from '../private/component';
 import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { INetworkPeer } from '../wiring/connections';
 import { PORTS, thanosServerArgs } from '../ports';
@@ -16,7 +17,7 @@ import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
 import { validateWith } from '../private/problems';
 import {
-  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
 
 /** Options of `ResultsCache.memcached`. */
@@ -240,6 +241,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       `--query-frontend.log-queries-longer-than=${goDuration(props.slowQueryThreshold ?? DEFAULTS.slowQueryThreshold)}`,
       ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
     ];
+    // Grafana reaches it through its ClusterIP Service; it has no gRPC server.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
     const frontend = container({
       name: 'thanos-query-frontend',
       image,
@@ -248,6 +251,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      lifecycle: shutdown.lifecycle,
       resources: this.resources,
     });
 
@@ -258,8 +262,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/config': checksum(cacheConfig, labelsCacheConfig) },
       containers: [frontend],
       volumes: [configMapVolume('config', `${this.name}-config`)],

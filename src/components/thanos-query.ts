@@ -5,6 +5,7 @@ import { Component } from '../private/component';
 import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from '../wiring/apis';
 import { grpcServerTlsOf } from '../wiring/tls';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { PORTS, thanosServerArgs } from '../ports';
 import { requireSecret } from '../output/prerequisites';
@@ -17,7 +18,7 @@ import { goDuration } from '../private/units';
 import { labelNameProblems, validateWith } from '../private/problems';
 import { deferWiring } from '../private/lifecycle';
 import {
-  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
 
 /** Properties of `ThanosQuery`. */
@@ -142,6 +143,9 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     }
 
     const extra = this.extraArgs({ binary: 'thanos', command: 'query' }, () => this.args());
+    // The frontend, the ruler and Grafana reach it through its ClusterIP Service. A PromQL query runs up to
+    // --query.timeout (2m), within the 2m HTTP grace period.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, true);
     const query = container({
       name: 'thanos-query',
       image,
@@ -150,6 +154,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      lifecycle: shutdown.lifecycle,
       resources: this.resources,
     });
 
@@ -160,8 +165,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
       containers: [query],
       volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { sameLabels } from '../private/labels';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -178,6 +179,8 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
     });
 
+    // Queriers find its StoreAPI by dnssrv+ on the headless Service.
+    const shutdown = this.thanosShutdown(Discovery.DNS, true);
     const rulesMount = { name: 'rules', mountPath: RULES_DIR, readOnly: true };
     const ruler = container({
       name: 'thanos-rule',
@@ -193,6 +196,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       ],
       // WAL replay on start can take minutes.
       probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/healthy'),
+      lifecycle: shutdown.lifecycle,
       resources: this.resources,
     });
 
@@ -204,6 +208,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       // No checksum of the rules: a rule change must not restart evaluation (see the reloader below). The objstore
       // config is read once at start, so it still rolls the pods.
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,

@@ -6,6 +6,7 @@ import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { Labels } from '../private/labels';
 import { INetworkPeer } from '../wiring/connections';
@@ -19,7 +20,7 @@ import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
 import { MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import {
-  THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
 
 /** Properties of `TimePartition.of`. */
@@ -302,6 +303,8 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           ...(partition?._args() ?? []),
           ...(tls?.args ?? []),
         ];
+        // Queriers find it by dnssrv+ on the headless Service.
+        const shutdown = this.thanosShutdown(Discovery.DNS, true);
         const store = container({
           name: 'thanos-store',
           image,
@@ -312,6 +315,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
           probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/ready'),
+          lifecycle: shutdown.lifecycle,
           resources: this.resources,
         });
 
@@ -323,8 +327,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           selector: stsSelector,
           user: USERS.nobody,
           serviceAccountName: sa.name,
-          // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
-          terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+          terminationGracePeriodSeconds: shutdown.graceSeconds,
           annotations: { 'checksum/objstore': storage.configChecksum },
           containers: [store],
           volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],

@@ -11,6 +11,7 @@ import { FlagSet, extraArgProblems } from './flags';
 import { validateWith } from './problems';
 import { setPlacement } from './placement';
 import { Placement } from '../config/placement';
+import { Discovery, Shutdown, THANOS_GRACE_SECONDS, goDurationSeconds, serverShutdown } from './shutdown';
 
 /** What identifies a component and its NetworkPolicy. */
 export interface ComponentProps {
@@ -126,6 +127,18 @@ export abstract class Component extends Construct implements IConnectable {
     if (extra.length && !this.extraArgsChecked) validateWith(this, () => extraArgProblems('extraArgs', set, extra, own()));
     this.extraArgsChecked = true;
     return extra;
+  }
+
+  /**
+   * How a Thanos server of this component leaves (private/shutdown.ts): its HTTP server, and its gRPC server if
+   * it has one, each with its grace period, 2m or what `extraArgs` set with `--http-grace-period`/`--grpc-grace-period`.
+   */
+  protected thanosShutdown(discovery: Discovery | undefined, grpc: boolean): Shutdown {
+    const grace = (flag: string) => {
+      const given = this.givenExtraArgs.find((a) => a.startsWith(`${flag}=`));
+      return (given === undefined ? undefined : goDurationSeconds(given.slice(flag.length + 1))) ?? THANOS_GRACE_SECONDS;
+    };
+    return serverShutdown(discovery, [grace('--http-grace-period'), ...(grpc ? [grace('--grpc-grace-period')] : [])]);
   }
 
   /** The component's pods as a NetworkPolicy peer. */

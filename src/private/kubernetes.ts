@@ -79,6 +79,8 @@ export interface ContainerOptions {
   readonly env?: k8s.EnvVar[];
   readonly volumeMounts?: k8s.VolumeMount[];
   readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
+  /** Its preStop hook (private/shutdown.ts). */
+  readonly lifecycle?: k8s.Lifecycle;
 }
 
 /**
@@ -95,6 +97,7 @@ export function container(o: ContainerOptions): k8s.Container {
     env: [...(o.env ?? []), goMemLimitEnv(o.resources)],
     ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
+    ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),
     resources: o.resources._toKube(),
     securityContext: containerSecurityContext(o.user),
     terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -108,9 +111,6 @@ export function secretEnv(name: string, secretName: string, key: string): k8s.En
 
 /** `POD_NAME` from the downward API: the per-pod replica label of Prometheus and the ruler. */
 export const POD_NAME_ENV: k8s.EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-
-/** Thanos' default HTTP/gRPC grace period: in-flight queries finish during rollouts. */
-export const THANOS_GRACE_SECONDS = 120;
 
 /** What a pod template needs. */
 export interface PodTemplateOptions {

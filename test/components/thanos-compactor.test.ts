@@ -81,8 +81,9 @@ describe('ThanosCompactor defaults', () => {
     expect(c.startupProbe).toBeUndefined();
   });
 
-  test('a long grace period lets an in-flight upload finish', () => {
-    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+  test('the grace period covers its HTTP server\'s (SIGTERM abandons a compaction, it does not finish it); no drain', () => {
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(130);
+    expect(c.lifecycle).toBeUndefined();
   });
 
   test('restricted security, compactor resources, objstore wiring', () => {

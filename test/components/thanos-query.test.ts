@@ -139,7 +139,9 @@ describe('ThanosQuery defaults', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
     expect(find(objects, 'PodDisruptionBudget', 'thanos-query').spec.maxUnavailable).toBe(1);
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+    // 10s preStop drain + 2m gRPC + 2m HTTP grace, shut down one after the other, + 10s to exit.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(260);
+    expect(containerOf(deployment, 'thanos-query').lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
   });
 
   test('Service thanos-query: ClusterIP with grpc and http', () => {

@@ -119,7 +119,9 @@ describe('ThanosStore defaults', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534 });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '1024Mi' }, limits: { memory: '1024Mi' } });
-    expect(pod.terminationGracePeriodSeconds).toBe(120);
+    // 40s drain (queriers re-resolve dnssrv+ every 30s) + 2m gRPC + 2m HTTP grace + 10s to exit.
+    expect(pod.terminationGracePeriodSeconds).toBe(290);
+    expect(pod.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '40'] } } });
     expect(pod.serviceAccountName).toBe('thanos-store');
   });
 

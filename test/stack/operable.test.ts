@@ -1,6 +1,6 @@
 import { Chart, Duration, Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { ThanosStack, ThanosStackProps } from '../../src';
+import { Rule, RuleGroup, ThanosStack, ThanosStackProps } from '../../src';
 import { Manifest, containerOf, find, flag, flags } from '../support/util';
 
 function stack(props: ThanosStackProps = {}): Manifest[] {
@@ -58,4 +58,43 @@ test('placement: stack-wide for every workload, a component\'s own replaces it',
   expect(store.nodeSelector).toEqual({ pool: 'storage' });
   expect(store.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(['ssd']);
   expect(store.priorityClassName).toBeUndefined();
+});
+
+test('a rule change reloads the ruler in place: its pod template does not change, a reloader POSTs /-/reload', () => {
+  const template = (o: Manifest[]) => find(o, 'StatefulSet', 'thanos-rule').spec.template;
+  const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
+  const more = new ThanosStack(chart, 'Thanos');
+  more.ruler!.addRuleGroup(new RuleGroup({ name: 'extra', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] }));
+  const changed = Testing.synth(chart) as Manifest[];
+  expect(find(changed, 'ConfigMap', 'thanos-rule-rules').data).not.toEqual(find(objects, 'ConfigMap', 'thanos-rule-rules').data);
+  expect(template(changed)).toEqual(template(objects));
+  expect(flag(containerOf(find(objects, 'StatefulSet', 'thanos-rule'), 'config-reloader').args, '--reload-url')).toBe('http://127.0.0.1:10902/-/reload');
+});
+
+describe('graceful shutdown', () => {
+  const pod = (kind: string, name: string, o = objects) => find(o, kind, name).spec.template.spec;
+  const preStop = (kind: string, name: string, container = name, o = objects) => containerOf(find(o, kind, name), container).lifecycle?.preStop.exec.command;
+
+  test.each([
+    // [kind, name, preStop sleep, grace]: drain + the servers' grace periods in turn (2m each) + 10s to exit.
+    ['Deployment', 'thanos-query', '10', 10 + 120 + 120 + 10],
+    ['Deployment', 'thanos-query-frontend', '10', 10 + 120 + 10],
+    ['StatefulSet', 'thanos-store', '40', 40 + 120 + 120 + 10],
+    ['StatefulSet', 'thanos-rule', '40', 40 + 120 + 120 + 10],
+    ['Deployment', 'thanos-bucketweb', '10', 10 + 120 + 10],
+  ])('%s %s drains for %ss, then has time for each of its Thanos servers in turn', (kind, name, sleep, grace) => {
+    expect(preStop(kind, name)).toEqual(['sleep', sleep]);
+    expect(pod(kind, name).terminationGracePeriodSeconds).toBe(grace);
+  });
+
+  test('Prometheus drains as long as its sidecar; the pod\'s grace covers the sidecar\'s', () => {
+    expect(preStop('StatefulSet', 'prometheus')).toEqual(['sleep', '40']);
+    expect(preStop('StatefulSet', 'prometheus', 'thanos-sidecar')).toEqual(['sleep', '40']);
+    expect(pod('StatefulSet', 'prometheus').terminationGracePeriodSeconds).toBeGreaterThanOrEqual(40 + 240 + 10);
+  });
+
+  test('grace periods given in extraArgs set the pod\'s grace period', () => {
+    const o = stack({ query: { extraArgs: ['--http-grace-period=5m', '--grpc-grace-period=30s'] } });
+    expect(pod('Deployment', 'thanos-query', o).terminationGracePeriodSeconds).toBe(10 + 300 + 30 + 10);
+  });
 });
