@@ -109,6 +109,13 @@ export interface PrometheusOptions extends ComponentOptions, ExtraArgsOptions {
    */
   readonly annotationDiscovery?: boolean;
   /**
+   * Scrape the cluster itself: every kubelet and its cAdvisor (`ScrapeJob.kubelet`, `ScrapeJob.cadvisor`, which
+   * add `nodes` and `nodes/metrics` to the ClusterRole), and node-exporter and kube-state-metrics where they are
+   * installed (`ScrapeJob.nodeExporter`, `ScrapeJob.kubeStateMetrics`, found by Service labels).
+   * @default false
+   */
+  readonly clusterMetrics?: boolean;
+  /**
    * Enable the TSDB admin API (snapshots, series deletion).
    * @default false
    */
@@ -164,6 +171,7 @@ const DEFAULTS = {
   evaluationInterval: Duration.seconds(30),
   storageSize: Size.gibibytes(20),
   annotationDiscovery: true,
+  clusterMetrics: false,
   localCompaction: LocalCompaction.DISABLED,
 } as const;
 
@@ -335,6 +343,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       this.addScrapeJob(ScrapeJob.annotatedPods());
       this.addScrapeJob(ScrapeJob.annotatedServices());
     }
+    if (props.clusterMetrics ?? DEFAULTS.clusterMetrics) {
+      for (const job of [ScrapeJob.kubelet(), ScrapeJob.cadvisor(), ScrapeJob.nodeExporter(), ScrapeJob.kubeStateMetrics()]) this.addScrapeJob(job);
+    }
 
     validateWith(this, () => this.problems());
   }
@@ -423,17 +434,14 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     return configYaml(config);
   }
 
-  /** Kubernetes service discovery needs read access to the objects it lists, cluster-wide. */
+  /**
+   * Kubernetes service discovery needs read access to the objects it lists, cluster-wide: exactly what the scrape
+   * jobs use (read at synth, after every `addScrapeJob`), and `get nodes/metrics` only for kubelet jobs.
+   */
   private addDiscoveryRbac(labels: { [key: string]: string }, serviceAccountName: string): void {
-    const verbs = ['get', 'list', 'watch'];
     const role = new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: this.clusterScopedName(), labels },
-      rules: [
-        { apiGroups: [''], resources: ['endpoints', 'nodes', 'nodes/metrics', 'pods', 'services'], verbs },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs },
-        { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs },
-        { nonResourceUrLs: ['/metrics'], verbs: ['get'] },
-      ],
+      rules: lazy(() => this.discoveryRules()),
     });
     const binding = new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: this.clusterScopedName(), labels },
@@ -444,6 +452,16 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (namespaceOf(this)) {
       for (const o of [role, binding]) o.addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     }
+  }
+
+  private discoveryRules(): k8s.PolicyRule[] {
+    const access = this.scrapeJobs.map((j) => j._access());
+    const resources = [...new Set(access.flatMap((a) => a.resources))].sort();
+    return [
+      ...(resources.length ? [{ apiGroups: [''], resources, verbs: ['get', 'list', 'watch'] }] : []),
+      // The kubelet authorizes /metrics and /metrics/cadvisor as this subresource (SubjectAccessReview).
+      ...(access.some((a) => a.nodeMetrics) ? [{ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] }] : []),
+    ];
   }
 
   /** Cluster-scoped names must be unique across namespaces. */
