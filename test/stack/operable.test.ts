@@ -1,4 +1,4 @@
-import { Chart, Duration, Testing } from 'cdk8s';
+import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { Rule, RuleGroup, ThanosStack, ThanosStackProps } from '../../src';
 import { Manifest, containerOf, find, flag, flags } from '../support/util';
@@ -97,4 +97,13 @@ describe('graceful shutdown', () => {
     const o = stack({ query: { extraArgs: ['--http-grace-period=5m', '--grpc-grace-period=30s'] } });
     expect(pod('Deployment', 'thanos-query', o).terminationGracePeriodSeconds).toBe(10 + 300 + 30 + 10);
   });
+});
+
+test('Grafana: an emptyDir by default (the field guide\'s setup), a PVC with persistence', () => {
+  const data = (o: Manifest[]) => find(o, 'Deployment', 'grafana').spec.template.spec.volumes.find((v: any) => v.name === 'data');
+  expect(data(objects)).toEqual({ name: 'data', emptyDir: {} });
+  const kept = stack({ grafana: { persistence: Size.gibibytes(1), storageClassName: 'fast' } });
+  expect(data(kept)).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'grafana' } });
+  expect(find(kept, 'PersistentVolumeClaim', 'grafana').spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '1Gi' } } });
+  expect(find(kept, 'Deployment', 'grafana').spec.strategy).toEqual({ type: 'Recreate' });
 });
