@@ -6,10 +6,7 @@
  */
 import { k8s } from 'cdk8s-plus-27';
 
-/**
- * Who finds the pod, and so how long clients keep sending to it after it is marked for deletion.
- * @internal
- */
+/** Who finds the pod, and so how long clients keep sending to it after it is marked for deletion. */
 export enum Discovery {
   /** Through a ClusterIP Service: kube-proxy on every node reprograms within seconds. */
   SERVICE = 'service',
