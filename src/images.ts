@@ -15,6 +15,11 @@ export const DEFAULT_IMAGES = {
    */
   grafana: 'docker.io/grafana/grafana:13.2.3',
   /**
+   * prometheus-operator's config reloader, the ruler's sidecar that POSTs /-/reload when its rules change
+   * (v0.94.1, the newest release seen pinned in public repositories in late 2026).
+   */
+  configReloader: 'quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1',
+  /**
    * MinIO is archived (community edition source-only since Oct 2025): this is the last official
    * server image on quay.io. CVE-2025-62506 is fixed only in an unreleased build; prefer an
    * external S3 store or a maintained in-cluster one for anything but a demo.

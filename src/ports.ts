@@ -48,14 +48,14 @@ export const PORTS: WellKnownPorts = {
 };
 
 /**
- * The listen flags every Thanos server takes, plus `--enable-auto-gomemlimit` so the Go runtime sizes
- * its heap to the container's memory limit instead of being OOM-killed at it.
+ * The listen flags every Thanos server takes. The Go memory limit comes from the `GOMEMLIMIT` env the
+ * container builder sets (private/memory.ts), not from `--enable-auto-gomemlimit`, which would size it
+ * from the cgroup without knowing what the caches reserve.
  * @internal
  */
 export function thanosServerArgs(grpc: boolean): string[] {
   return [
     ...(grpc ? [`--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`] : []),
     `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
-    '--enable-auto-gomemlimit',
   ];
 }

@@ -18,6 +18,7 @@ import { StackRouting, stackRouting, unreachedReason } from './config/alerts/rou
 import { warnAtSynth } from './private/warnings';
 import { AvailabilityGroup, IRuleGroupSink, OperatorAlertSource, componentGroups, perPrometheusGroups } from './config/alerts/stack';
 import { SizePreset } from './config/resources';
+import { Placement } from './config/placement';
 import { ThanosBucketWeb, ThanosBucketWebOptions } from './components/thanos-bucket-web';
 import { CompactorShard, ThanosCompactor, ThanosCompactorOptions } from './components/thanos-compactor';
 import { ThanosQuery, ThanosQueryProps } from './components/thanos-query';
@@ -102,6 +103,12 @@ export interface ThanosStackProps {
    * @default SizePreset.SMALL
    */
   readonly size?: SizePreset;
+  /**
+   * Where every component's pods run (nodeSelector, tolerations, affinity, priorityClassName); a component's own
+   * `placement` replaces it.
+   * @default - anywhere the scheduler puts them
+   */
+  readonly placement?: Placement;
   /**
    * Render a default-deny NetworkPolicy per component that admits exactly the traffic the wiring needs.
    * @default true
@@ -264,7 +271,7 @@ export class ThanosStack extends Construct {
   public readonly receive?: ThanosReceive;
   /** The ServiceMonitors and PrometheusRules, with `prometheusOperator: true`. */
   public readonly prometheusOperator?: PrometheusOperator;
-  private readonly defaults: { size: SizePreset; networkPolicy: boolean };
+  private readonly defaults: { size: SizePreset; networkPolicy: boolean; placement?: Placement };
   private readonly availability?: AvailabilityGroup;
   private readonly alertThresholds?: AlertThresholds;
   private readonly operatorAlerts?: OperatorAlertSource;
@@ -278,7 +285,7 @@ export class ThanosStack extends Construct {
   constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
     super(scope, id);
     if (props.clusterDns) ClusterDns.use(this, ...props.clusterDns);
-    this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true };
+    this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true, placement: props.placement };
     const on = (o: ComponentSwitch | undefined) => o?.enabled ?? true;
     this.sharedBucket = props.objectStorage !== undefined;
     if (this.sharedBucket && !props.prometheus?.externalLabels) this.unchosenIdentities.push('prometheus');
@@ -316,9 +323,13 @@ export class ThanosStack extends Construct {
       } : {};
       this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), ...caches, objectStorage: bucket });
     }
+    // Prometheus HA replicas upload every series twice: the compactor merges their blocks by the replica label with
+    // the penalty algorithm, the one docs/components/compact.md recommends for HA Prometheus pairs.
+    // `compactor: { deduplicationReplicaLabels: [] }` turns it off.
+    const dedup = this.prometheus.replicas > 1 ? { deduplicationReplicaLabels: [this.prometheus.replicaLabel] } : {};
     if (bucket && on(props.compactor)) {
       const { shards, ...compactor } = props.compactor ?? {};
-      const base = this.options(compactor);
+      const base = { ...dedup, ...this.options(compactor) };
       const name = compactor.name ?? 'thanos-compact';
       if (shards?.length) {
         shards.forEach((shard, i) => this.compactors.push(new ThanosCompactor(this, i === 0 ? 'Compactor' : `Compactor${i}`, { ...base, name: `${name}-${i}`, shard, objectStorage: bucket })));
@@ -351,14 +362,20 @@ export class ThanosStack extends Construct {
         this.ruler = new ThanosRuler(this, 'Ruler', {
           externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
           // Alert `Source` links open the query UI users can reach.
-          alertQueryUrl: this.queryFrontend?.ingressUrl ?? query.ingressUrl,
+          alertQueryUrl: this.queryFrontend?.ingressUrl ?? query.ingressUrl ?? this.queryFrontend?.queryUrl,
           ...this.options(props.ruler), query, alertmanagers: this.alertmanagers, objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
         const adminSecret = props.grafanaAdminSecret ?? Secret.fromSecretName(this, 'GrafanaAdminSecret', 'grafana-admin');
         const datasource: IQueryApi = this.queryFrontend ?? query;
-        this.grafana = new Grafana(this, 'Grafana', { ...this.options(props.grafana), datasource, adminSecret });
+        this.grafana = new Grafana(this, 'Grafana', {
+          scrapeInterval: props.prometheus?.scrapeInterval,
+          queryTimeout: props.query?.timeout,
+          ...this.options(props.grafana),
+          datasource,
+          adminSecret,
+        });
         if (!props.grafana?.dashboards) for (const d of componentDashboards(this.dashboardJobs(), GRAFANA_DATASOURCE_UID)) this.grafana.addDashboard(d);
       }
     }

@@ -6,18 +6,17 @@ import {
 } from '../config/alertmanager-config';
 import { Component } from '../private/component';
 import { IngressOptions, addIngress } from '../wiring/ingress';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { NetworkPeer } from '../wiring/connections';
 import { PORTS } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { healthyReadyProbes } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { componentRules, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, MAX_STATEFULSET_NAME, replicaProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
@@ -30,7 +29,7 @@ import {
  * Defaults: name 'alertmanager', 2 clustered replicas, a 1Gi volume per replica, 120h retention,
  * every alert to one receiver that notifies nobody, grouped by alertname and cluster.
  */
-export interface AlertmanagerProps extends ComponentOptions {
+export interface AlertmanagerProps extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMap and NetworkPolicy. The scrape job is named after it.
    * @default 'alertmanager'
@@ -84,6 +83,11 @@ export interface AlertmanagerProps extends ComponentOptions {
    */
   readonly externalUrl?: string;
   /**
+   * `--cluster.label` of the gossip between replicas: peers with another label are ignored.
+   * @default - `<namespace>/<name>`
+   */
+  readonly clusterLabel?: string;
+  /**
    * Type of the Service for the UI and API.
    * @default ServiceType.CLUSTER_IP
    */
@@ -96,6 +100,15 @@ export interface AlertmanagerProps extends ComponentOptions {
    */
   readonly ingress?: IngressOptions;
 }
+
+const DEFAULTS = {
+  name: 'alertmanager',
+  replicas: 2,
+  persistentStorage: true,
+  storageSize: Size.gibibytes(1),
+  /** Alertmanager's own default (`--data.retention`): silences and notification log kept 5 days. */
+  retention: Duration.hours(120),
+} as const;
 
 const CONFIG_DIR = '/etc/alertmanager/config';
 const CONFIG_FILE = 'alertmanager.yml';
@@ -123,14 +136,19 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
 
   constructor(scope: Construct, id: string, private readonly props: AlertmanagerProps = {}) {
     super(scope, id, {
-      name: props.name ?? 'alertmanager',
+      name: props.name ?? DEFAULTS.name,
       kind: 'alertmanager',
       component: 'alerting',
       image: props.image ?? DEFAULT_IMAGES.alertmanager,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.ALERTMANAGER,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
-    this.replicas = props.replicas ?? 2;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.clusterServiceName = `${this.name}-cluster`;
     this.alertmanagerHost = serviceHost(this, this.clusterServiceName);
     const receivers = props.receivers ?? [Receiver.none('default')];
@@ -163,12 +181,12 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.alertmanager] });
     if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.alertmanager }, props.ingress);
 
-    const persistent = props.persistentStorage ?? true;
+    const persistent = props.persistentStorage ?? DEFAULTS.persistentStorage;
     const am = container({
       name: 'alertmanager',
       image,
       user: USERS.nobody,
-      args: this.args(),
+      args: [...this.args(), ...this.extraArgs({ binary: 'alertmanager' }, () => this.args())],
       ports: [PORTS.alertmanager, PORTS.alertmanagerCluster],
       env: clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : undefined,
       volumeMounts: [
@@ -177,7 +195,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
         ...secretMounts.map((s) => ({ name: s.volume.name, mountPath: s.mountPath, readOnly: true })),
       ],
       probes: healthyReadyProbes(PORTS.alertmanager.name),
-      resources: props.resources ?? presetResources(PresetWorkload.ALERTMANAGER, props.size ?? SizePreset.SMALL),
+      resources: this.resources,
     });
 
     // Replicas start together (the default) so peers can join each other.
@@ -197,7 +215,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
         ...(persistent ? [] : [emptyDir('data')]),
         ...secretMounts.map((s) => s.volume),
       ],
-      claims: persistent ? [claimTemplate('data', props.storageSize ?? Size.gibibytes(1), selector, props.storageClassName)] : [],
+      claims: persistent ? [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)] : [],
     });
 
     validateWith(this, () => this.problems(), { props, rules: componentRules({ retention: g.positiveDuration, persistentStorage: g.bool, storageSize: g.size, externalUrl: g.url('give the URL users open, without credentials') }) });
@@ -209,6 +227,10 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     return [{ jobName: this.name, serviceName: this.name, namespace: namespaceOf(this), port: PORTS.alertmanager }];
   }
 
+  private get clusterLabel(): string {
+    return this.props.clusterLabel ?? `${namespaceOf(this) ?? 'default'}/${this.name}`;
+  }
+
   private args(): string[] {
     const p = this.props;
     const clusterPort = PORTS.alertmanagerCluster.port;
@@ -217,7 +239,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
       `--storage.path=${DATA_PATH}`,
-      `--data.retention=${goDuration(p.retention ?? Duration.hours(120))}`,
+      `--data.retention=${goDuration(p.retention ?? DEFAULTS.retention)}`,
       `--web.listen-address=:${PORTS.alertmanager.port}`,
       ...(p.externalUrl ?? this.ingressUrl ? [`--web.external-url=${p.externalUrl ?? this.ingressUrl}`, '--web.route-prefix=/'] : []),
       ...(this.replicas > 1
@@ -225,6 +247,9 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
           `--cluster.listen-address=0.0.0.0:${clusterPort}`,
           // Advertise the pod IP explicitly: Alertmanager refuses to start when it finds no private address.
           `--cluster.advertise-address=[$(POD_IP)]:${clusterPort}`,
+          // Gossip packets carry the label and peers drop others' (flag help): two clusters that can reach each
+          // other (IP reuse across namespaces) cannot merge.
+          `--cluster.label=${this.clusterLabel}`,
           ...peers,
         ]
         : ['--cluster.listen-address=']),
@@ -279,12 +304,14 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...alertmanagerConfigProblems(this.parts),
-      ...(p.resources?._problems() ?? []),
     ];
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
+    const retention = p.retention ?? DEFAULTS.retention;
+    if (retention.toMilliseconds() <= 0) problems.push(`retention ${goDuration(retention)} is not allowed: use a positive duration, e.g. Duration.hours(120)`);
+    if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
+      problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://alertmanager.example.com"`);
+    }
     if (p.persistentStorage === false && (p.storageSize || p.storageClassName)) {
       problems.push('storageSize/storageClassName are set but persistentStorage is false: drop them or enable persistentStorage');
     }

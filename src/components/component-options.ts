@@ -1,3 +1,4 @@
+import { Placement } from '../config/placement';
 import { Resources, SizePreset } from '../config/resources';
 import { ExternalTrafficPolicy } from '../wiring/connections';
 
@@ -43,4 +44,21 @@ export interface ComponentOptions {
    * @default false
    */
   readonly acknowledgePlaintextExposure?: boolean;
+  /**
+   * Where its pods run: nodeSelector, tolerations, affinity, priorityClassName.
+   * @default - anywhere the scheduler puts them
+   */
+  readonly placement?: Placement;
+}
+
+/** The escape hatch for flags a construct does not model (Thanos, Prometheus and Alertmanager components). */
+export interface ExtraArgsOptions {
+  /**
+   * Extra flags of the main container (`--name` or `--name=value`), after the construct's own. Checked at synth
+   * against the pinned binary's flag set: an unknown, removed or already-set flag fails synth, naming the flag
+   * and the binary's version (the binary would refuse to start). With a custom `image` of another version,
+   * the check still follows the pinned one.
+   * @default - none
+   */
+  readonly extraArgs?: string[];
 }

@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { ISecret, ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
@@ -10,10 +10,10 @@ import { DEFAULT_IMAGES } from '../images';
 import { PORTS } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { PROBE_TIMINGS, httpProbe } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
-import { componentRules, literalSecret, nameProblems, replicaProblems, secretKeyProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { promDuration } from '../private/units';
+import { componentRules, literalSecret, secretKeyProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
@@ -26,6 +26,19 @@ import {
  * ClusterIP Service on port 3000, admin credentials from keys `admin-user` and `admin-password`.
  */
 export interface GrafanaOptions extends ComponentOptions {
+  /**
+   * The scrape interval of the data behind the datasource (`jsonData.timeInterval`): `$__rate_interval` and the
+   * minimum step follow it, so panels have no gaps at a slower scrape.
+   * @default Duration.seconds(30) - in a ThanosStack, Prometheus' scrape interval
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * How long the datasource waits for a query (`jsonData.timeout`, seconds): a few seconds above the querier's
+   * `--query.timeout`, so the querier's own error reaches the panel instead of Grafana's dataproxy giving up
+   * at its 30s default first.
+   * @default Duration.minutes(2) - Thanos' default query timeout; in a ThanosStack, the querier's
+   */
+  readonly queryTimeout?: Duration;
   /**
    * Key of the admin user name in `adminSecret`.
    * @default 'admin-user'
@@ -89,6 +102,18 @@ export interface GrafanaProps extends GrafanaOptions {
   readonly adminSecret: ISecret;
 }
 
+const DEFAULTS = {
+  name: 'grafana',
+  /** One pod: users and sessions live in its own SQLite database (see the replicas check). */
+  replicas: 1,
+  adminUserKey: 'admin-user',
+  adminPasswordKey: 'admin-password',
+  scrapeInterval: Duration.seconds(30),
+  queryTimeout: Duration.minutes(2),
+  /** Seconds the datasource waits beyond the query timeout. */
+  timeoutMarginSeconds: 5,
+} as const;
+
 const PROVISIONING_DIR = '/etc/grafana/provisioning';
 const DASHBOARDS_DIR = '/var/lib/grafana-dashboards';
 const ADMIN_DIR = '/etc/grafana/secrets/admin';
@@ -123,19 +148,23 @@ export class Grafana extends Component implements IScrapeTarget {
 
   constructor(scope: Construct, id: string, private readonly props: GrafanaProps) {
     super(scope, id, {
-      name: props.name ?? 'grafana',
+      name: props.name ?? DEFAULTS.name,
       kind: 'grafana',
       component: 'dashboards',
       image: props.image ?? DEFAULT_IMAGES.grafana,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.GRAFANA,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
     });
     const { image, labels, selector } = this;
     this.connections.allowTo(props.datasource, props.datasource.queryPort);
     this.connections.allowFromOutside(props.serviceType, PORTS.grafana.port);
 
-    const userKey = props.adminUserKey ?? 'admin-user';
-    const passwordKey = props.adminPasswordKey ?? 'admin-password';
+    const userKey = props.adminUserKey ?? DEFAULTS.adminUserKey;
+    const passwordKey = props.adminPasswordKey ?? DEFAULTS.adminPasswordKey;
     requireSecret(this, { name: props.adminSecret.name, keys: [userKey, passwordKey], purpose: 'Grafana admin account' });
 
     new k8s.KubeConfigMap(this, 'Provisioning', {
@@ -167,7 +196,6 @@ export class Grafana extends Component implements IScrapeTarget {
       { name: 'logs', mountPath: '/var/log/grafana' },
       { name: 'tmp', mountPath: '/tmp' },
     ];
-    const size = props.size ?? SizePreset.SMALL;
     const env: k8s.EnvVar[] = [
       // The image entrypoint reads these files into GF_SECURITY_ADMIN_USER/PASSWORD: no `command` may replace it.
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: `${ADMIN_DIR}/${userKey}` },
@@ -179,7 +207,7 @@ export class Grafana extends Component implements IScrapeTarget {
 
     deployment(this, 'Resource', {
       name: this.name,
-      replicas: props.replicas ?? 1,
+      replicas: props.replicas ?? DEFAULTS.replicas,
       // A ReadWriteOnce volume must be released by the old pod before the new one starts.
       recreate: props.persistence !== undefined,
       labels,
@@ -204,7 +232,7 @@ export class Grafana extends Component implements IScrapeTarget {
           livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
           readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
         },
-        resources: props.resources ?? presetResources(PresetWorkload.GRAFANA, size),
+        resources: this.resources,
       })],
       volumes: lazy(() => [
         ...staticVolumes,
@@ -248,7 +276,11 @@ export class Grafana extends Component implements IScrapeTarget {
         url: this.props.datasource.queryUrl,
         isDefault: true,
         editable: false,
-        jsonData: { prometheusType: 'Thanos', timeInterval: '30s' },
+        jsonData: {
+          prometheusType: 'Thanos',
+          timeInterval: promDuration(this.props.scrapeInterval ?? DEFAULTS.scrapeInterval),
+          timeout: (this.props.queryTimeout ?? DEFAULTS.queryTimeout).toSeconds() + DEFAULTS.timeoutMarginSeconds,
+        },
       }],
     });
   }
@@ -275,11 +307,9 @@ export class Grafana extends Component implements IScrapeTarget {
 
   private problems(): string[] {
     const p = this.props;
-    const replicas = p.replicas ?? 1;
+    const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...nameProblems('name', this.name),
-      ...replicaProblems('replicas', replicas),
-      ...(p.resources?._problems() ?? []),
+      ...this.commonProblems({ replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.dashboards.flatMap((d) => d._problems()),
     ];
     if (replicas > 1) {
@@ -296,7 +326,7 @@ export class Grafana extends Component implements IScrapeTarget {
     for (const [what, key] of [['adminUserKey', p.adminUserKey], ['adminPasswordKey', p.adminPasswordKey]] as const) {
       if (key !== undefined) problems.push(...secretKeyProblems(what, key));
     }
-    if ((p.adminUserKey ?? 'admin-user') === (p.adminPasswordKey ?? 'admin-password')) {
+    if ((p.adminUserKey ?? DEFAULTS.adminUserKey) === (p.adminPasswordKey ?? DEFAULTS.adminPasswordKey)) {
       problems.push('adminUserKey and adminPasswordKey are the same key: the user name would be the password; use two keys');
     }
     for (const name of Object.keys(g.mapOr(p.env, {})).sort()) {
@@ -304,7 +334,6 @@ export class Grafana extends Component implements IScrapeTarget {
       else if (name in FIXED_ENV || name.startsWith('GF_SECURITY_ADMIN_')) problems.push(`env ${name} is managed by this construct: remove it (admin credentials come from adminSecret)`);
       else if (name.endsWith('__FILE')) problems.push(`env ${name} reads a file this construct does not mount: pass the value itself`);
     }
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     if (!p.persistence && p.storageClassName) problems.push('storageClassName is set without persistence: set persistence (a Size) or drop storageClassName');
     return problems;
   }

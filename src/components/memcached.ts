@@ -6,6 +6,7 @@ import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { NamedPort, PORTS } from '../ports';
 import { Resources } from '../config/resources';
+import { PresetWorkload } from '../private/presets';
 import { PROBE_TIMINGS, ProbeTiming, httpProbe } from '../private/probes';
 import { USERS } from '../private/security';
 import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, validateWith } from '../private/problems';
@@ -95,6 +96,9 @@ export class Memcached extends Component implements IScrapeTarget {
       component: 'cache',
       image: props.image ?? DEFAULT_IMAGES.memcached,
       networkPolicy: props.networkPolicy,
+      // Sized by its cache, not by a preset row.
+      preset: PresetWorkload.JOB,
+      resources: serverResources(props),
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.cacheSize = props.cacheSize ?? DEFAULTS.cacheSize;
@@ -116,7 +120,7 @@ export class Memcached extends Component implements IScrapeTarget {
       args: ['memcached', `-m${cacheMiB}`, `-I${Math.floor((props.maxItemSize ?? DEFAULTS.maxItemSize).toKibibytes())}k`, `-c${props.maxConnections ?? DEFAULTS.maxConnections}`],
       ports: [PORTS.memcached],
       probes: { livenessProbe: tcp(PROBE_TIMINGS.liveness), readinessProbe: tcp(PROBE_TIMINGS.readiness) },
-      resources: Resources.of({ cpu: props.cpu ?? DEFAULTS.cpu, memory: Size.mebibytes(cacheMiB + Math.max(64, Math.ceil(cacheMiB / 10))) }),
+      resources: this.resources,
     });
     const exporter = container({
       name: 'exporter',
@@ -160,4 +164,10 @@ export class Memcached extends Component implements IScrapeTarget {
     if (!Number.isInteger(conns) || conns < 1) problems.push(`maxConnections ${conns} is not a connection limit: use a whole number >= 1`);
     return problems;
   }
+}
+
+/** A server's resources: its cache plus a tenth (at least 64 MiB) for connections and slab overhead. */
+function serverResources(props: MemcachedProps): Resources {
+  const cacheMiB = Math.floor((props.cacheSize ?? DEFAULTS.cacheSize).toMebibytes());
+  return Resources.of({ cpu: props.cpu ?? DEFAULTS.cpu, memory: Size.mebibytes(cacheMiB + Math.max(64, Math.ceil(cacheMiB / 10))) });
 }

@@ -14,7 +14,7 @@ import { PROBE_TIMINGS, httpProbe } from '../private/probes';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
-import { componentRules, literalSecret, nameProblems, secretKeyProblems, validateWith } from '../private/problems';
+import { componentRules, literalSecret, secretKeyProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
@@ -113,6 +113,10 @@ export class MinIO extends Component implements IScrapeTarget {
       component: 'object-storage',
       image: props.image ?? DEFAULT_IMAGES.minio,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.MINIO,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
     });
     this.bucket = props.bucket ?? DEFAULTS.bucket;
     this.endpoint = `${serviceHost(this, this.name)}:${PORTS.minio.port}`;
@@ -120,7 +124,6 @@ export class MinIO extends Component implements IScrapeTarget {
     const secretKeyKey = props.secretKeyKey ?? DEFAULTS.secretKeyKey;
     const secretName = props.credentials.name;
     const { image, labels, selector } = this;
-    const size = props.size ?? SizePreset.SMALL;
 
     requireSecret(this, { name: secretName, keys: [accessKeyKey, secretKeyKey], purpose: `MinIO root user and password (${this.name})` });
 
@@ -147,7 +150,7 @@ export class MinIO extends Component implements IScrapeTarget {
         livenessProbe: httpProbe('/minio/health/live', PORTS.minio.name, PROBE_TIMINGS.liveness),
         readinessProbe: httpProbe('/minio/health/ready', PORTS.minio.name, PROBE_TIMINGS.readiness),
       },
-      resources: props.resources ?? presetResources(PresetWorkload.MINIO, size),
+      resources: this.resources,
     });
 
     statefulSet(this, 'Resource', {
@@ -164,7 +167,7 @@ export class MinIO extends Component implements IScrapeTarget {
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
-    this.addBucketJob(secretName, accessKeyKey, secretKeyKey, sa.name, size);
+    this.addBucketJob(secretName, accessKeyKey, secretKeyKey, sa.name, this.size);
 
     this.objectStorage = new S3ObjectStorage(this, 'ObjectStorage', {
       bucket: this.bucket,
@@ -178,10 +181,9 @@ export class MinIO extends Component implements IScrapeTarget {
 
     // The bucket name is validated by the S3ObjectStorage child.
     validateWith(this, () => [
-      ...nameProblems('name', this.name, 47),
+      ...this.commonProblems({ maxNameLength: 47 }),
       ...secretKeyProblems('accessKeyKey', accessKeyKey),
       ...secretKeyProblems('secretKeyKey', secretKeyKey),
-      ...(props.resources?._problems() ?? []),
     ], { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) });
   }
 

@@ -2,18 +2,19 @@ import { Duration, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint } from '../wiring/apis';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
 import { INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from '../wiring/connections';
 import { discoveryOutside, discoveryRbac } from '../private/discovery-rbac';
+import { Discovery, serverShutdown } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { RemoteWrite } from '../wiring/remote-write';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
+import { Resources } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { ScrapeJob } from '../config/scrape-job';
@@ -41,7 +42,7 @@ export enum LocalCompaction {
 }
 
 /** Options of `Prometheus`: everything but its wiring (what `ThanosStack` derives). */
-export interface PrometheusOptions extends ComponentOptions {
+export interface PrometheusOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Services, ConfigMaps and RBAC objects. Unique per instance.
    * @default 'prometheus'
@@ -132,6 +133,13 @@ export interface PrometheusOptions extends ComponentOptions {
    */
   readonly apiServerPorts?: number[];
   /**
+   * Scrape the cluster itself: every kubelet and its cAdvisor (`ScrapeJob.kubelet`, `ScrapeJob.cadvisor`, which
+   * add `nodes` and `nodes/metrics` to the ClusterRole), and node-exporter and kube-state-metrics where they are
+   * installed (`ScrapeJob.nodeExporter`, `ScrapeJob.kubeStateMetrics`, found by Service labels).
+   * @default false
+   */
+  readonly clusterMetrics?: boolean;
+  /**
    * Enable the TSDB admin API (snapshots, series deletion).
    * @default false
    */
@@ -191,8 +199,20 @@ export interface PrometheusProps extends PrometheusOptions {
 }
 
 const DEFAULTS = {
+  name: 'prometheus',
+  replicas: 2,
+  replicaLabel: 'replica',
+  blockDuration: Duration.hours(2),
+  /** With a bucket, local data is a buffer until upload (>= 3 block durations); without one, the only copy. */
+  retentionWithBucket: Duration.days(1),
+  retentionWithoutBucket: Duration.days(15),
+  scrapeInterval: Duration.seconds(30),
+  evaluationInterval: Duration.seconds(30),
   storageSize: Size.gibibytes(20),
-};
+  annotationDiscovery: true,
+  clusterMetrics: false,
+  localCompaction: LocalCompaction.DISABLED,
+} as const;
 
 /** The grammar of each prop (name, replicas and labels are checked with their context in problems()). */
 const RULES: g.PropRules = {
@@ -219,6 +239,8 @@ const TSDB_PATH = '/prometheus';
 const CONFIG_DIR = '/etc/prometheus/config';
 const RULES_DIR = '/etc/prometheus/rules';
 const CONFIG_FILE = 'prometheus.yml';
+/** prometheus-operator's default terminationGracePeriodSeconds for Prometheus pods. */
+const PROMETHEUS_GRACE_SECONDS = 600;
 
 /**
  * Prometheus as a StatefulSet with a Thanos sidecar sharing its TSDB volume: local compaction kept
@@ -261,23 +283,28 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
 
   constructor(scope: Construct, id: string, private readonly props: PrometheusProps = {}) {
     super(scope, id, {
-      name: props.name ?? 'prometheus',
+      name: props.name ?? DEFAULTS.name,
       kind: 'prometheus',
       component: 'prometheus',
       image: props.image ?? DEFAULT_IMAGES.prometheus,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.PROMETHEUS,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
-    this.replicas = props.replicas ?? 2;
+    this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...mapOr(props.externalLabels, { cluster: this.name }) };
     this.objectStorage = props.objectStorage;
-    this.replicaLabel = props.replicaLabel ?? 'replica';
+    this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
     this.remoteWrite = props.remoteWrite;
     this.servesStoreApi = !props.remoteWrite;
     // The Receive (or the bucket) keeps history; locally a day covers outages of the remote end.
-    this.retention = durationOr(props.retention, props.objectStorage || props.remoteWrite ? Duration.days(1) : Duration.days(15));
-    this.blockDuration = durationOr(props.blockDuration, Duration.hours(2));
+    this.retention = durationOr(props.retention, props.objectStorage || props.remoteWrite ? DEFAULTS.retentionWithBucket : DEFAULTS.retentionWithoutBucket);
+    this.blockDuration = durationOr(props.blockDuration, DEFAULTS.blockDuration);
     this.sidecarServiceName = `${this.name}-thanos-sidecar`;
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.sidecarServiceName)}`;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.prometheus.port}`;
@@ -322,18 +349,21 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       config: { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
       rules: { name: 'rules', mountPath: RULES_DIR, readOnly: true },
     };
-    const size = props.size ?? SizePreset.SMALL;
 
+    // Queriers find the sidecar by dnssrv+ on the headless Service. The sidecar answers from Prometheus, so
+    // Prometheus drains as long as the sidecar does.
+    const sidecarShutdown = this.thanosShutdown(Discovery.DNS, true);
     const prometheus = container({
       name: 'prometheus',
       image,
       user: USERS.nobody,
-      args: this.prometheusArgs(),
+      args: [...this.prometheusArgs(), ...this.extraArgs({ binary: 'prometheus' }, () => this.prometheusArgs())],
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, token.volumeMount],
-      probes: healthyReadyProbes(PORTS.prometheus.name, true),
-      resources: props.resources ?? presetResources(PresetWorkload.PROMETHEUS, size),
+      probes: healthyReadyProbes(PORTS.prometheus.name, '/-/ready'),
+      lifecycle: serverShutdown(Discovery.DNS, []).lifecycle,
+      resources: this.resources,
     });
     const sidecar = container({
       name: 'thanos-sidecar',
@@ -354,7 +384,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       env: storage?.env,
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, ...(storage?.volumeMounts ?? []), ...(tls ? [tls.volumeMount] : [])],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, size),
+      lifecycle: sidecarShutdown.lifecycle,
+      resources: props.sidecarResources ?? presetResources(PresetWorkload.SIDECAR, this.size),
     });
 
     // The StatefulSet's headless governing Service (stable pod DNS): the sidecar's in sidecar mode.
@@ -376,8 +407,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Long enough for Prometheus to flush its head block on shutdown.
-      terminationGracePeriodSeconds: 600,
+      // On SIGTERM Prometheus stops scraping and rules, sends its queued alerts
+      // (--alertmanager.drain-notification-queue-on-shutdown, on by default) and closes the TSDB. It does not
+      // write the head out as a block: the head stays in the WAL and is replayed on start. That usually takes
+      // seconds; PROMETHEUS_GRACE_SECONDS is a cap for a slow disk, never a wait, and covers the sidecar's own.
+      terminationGracePeriodSeconds: Math.max(PROMETHEUS_GRACE_SECONDS, sidecarShutdown.graceSeconds),
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: sidecarMode ? [prometheus, sidecar] : [prometheus],
       volumes: [
@@ -390,13 +424,16 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     this.generatedJobs.push(this.name, this.sidecarServiceName);
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
     if (sidecarMode) this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
-    if (props.annotationDiscovery ?? true) {
+    if (props.annotationDiscovery ?? DEFAULTS.annotationDiscovery) {
       const pods = ScrapeJob.annotatedPods();
       const services = ScrapeJob.annotatedServices();
       this.generatedJobs.push(pods.jobName, services.jobName);
       this.addScrapeJob(pods);
       this.addScrapeJob(services);
       this.connections.allowTo(NetworkPeer.allPods());
+    }
+    if (props.clusterMetrics ?? DEFAULTS.clusterMetrics) {
+      for (const job of [ScrapeJob.kubelet(), ScrapeJob.cadvisor(), ScrapeJob.nodeExporter(), ScrapeJob.kubeStateMetrics()]) this.addScrapeJob(job);
     }
 
     validateWith(this, () => this.problems(), { props, rules: RULES });
@@ -451,7 +488,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private prometheusArgs(): string[] {
     const p = this.props;
     const uploads = p.objectStorage !== undefined;
-    const delayed = (p.localCompaction ?? LocalCompaction.DISABLED) === LocalCompaction.DELAYED;
+    const delayed = (p.localCompaction ?? DEFAULTS.localCompaction) === LocalCompaction.DELAYED;
     const block = promDuration(this.blockDuration);
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
@@ -462,6 +499,9 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       ...(uploads && delayed ? [`--storage.tsdb.delay-compact-file.path=${TSDB_PATH}/thanos.shipper.json`] : []),
       `--web.listen-address=0.0.0.0:${PORTS.prometheus.port}`,
       ...(p.externalUrl ? [`--web.external-url=${p.externalUrl}`, '--web.route-prefix=/'] : []),
+      // Prometheus 3 sets GOMEMLIMIT from the cgroup by default (--auto-gomemlimit, on): the container's GOMEMLIMIT
+      // env (private/memory.ts) decides instead.
+      '--no-auto-gomemlimit',
       '--web.enable-lifecycle',
       // Without a sidecar to call /-/reload: Prometheus hashes its config and rule files itself (3.12+).
       ...(p.remoteWrite ? ['--config.auto-reload'] : []),
@@ -472,8 +512,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private renderConfig(): string {
     const config = {
       global: {
-        scrape_interval: promDuration(durationOr(this.props.scrapeInterval, Duration.seconds(30))),
-        evaluation_interval: promDuration(durationOr(this.props.evaluationInterval, Duration.seconds(30))),
+        scrape_interval: promDuration(durationOr(this.props.scrapeInterval, DEFAULTS.scrapeInterval)),
+        evaluation_interval: promDuration(durationOr(this.props.evaluationInterval, DEFAULTS.evaluationInterval)),
         // Prometheus 3 expands ${POD_NAME} from the environment, so each replica gets its own value, and reads
         // `$$` as a literal `$`: user values are escaped so that `a$b` stays `a$b` (3.0 migration guide,
         // "expand-external-labels": https://prometheus.io/docs/prometheus/latest/migration/).

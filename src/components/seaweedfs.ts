@@ -9,8 +9,7 @@ import { IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorage } from '
 import { PORTS } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { PROBE_TIMINGS, httpProbe } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { MAX_STATEFULSET_NAME, nameProblems, secretKeyProblems, validateWith } from '../private/problems';
 import {
@@ -102,6 +101,10 @@ export class SeaweedFS extends Component implements IScrapeTarget {
       component: 'object-storage',
       image: props.image ?? DEFAULT_IMAGES.seaweedfs,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.SEAWEEDFS,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
     });
     this.bucket = props.bucket ?? DEFAULTS.bucket;
     this.endpoint = `${serviceHost(this, this.name)}:${PORTS.seaweedfs.port}`;
@@ -150,7 +153,7 @@ export class SeaweedFS extends Component implements IScrapeTarget {
           livenessProbe: httpProbe('/healthz', PORTS.seaweedfs.name, PROBE_TIMINGS.liveness),
           readinessProbe: httpProbe('/readyz', PORTS.seaweedfs.name, PROBE_TIMINGS.readiness),
         },
-        resources: props.resources ?? presetResources(PresetWorkload.SEAWEEDFS, props.size ?? SizePreset.SMALL),
+        resources: this.resources,
       }),
       // Run the binary itself: the image's shell entrypoint only prepends flags for other subcommands
       // and, when started as root, chowns /data (fsGroup does that here).

@@ -3,22 +3,23 @@ import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { IngressOptions, addIngress } from '../wiring/ingress';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { componentRules, labelNameProblems, nameProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import { container, deployment, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Options of `ThanosBucketWeb`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosBucketWebOptions extends ComponentOptions {
+export interface ThanosBucketWebOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service and ServiceAccount.
    * @default 'thanos-bucketweb'
@@ -85,6 +86,11 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.BUCKET_WEB,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.refresh = props.refresh ?? DEFAULTS.refresh;
     this.url = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
@@ -104,23 +110,27 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       unauthenticatedRisk: (props.disableAdminOperations ?? false) ? undefined : 'the bucket web UI, which marks blocks for deletion without authentication: set disableAdminOperations: true',
     }, props.ingress);
 
+    const ownArgs = [
+      'tools', 'bucket', 'web',
+      ...thanosServerArgs(false),
+      `--refresh=${goDuration(this.refresh)}`,
+      ...(props.label ? [`--label=${props.label}`] : []),
+      ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
+      ...storage.args,
+    ];
+    // People reach it through its Service; it has no gRPC server.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
     const web = container({
       name: 'thanos-bucketweb',
       image,
       user: USERS.nobody,
-      args: [
-        'tools', 'bucket', 'web',
-        ...thanosServerArgs(false),
-        `--refresh=${goDuration(this.refresh)}`,
-        ...(props.label ? [`--label=${props.label}`] : []),
-        ...(props.disableAdminOperations ? ['--disable-admin-operations'] : []),
-        ...storage.args,
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'tools bucket web' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: storage.volumeMounts,
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.BUCKET_WEB, props.size ?? DEFAULTS.size),
+      lifecycle: shutdown.lifecycle,
+      resources: this.resources,
     });
 
     deployment(this, 'Resource', {
@@ -130,6 +140,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/objstore': storage.configChecksum },
       containers: [web],
       volumes: storage.volumes,
@@ -146,10 +157,9 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
   private problems(): string[] {
     const p = this.props;
-    const problems = [...nameProblems('name', this.name), ...(p.resources?._problems() ?? [])];
+    const problems = this.commonProblems({ serviceTypes: { serviceType: p.serviceType } });
     if (p.label !== undefined) problems.push(...labelNameProblems('label', p.label));
     if (this.refresh.toMilliseconds() < 1000) problems.push(`refresh ${goDuration(this.refresh)} is under a second: use e.g. Duration.minutes(30)`);
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

@@ -1,17 +1,16 @@
 import { Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import { componentRules, labelNameProblems, MAX_STATEFULSET_NAME, nameProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import { claimTemplate, configYaml, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
 
@@ -70,7 +69,7 @@ export class CompactorShard {
  * Defaults: name `thanos-compact`, raw data kept 30 days, 5m downsampled 90 days, 1h downsampled 365 days,
  * downsampling on, no offline deduplication, a 100 GiB volume.
  */
-export interface ThanosCompactorOptions extends ComponentOptions {
+export interface ThanosCompactorOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy. Contains `thanos-compact` by default,
    * which the Thanos mixin's dashboards and alerts match.
@@ -152,8 +151,6 @@ const DATA_DIR = '/var/thanos/compact';
 /** Raw blocks are downsampled to 5m once they span 40h, 5m blocks to 1h once they span 10 days (Thanos refuses shorter retention). */
 const DOWNSAMPLE_5M_AFTER = Duration.hours(40);
 const DOWNSAMPLE_1H_AFTER = Duration.days(10);
-/** Long enough for an in-flight compaction or downsampling to finish its upload instead of leaving a partial block. */
-const TERMINATION_GRACE_SECONDS = 300;
 
 /**
  * The Thanos compactor: compacts, downsamples and applies retention to the bucket. A singleton per
@@ -176,6 +173,11 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.COMPACTOR,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.objectStorage = props.objectStorage;
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;
@@ -191,30 +193,36 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
 
     const dedupLabels = props.deduplicationReplicaLabels ?? [];
     const dedupFunc = props.deduplicationFunc ?? DeduplicationFunc.PENALTY;
+    const ownArgs = [
+      'compact',
+      '--wait',
+      `--data-dir=${DATA_DIR}`,
+      ...thanosServerArgs(false),
+      ...storage.args,
+      ...(props.shard ? [`--selector.relabel-config=${props.shard._relabelConfig()}`] : []),
+      `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
+      `--retention.resolution-5m=${promDuration(this.retention5m)}`,
+      `--retention.resolution-1h=${promDuration(this.retention1h)}`,
+      ...((props.downsampling ?? true) ? [] : ['--downsampling.disable']),
+      ...dedupLabels.map((l) => `--deduplication.replica-label=${l}`),
+      // An empty value selects the 1:1 merger.
+      ...(dedupLabels.length && dedupFunc === DeduplicationFunc.PENALTY ? ['--deduplication.func=penalty'] : []),
+    ];
+    // SIGTERM cancels the compaction's context (cmd/thanos/compact.go): an in-flight compaction or downsampling is
+    // abandoned, not finished, and a block whose upload was cut off has no meta.json, so queriers ignore it and a
+    // later run deletes it (compact.BestEffortCleanAbortedPartialUploads). Only its HTTP server drains; nothing
+    // but Prometheus connects to it, so there is no preStop drain.
+    const shutdown = this.thanosShutdown(undefined, false);
     const compact = container({
       name: 'thanos-compact',
       image,
       user: USERS.nobody,
-      args: [
-        'compact',
-        '--wait',
-        `--data-dir=${DATA_DIR}`,
-        ...thanosServerArgs(false),
-        ...storage.args,
-        ...(props.shard ? [`--selector.relabel-config=${props.shard._relabelConfig()}`] : []),
-        `--retention.resolution-raw=${promDuration(this.retentionRaw)}`,
-        `--retention.resolution-5m=${promDuration(this.retention5m)}`,
-        `--retention.resolution-1h=${promDuration(this.retention1h)}`,
-        ...((props.downsampling ?? true) ? [] : ['--downsampling.disable']),
-        ...dedupLabels.map((l) => `--deduplication.replica-label=${l}`),
-        // An empty value selects the 1:1 merger.
-        ...(dedupLabels.length && dedupFunc === DeduplicationFunc.PENALTY ? ['--deduplication.func=penalty'] : []),
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'compact' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.COMPACTOR, props.size ?? SizePreset.SMALL),
+      resources: this.resources,
     });
 
     statefulSet(this, 'Resource', {
@@ -227,7 +235,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/objstore': storage.configChecksum },
       containers: [compact],
       volumes: storage.volumes,
@@ -247,9 +255,8 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME }),
       ...(p.deduplicationReplicaLabels ?? []).flatMap((l) => labelNameProblems('deduplicationReplicaLabels entry', l)),
-      ...(p.resources?._problems() ?? []),
     ];
     if (replicas !== 1) {
       problems.push(`replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`);

@@ -3,21 +3,23 @@ import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { IngressOptions, addIngress } from '../wiring/ingress';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { INetworkPeer } from '../wiring/connections';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
-import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { SizePreset } from '../config/resources';
+import { PresetWorkload } from '../private/presets';
+import { defaultCacheMiB, memoryFitProblems } from '../private/memory';
 import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
-import { componentRules, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
-  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
 
 /** Options of `ResultsCache.memcached`. */
@@ -43,10 +45,11 @@ export interface MemcachedResultsCacheOptions {
 export class ResultsCache {
   /**
    * A FIFO cache in each replica's memory: nothing to run, but each replica warms its own. It counts
-   * towards the container's memory, so it must stay below the memory limit.
-   * @param maxSize @default Size.mebibytes(128)
+   * towards the container's memory: with the frontend's other caches it must leave the Go runtime its
+   * working share of the memory limit (synth fails otherwise).
+   * @param maxSize @default - a share of the frontend's memory limit (a quarter for results, an eighth for labels)
    */
-  public static inMemory(maxSize: Size = Size.mebibytes(128)): ResultsCache {
+  public static inMemory(maxSize?: Size): ResultsCache {
     return new ResultsCache('IN-MEMORY', maxSize);
   }
 
@@ -61,6 +64,11 @@ export class ResultsCache {
     private readonly maxSize?: Size,
     private readonly memcachedOptions?: MemcachedResultsCacheOptions,
   ) {}
+
+  /** @internal This cache, an in-memory one without a size sized `defaultMiB`. */
+  public _sized(defaultMiB: number): ResultsCache {
+    return this.type === 'IN-MEMORY' && !this.maxSize ? new ResultsCache(this.type, Size.mebibytes(defaultMiB)) : this;
+  }
 
   /** @internal `--query-range.response-cache-config` content. */
   public _toYaml(): object {
@@ -97,7 +105,7 @@ export class ResultsCache {
 }
 
 /** Options of `ThanosQueryFrontend`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosQueryFrontendOptions extends ComponentOptions {
+export interface ThanosQueryFrontendOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query-frontend'
@@ -116,14 +124,30 @@ export interface ThanosQueryFrontendOptions extends ComponentOptions {
   readonly splitInterval?: Duration;
   /**
    * Where results are cached (`--query-range.response-cache-config-file`).
-   * @default ResultsCache.inMemory(Size.mebibytes(128))
+   * @default ResultsCache.inMemory() - a quarter of the memory limit
    */
   readonly cache?: ResultsCache;
   /**
-   * Where label and series API results are cached (`--labels.response-cache-config-file`).
-   * @default - not cached
+   * Where label and series results are cached (`--labels.response-cache-config-file`): Grafana's variable
+   * queries hit it on every dashboard load.
+   * @default ResultsCache.inMemory() - an eighth of the memory limit
    */
   readonly labelsCache?: ResultsCache;
+  /**
+   * `--query-range.max-query-length`: a longer range query is refused instead of fanning out over years of blocks.
+   * @default Duration.days(366) - a year-over-year panel still works
+   */
+  readonly maxQueryLength?: Duration;
+  /**
+   * `--query-frontend.log-queries-longer-than`: the slow-query log.
+   * @default Duration.seconds(10) - as kube-thanos
+   */
+  readonly slowQueryThreshold?: Duration;
+  /**
+   * `--query-frontend.compress-responses`: gzip responses to clients that accept it (Grafana does).
+   * @default true
+   */
+  readonly compressResponses?: boolean;
   /**
    * Type of the Service.
    * @default ServiceType.CLUSTER_IP
@@ -149,6 +173,12 @@ const DEFAULTS = {
   splitInterval: Duration.hours(24),
   serviceType: ServiceType.CLUSTER_IP,
   size: SizePreset.SMALL,
+  /** Shares of the memory limit for in-memory caches left unsized: 3/8 together, within the 1/2 budget. */
+  resultsCacheShare: 0.25,
+  labelsCacheShare: 0.125,
+  maxQueryLength: Duration.days(366),
+  slowQueryThreshold: Duration.seconds(10),
+  compressResponses: true,
 } as const;
 
 const CONFIG_DIR = '/etc/thanos/query-frontend';
@@ -171,7 +201,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   public readonly ingressUrl?: string;
 
   private readonly cache: ResultsCache;
-  private readonly resources: Resources;
+  private readonly labelsCache: ResultsCache;
   private readonly splitInterval: Duration;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
@@ -182,10 +212,15 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.QUERY_FRONTEND,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
-    this.cache = props.cache ?? ResultsCache.inMemory();
-    this.resources = props.resources ?? presetResources(PresetWorkload.QUERY_FRONTEND, props.size ?? DEFAULTS.size);
+    this.cache = (props.cache ?? ResultsCache.inMemory())._sized(defaultCacheMiB(this.resources, DEFAULTS.resultsCacheShare));
+    this.labelsCache = (props.labelsCache ?? ResultsCache.inMemory())._sized(defaultCacheMiB(this.resources, DEFAULTS.labelsCacheShare));
     this.splitInterval = props.splitInterval ?? DEFAULTS.splitInterval;
     this.queryUrl = `http://${serviceHost(this, this.name)}:${PORTS.thanosHttp.port}`;
 
@@ -193,35 +228,42 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowTo(props.query, props.query.queryPort);
-    for (const e of [...this.cache._egress(), ...(props.labelsCache?._egress() ?? [])]) this.connections.allowTo(e.peer, e.port);
+    for (const e of [...this.cache._egress(), ...this.labelsCache._egress()]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
 
     const cacheConfig = configYaml(this.cache._toYaml());
-    const labelsCacheConfig = props.labelsCache && configYaml(props.labelsCache._toYaml());
+    const labelsCacheConfig = configYaml(this.labelsCache._toYaml());
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
-      data: { [CACHE_FILE]: cacheConfig, ...(labelsCacheConfig ? { [LABELS_CACHE_FILE]: labelsCacheConfig } : {}) },
+      data: { [CACHE_FILE]: cacheConfig, [LABELS_CACHE_FILE]: labelsCacheConfig },
     });
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
     if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
+    const ownArgs = [
+      'query-frontend',
+      ...thanosServerArgs(false),
+      `--query-frontend.downstream-url=${props.query.queryUrl}`,
+      `--query-range.split-interval=${goDuration(this.splitInterval)}`,
+      `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
+      `--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`,
+      `--query-range.max-query-length=${goDuration(props.maxQueryLength ?? DEFAULTS.maxQueryLength)}`,
+      `--query-frontend.log-queries-longer-than=${goDuration(props.slowQueryThreshold ?? DEFAULTS.slowQueryThreshold)}`,
+      ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
+    ];
+    // Grafana reaches it through its ClusterIP Service; it has no gRPC server.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
     const frontend = container({
       name: 'thanos-query-frontend',
       image,
       user: USERS.nobody,
-      args: [
-        'query-frontend',
-        ...thanosServerArgs(false),
-        `--query-frontend.downstream-url=${props.query.queryUrl}`,
-        `--query-range.split-interval=${goDuration(this.splitInterval)}`,
-        `--query-range.response-cache-config-file=${CONFIG_DIR}/${CACHE_FILE}`,
-        ...(labelsCacheConfig ? [`--labels.response-cache-config-file=${CONFIG_DIR}/${LABELS_CACHE_FILE}`] : []),
-      ],
+      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'query-frontend' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
+      lifecycle: shutdown.lifecycle,
       resources: this.resources,
     });
 
@@ -232,9 +274,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Matches Thanos' 2m HTTP grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
-      annotations: { 'checksum/config': checksum(cacheConfig, ...(labelsCacheConfig ? [labelsCacheConfig] : [])) },
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
+      annotations: { 'checksum/config': checksum(cacheConfig, labelsCacheConfig) },
       containers: [frontend],
       volumes: [configMapVolume('config', `${this.name}-config`)],
     });
@@ -252,21 +293,17 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name),
-      ...replicaProblems('replicas', this.replicas),
-      ...(p.resources?._problems() ?? []),
+      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.cache._problems(),
-      ...(this.props.labelsCache?._problems() ?? []),
-      // Both in-memory caches share the container's memory.
-      ...(this.props.labelsCache?._inMemoryMiB()
-        ? cacheFitsProblems('results and labels caches in-memory size', (this.cache._inMemoryMiB() ?? 0) + this.props.labelsCache._inMemoryMiB()!, this.resources)
-        : []),
-      ...cacheFitsProblems('results cache in-memory size', this.cache._inMemoryMiB() ?? 0, this.resources),
+      ...this.labelsCache._problems(),
+      ...memoryFitProblems('thanos-query-frontend', this.resources, [
+        { what: 'cache (in memory)', mib: this.cache._inMemoryMiB() ?? 0 },
+        { what: 'labelsCache (in memory)', mib: this.labelsCache._inMemoryMiB() ?? 0 },
+      ].filter((c) => c.mib > 0)),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');
     }
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     return problems;
   }
 }

@@ -3,27 +3,28 @@ import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
 import { IngressOptions, addIngress } from '../wiring/ingress';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, isStoreApi, mixinJobName } from '../wiring/apis';
 import { grpcServerTlsOf } from '../wiring/tls';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { PORTS, thanosServerArgs } from '../ports';
 import { requireSecret } from '../output/prerequisites';
 import { healthyReadyProbes } from '../private/probes';
 import { SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { StoreEndpoint } from '../wiring/store-endpoint';
 import { goDuration } from '../private/units';
-import { componentRules, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import { deferWiring } from '../private/lifecycle';
 import {
-  THANOS_GRACE_SECONDS, checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
+  checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
 } from '../private/kubernetes';
 
 /** Properties of `ThanosQuery`. */
-export interface ThanosQueryProps extends ComponentOptions {
+export interface ThanosQueryProps extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Deployment, Service, ConfigMap and ServiceAccount.
    * @default 'thanos-query'
@@ -120,6 +121,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.QUERY,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.endpoints = [...(props.endpoints ?? [])];
@@ -149,15 +155,20 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       requireSecret(this, { name: t.secretName, keys: t.keys, purpose: 'gRPC client TLS of the Thanos querier' });
     }
 
+    const extra = this.extraArgs({ binary: 'thanos', command: 'query' }, () => this.args());
+    // The frontend, the ruler and Grafana reach it through its ClusterIP Service. A PromQL query runs up to
+    // --query.timeout (2m), within the 2m HTTP grace period.
+    const shutdown = this.thanosShutdown(Discovery.SERVICE, true);
     const query = container({
       name: 'thanos-query',
       image,
       user: USERS.nobody,
-      args: lazy(() => this.args()),
+      args: lazy(() => [...this.args(), ...extra]),
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'endpoints', mountPath: CONFIG_DIR, readOnly: true }, ...tls.map((t) => t.mount)],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.resources ?? presetResources(PresetWorkload.QUERY, props.size ?? DEFAULTS.size),
+      lifecycle: shutdown.lifecycle,
+      resources: this.resources,
     });
 
     deployment(this, 'Resource', {
@@ -167,8 +178,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Matches Thanos' 2m HTTP/gRPC grace period: in-flight queries finish on rollouts.
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
       annotations: { 'checksum/config': lazy(() => checksum(this.renderEndpointConfig())) },
       containers: [query],
       volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
@@ -246,14 +256,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name),
-      ...replicaProblems('replicas', this.replicas),
-      ...(p.resources?._problems() ?? []),
+      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.endpoints.flatMap((e) => e._problems()),
       // Derived labels are validated by the sources they come from.
       ...(p.replicaLabels ?? []).flatMap((l) => labelNameProblems('replica label', l)),
     ];
-    problems.push(...serviceTypeProblems('serviceType', p.serviceType));
     const entries = this.endpointEntries();
     if (entries.size === 0) {
       problems.push('a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints');

@@ -10,14 +10,15 @@ import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
 import { Resources, SizePreset } from '../config/resources';
-import { PresetWorkload, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
+import { Discovery } from '../private/shutdown';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import {
   MAX_STATEFULSET_NAME, externalLabelProblems, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith,
 } from '../private/problems';
 import {
-  POD_NAME_ENV, THANOS_GRACE_SECONDS, checksum, claimTemplate, configMapVolume, container, deployment, namespaceOf, service,
+  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, container, deployment, namespaceOf, service,
   serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
 
@@ -170,6 +171,10 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.RECEIVE_ROUTER,
+      size: props.size,
+      resources: props.routerResources,
+      placement: props.placement,
     });
     const ingestorCount = props.ingestors ?? DEFAULTS.ingestors;
     this.routerReplicas = props.routerReplicas ?? DEFAULTS.routerReplicas;
@@ -191,6 +196,7 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.receiveRemoteWrite, PORTS.thanosHttp] });
 
+    const routerShutdown = this.thanosShutdown(Discovery.SERVICE, true);
     const router = container({
       name: 'thanos-receive',
       image,
@@ -207,7 +213,9 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
       ports: [PORTS.receiveRemoteWrite, PORTS.thanosGrpc, PORTS.thanosHttp],
       volumeMounts: [{ name: 'hashrings', mountPath: HASHRING_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
-      resources: props.routerResources ?? presetResources(PresetWorkload.RECEIVE_ROUTER, props.size ?? DEFAULTS.size),
+      // Remote writers reach it through its Service.
+      lifecycle: routerShutdown.lifecycle,
+      resources: this.resources,
     });
 
     // A router-only receive writes no TSDB: since v0.42 it needs no writable data dir (thanos-io/thanos#8881).
@@ -218,7 +226,7 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      terminationGracePeriodSeconds: routerShutdown.graceSeconds,
       // Thanos watches the file too, but a ConfigMap volume can take a minute to update: roll at once.
       annotations: { 'checksum/hashrings': checksum(hashrings) },
       containers: [router],
@@ -302,6 +310,10 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
       component: 'database-write-hashring',
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
+      preset: PresetWorkload.RECEIVE_INGESTOR,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
     });
     this.replicas = props.ingestors ?? DEFAULTS.ingestors;
     this.externalLabels = { ...(props.externalLabels ?? { receive: props.name ?? DEFAULTS.name }) };
@@ -320,6 +332,7 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
 
     const labelArgs = Object.entries({ ...this.externalLabels, [this.replicaLabel]: '$(POD_NAME)' })
       .map(([k, v]) => `--label=${k}="${v}"`);
+    const ingestorShutdown = this.thanosShutdown(Discovery.DNS, true);
     const ingestor = container({
       name: 'thanos-receive',
       image,
@@ -337,8 +350,10 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...(storage?.volumeMounts ?? [])],
       // WAL replay after a restart can take minutes; ready once the TSDB is open.
-      probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-      resources: props.resources ?? presetResources(PresetWorkload.RECEIVE_INGESTOR, props.size ?? DEFAULTS.size),
+      probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/ready'),
+      // The router's hashring names each ingestor's pod DNS name.
+      lifecycle: ingestorShutdown.lifecycle,
+      resources: this.resources,
     });
 
     // Replicated: the builder adds a PodDisruptionBudget of maxUnavailable 1, which keeps the write
@@ -351,8 +366,8 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      // Thanos v0.42.3+ uploads the head block on shutdown: give it the gRPC/HTTP grace period.
-      terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+      // Thanos v0.42.3+ uploads the head block on shutdown, after its gRPC and HTTP grace periods.
+      terminationGracePeriodSeconds: ingestorShutdown.graceSeconds,
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: [ingestor],
       volumes: storage?.volumes,

@@ -2,9 +2,10 @@ import { Duration, Size } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, alertmanagerUrl, mixinJobName } from '../wiring/apis';
 import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { collides } from '../private/identity';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
@@ -13,24 +14,27 @@ import { healthyReadyProbes } from '../private/probes';
 import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
+import { configReloader } from '../private/reloader';
 import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
-import { componentRules, externalLabelProblems, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import { componentRules, externalLabelProblems, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
-  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
-export interface ThanosRulerOptions extends ComponentOptions {
+export interface ThanosRulerOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the StatefulSet, headless Service, ConfigMap and ServiceAccount.
    * @default 'thanos-rule'
    */
   readonly name?: string;
   /**
-   * Replicas: each evaluates every rule; the querier deduplicates their series and Alertmanager their alerts.
+   * Replicas: each evaluates every rule; the querier deduplicates their series (by `replicaLabel`) and
+   * Alertmanager their alerts. Rule changes reload in place either way; two replicas also keep evaluating
+   * through a restart of one (image upgrades, node drains), at twice the query load.
    * @default 1
    */
   readonly replicas?: number;
@@ -52,12 +56,6 @@ export interface ThanosRulerOptions extends ComponentOptions {
    */
   readonly replicaLabel?: string;
   /**
-   * The query URL users can open, put in the `Source` link of every alert (`--alert.query-url`), e.g. the
-   * query frontend's Ingress.
-   * @default - the ruler's own address, which no one outside the pod can open
-   */
-  readonly alertQueryUrl?: string;
-  /**
    * `--eval-interval`: default evaluation interval of groups that set none.
    * @default Duration.seconds(30)
    */
@@ -77,6 +75,17 @@ export interface ThanosRulerOptions extends ComponentOptions {
    * @default - the cluster's default storage class
    */
   readonly storageClassName?: string;
+  /**
+   * `--alert.query-url`: where the "source" link of each alert points (a query UI users can open, e.g. the
+   * query frontend's Ingress).
+   * @default - the query API's URL (in a ThanosStack, the frontend's or querier's Ingress URL, else the frontend's)
+   */
+  readonly alertQueryUrl?: string;
+  /**
+   * Image of the config-reloader sidecar that reloads the rules in place when the ConfigMap changes.
+   * @default DEFAULT_IMAGES.configReloader
+   */
+  readonly configReloaderImage?: string;
 }
 
 /** Properties of `ThanosRuler`: its options plus what it is wired to. */
@@ -117,8 +126,8 @@ const MIXIN_JOB = 'thanos-rule';
 /**
  * The Thanos ruler: evaluates recording and alerting rules against a query API (so rules see every
  * cluster and the bucket), sends alerts to Alertmanager, and serves its series as a StoreAPI the
- * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so
- * pods roll when the rules change.
+ * querier finds on its own. Rules live in a ConfigMap; the ruler does not watch its rule files, so a
+ * config-reloader sidecar POSTs `/-/reload` when they change: evaluation never stops for a rule change.
  */
 export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   /** Replica count. */
@@ -145,6 +154,11 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.RULER,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.externalLabels = { ...(props.externalLabels ?? { ruler: this.name }) };
@@ -174,21 +188,25 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
     });
 
+    // Queriers find its StoreAPI by dnssrv+ on the headless Service.
+    const shutdown = this.thanosShutdown(Discovery.DNS, true);
+    const rulesMount = { name: 'rules', mountPath: RULES_DIR, readOnly: true };
     const ruler = container({
       name: 'thanos-rule',
       image,
       user: USERS.nobody,
-      args: [...this.args(), ...(storage?.args ?? [])],
+      args: [...this.args(), ...(storage?.args ?? []), ...this.extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])])],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [
         { name: 'data', mountPath: DATA_DIR },
-        { name: 'rules', mountPath: RULES_DIR, readOnly: true },
+        rulesMount,
         ...(storage?.volumeMounts ?? []),
       ],
       // WAL replay on start can take minutes.
-      probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
-      resources: props.resources ?? presetResources(PresetWorkload.RULER, props.size ?? DEFAULTS.size),
+      probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/healthy'),
+      lifecycle: shutdown.lifecycle,
+      resources: this.resources,
     });
 
     statefulSet(this, 'Resource', {
@@ -199,11 +217,18 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       selector,
       user: USERS.nobody,
       serviceAccountName: sa.name,
-      annotations: {
-        'checksum/rules': lazy(() => checksum(...Object.entries(this.renderRules()).flat())),
-        ...(storage ? { 'checksum/objstore': storage.configChecksum } : {}),
-      },
-      containers: [ruler],
+      terminationGracePeriodSeconds: shutdown.graceSeconds,
+      // No checksum of the rules: a rule change must not restart evaluation (see the reloader below). The objstore
+      // config is read once at start, so it still rolls the pods.
+      annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
+      containers: [ruler, configReloader({
+        image: props.configReloaderImage ?? DEFAULT_IMAGES.configReloader,
+        resources: presetResources(PresetWorkload.CONFIG_RELOADER, this.size),
+        watched: [rulesMount],
+        // cmd/thanos/rule.go: "rules are not automatically detected, use SIGHUP or do HTTP POST /-/reload"; the
+        // handler re-reads every --rule-file glob and swaps the groups without stopping evaluation.
+        reloadUrl: `http://127.0.0.1:${PORTS.thanosHttp.port}/-/reload`,
+      })],
       volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
@@ -223,7 +248,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     return [...this.groups];
   }
 
-  /** Adds a rule group (its own rule file); pods roll to load it. */
+  /** Adds a rule group (its own rule file); the running ruler reloads it in place. */
   public addRuleGroup(group: RuleGroup): void {
     this.groups.push(group);
   }
@@ -242,9 +267,10 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       `--label=${this.replicaLabel}="$(POD_NAME)"`,
       `--alert.label-drop=${this.replicaLabel}`,
       `--query=${this.props.query.queryUrl}`,
+      // The "source" link of every alert: without it, the ruler's own pod host name, which nobody can open.
+      `--alert.query-url=${this.props.alertQueryUrl ?? this.props.query.queryUrl}`,
       // dns+ resolves a headless Service to every replica; Thanos >= 0.35 speaks the v2 API by default.
       ...(this.props.alertmanagers ?? []).map((am) => `--alertmanagers.url=${alertmanagerUrl(am)}`),
-      ...(this.props.alertQueryUrl ? [`--alert.query-url=${this.props.alertQueryUrl}`] : []),
       `--rule-file=${RULES_DIR}/*.rules.yaml`,
     ];
   }
@@ -256,11 +282,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas }),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
       ...ruleGroupProblems(this.groups),
-      ...(p.resources?._problems() ?? []),
     ];
     const alerting = alertingGroups(this.groups);
     if (alerting.length && !p.alertmanagers?.length) {

@@ -2,24 +2,26 @@ import { Size } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { ComponentOptions, ExtraArgsOptions } from './component-options';
 import { IScrapeTarget, IStoreApi, ScrapeEndpoint, mixinJobName } from '../wiring/apis';
 import { memcachedAddressProblems, memcachedEgress } from '../config/memcached';
 import { GrpcServerTls, IGrpcTlsServer } from '../wiring/tls';
+import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
 import { Labels } from '../private/labels';
 import { INetworkPeer } from '../wiring/connections';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Resources, SizePreset } from '../config/resources';
-import { PresetWorkload, cacheFitsProblems, presetResources } from '../private/presets';
+import { PresetWorkload } from '../private/presets';
+import { defaultCacheMiB, memoryFitProblems, workingMiB } from '../private/memory';
+import { Resources } from '../config/resources';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
-import { componentRules, instanceOf, MAX_STATEFULSET_NAME, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
+import { componentRules, instanceOf, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
-  THANOS_GRACE_SECONDS, claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';
 
 /** Properties of `TimePartition.of`. */
@@ -81,6 +83,11 @@ export interface MemcachedIndexCacheOptions {
 
 /** The store gateway's index cache (postings and series). */
 export class IndexCache {
+  /** @internal The default: in memory, a quarter of the memory limit (upstream's own default is a fixed 250MiB). */
+  public static _default(resources: Resources): IndexCache {
+    return IndexCache.inMemory(Size.mebibytes(defaultCacheMiB(resources)));
+  }
+
   /** A per-pod in-memory cache of at most `maxSize` (counts towards the container's memory). */
   public static inMemory(maxSize: Size): IndexCache {
     // A 0 MiB cache stops the store gateway from serving; a string from JavaScript is not a Size.
@@ -147,9 +154,10 @@ export class CachingBucket {
 /**
  * Properties of `ThanosStore`.
  *
- * Defaults: name `thanos-store`, 1 shard x 1 replica, a 512 MiB in-memory index cache, a 10 GiB volume.
+ * Defaults: name `thanos-store`, 1 shard x 2 replicas, an in-memory index cache and a chunk pool of a quarter
+ * of the memory limit each, the lazy index-header reader, per-request series and sample limits, a 10 GiB volume.
  */
-export interface ThanosStoreOptions extends ComponentOptions {
+export interface ThanosStoreOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * Name of the Service, ServiceAccount and NetworkPolicy, and prefix of the StatefulSets
    * (`<name>`; with several partitions `<name>-t<partition>`, with several shards `-<shard>` appended).
@@ -158,7 +166,9 @@ export interface ThanosStoreOptions extends ComponentOptions {
   readonly name?: string;
   /**
    * Replicas per shard and time partition (each serves the same blocks; the querier fans out to all).
-   * @default 1
+   * Two keep older data queryable through a restart or drain (with a PodDisruptionBudget); give 1 explicitly
+   * for a single one.
+   * @default 2
    */
   readonly replicas?: number;
   /**
@@ -173,7 +183,7 @@ export interface ThanosStoreOptions extends ComponentOptions {
   readonly timePartitions?: TimePartition[];
   /**
    * Index cache.
-   * @default IndexCache.inMemory(Size.mebibytes(512))
+   * @default - in memory, a quarter of the memory limit
    */
   readonly indexCache?: IndexCache;
   /**
@@ -181,6 +191,28 @@ export interface ThanosStoreOptions extends ComponentOptions {
    * @default - none: every chunk and meta file is read from the bucket
    */
   readonly cachingBucket?: CachingBucket;
+  /**
+   * `--chunk-pool-size`: the most chunk bytes all queries of a pod hold at once (queries beyond it fail).
+   * @default - a quarter of the memory limit (upstream's 2GB would outgrow small pods)
+   */
+  readonly chunkPoolSize?: Size;
+  /**
+   * `--store.limits.request-series`: a Series call that touches more series fails instead of taking the pod down.
+   * 0 means no limit.
+   * @default - one series per KiB of the heap's working share (what a query may use beside the caches)
+   */
+  readonly seriesLimit?: number;
+  /**
+   * `--store.limits.request-samples` (counted as chunks of 120 samples upstream). 0 means no limit.
+   * @default - what fits the chunk pool at 2 bytes per sample (Gorilla-encoded samples take about 1.4)
+   */
+  readonly samplesLimit?: number;
+  /**
+   * `--store.enable-index-header-lazy-reader`: map a block's index-header only when a query needs it, and
+   * unmap it after idling, so memory grows with the blocks queried, not with the bucket.
+   * @default true
+   */
+  readonly lazyIndexHeader?: boolean;
   /**
    * Volume per pod for index headers (about 1 MiB per block in the bucket).
    * @default Size.gibibytes(10)
@@ -220,10 +252,13 @@ export interface ThanosStoreProps extends ThanosStoreOptions {
 
 const DEFAULTS = {
   name: 'thanos-store',
-  replicas: 1,
+  replicas: 2,
   shards: 1,
-  indexCacheSize: Size.mebibytes(512),
+  lazyIndexHeader: true,
   storageSize: Size.gibibytes(10),
+  // Not set, upstream defaults kept: `--consistency-delay=0s` (the sidecar uploads meta.json last, so a block is
+  // never seen half-written, and S3/GCS/Azure are strongly consistent: flag help) and `--sync-block-duration=15m`
+  // (a new block is served by the sidecar until the store picks it up: Prometheus keeps a day locally).
 } as const;
 
 const DATA_DIR = '/var/thanos/store';
@@ -251,7 +286,6 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
   private readonly partitions: TimePartition[];
   private readonly indexCache: IndexCache;
-  private readonly resources: Resources;
 
   constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
     super(scope, id, {
@@ -261,12 +295,16 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       image: props.image ?? DEFAULT_IMAGES.thanos,
       networkPolicy: props.networkPolicy,
       exposure: props,
+      preset: PresetWorkload.STORE,
+      size: props.size,
+      resources: props.resources,
+      placement: props.placement,
+      extraArgs: props.extraArgs,
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;
     this.shards = props.shards ?? DEFAULTS.shards;
     this.partitions = [...(props.timePartitions ?? [])];
-    this.indexCache = props.indexCache ?? IndexCache.inMemory(DEFAULTS.indexCacheSize);
-    this.resources = props.resources ?? presetResources(PresetWorkload.STORE, props.size ?? SizePreset.SMALL);
+    this.indexCache = props.indexCache ?? IndexCache._default(this.resources);
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     this.grpcServerTls = props.grpcServerTls;
 
@@ -297,28 +335,34 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
         const stsSelector = { ...selector, ...own };
         this.statefulSetNames.push(name);
 
+        const ownArgs = [
+          'store',
+          `--data-dir=${DATA_DIR}`,
+          ...thanosServerArgs(true),
+          ...storage.args,
+          `--index-cache.config=${this.indexCache._configYaml()}`,
+          ...(this.props.cachingBucket ? [`--store.caching-bucket.config=${this.props.cachingBucket._configYaml()}`] : []),
+          `--chunk-pool-size=${this.chunkPoolMiB}MiB`,
+          ...(this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader ? ['--store.enable-index-header-lazy-reader'] : []),
+          `--store.limits.request-series=${this.seriesLimit}`,
+          `--store.limits.request-samples=${this.samplesLimit}`,
+          ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
+          ...(partition?._args() ?? []),
+          ...(tls?.args ?? []),
+        ];
+        // Queriers find it by dnssrv+ on the headless Service.
+        const shutdown = this.thanosShutdown(Discovery.DNS, true);
         const store = container({
           name: 'thanos-store',
           image,
           user: USERS.nobody,
-          args: [
-            'store',
-            `--data-dir=${DATA_DIR}`,
-            ...thanosServerArgs(true),
-            ...storage.args,
-            `--index-cache.config=${this.indexCache._configYaml()}`,
-            ...(props.cachingBucket ? [`--store.caching-bucket.config=${props.cachingBucket._configYaml()}`] : []),
-            // The chunk pool would grow to 2GB by default: a quarter of the memory limit keeps big queries from OOM-kills.
-            `--chunk-pool-size=${Math.floor(this.resources._memoryLimitMiB() / 4)}MiB`,
-            ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
-            ...(partition?._args() ?? []),
-            ...(tls?.args ?? []),
-          ],
+          args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'store' }, () => ownArgs)],
           ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
           env: storage.env,
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
           // Ready only after the initial block sync, which can take minutes on a large bucket.
-          probes: healthyReadyProbes(PORTS.thanosHttp.name, true),
+          probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/ready'),
+          lifecycle: shutdown.lifecycle,
           resources: this.resources,
         });
 
@@ -330,8 +374,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           selector: stsSelector,
           user: USERS.nobody,
           serviceAccountName: sa.name,
-          // Thanos' default gRPC/HTTP grace period: in-flight queries finish.
-          terminationGracePeriodSeconds: THANOS_GRACE_SECONDS,
+          terminationGracePeriodSeconds: shutdown.graceSeconds,
           annotations: { 'checksum/objstore': storage.configChecksum },
           containers: [store],
           volumes: [...(props.ephemeralStorage ? [emptyDir('data', this.storageSize)] : []), ...storage.volumes, ...(tls ? [tls.volume] : [])],
@@ -349,6 +392,18 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     return [{ jobName: mixinJobName(this.name, 'thanos-store'), serviceName: this.name, namespace: namespaceOf(this), port: PORTS.thanosHttp }];
   }
 
+  private get chunkPoolMiB(): number {
+    return this.props.chunkPoolSize?.toMebibytes() ?? defaultCacheMiB(this.resources);
+  }
+
+  private get seriesLimit(): number {
+    return this.props.seriesLimit ?? workingMiB(this.resources) * 1024;
+  }
+
+  private get samplesLimit(): number {
+    return this.props.samplesLimit ?? Math.floor((this.chunkPoolMiB * 1024 * 1024) / 2);
+  }
+
   private get storageSize(): Size {
     return this.props.storageSize ?? DEFAULTS.storageSize;
   }
@@ -357,19 +412,22 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
       + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
     const problems = [
-      ...nameProblems('name', this.name, MAX_STATEFULSET_NAME - longestSuffix),
-      ...replicaProblems('replicas', this.replicas),
+      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME - longestSuffix, replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
       ...(this.props.cachingBucket?._problems ?? []),
       ...partitionProblems(this.partitions),
-      ...(this.props.resources?._problems() ?? []),
       ...(this.props.grpcServerTls?._problems() ?? []),
-      ...serviceTypeProblems('grpcServiceType', this.props.grpcServiceType),
       ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
     ];
     const cache = this.indexCache._inMemorySize;
-    if (cache) problems.push(...cacheFitsProblems('indexCache in-memory size', cache.toMebibytes(), this.resources));
+    problems.push(...memoryFitProblems('thanos-store', this.resources, [
+      ...(cache ? [{ what: 'indexCache (in memory)', mib: cache.toMebibytes() }] : []),
+      { what: 'chunk pool', mib: this.chunkPoolMiB },
+    ]));
+    for (const [prop, v] of [['seriesLimit', this.props.seriesLimit], ['samplesLimit', this.props.samplesLimit]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 0)) problems.push(`${prop} ${v} is not a limit: use a whole number >= 0 (0: no limit)`);
+    }
     return problems;
   }
 }

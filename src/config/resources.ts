@@ -20,7 +20,8 @@ export interface ResourcesProps {
   readonly memory: Size;
   /**
    * Memory limit.
-   * @default - twice the memory request
+   * @default - the memory request: each server's GOMEMLIMIT is derived from the limit, so memory above
+   * the request would be used by design, and pods above their requests are evicted first
    */
   readonly memoryLimit?: Size;
   /**
@@ -58,7 +59,7 @@ export class Resources {
     return {
       requests: { cpu: k8s.Quantity.fromString(this.cpu), memory: k8s.Quantity.fromString(`${this.memoryMi}Mi`) },
       limits: {
-        memory: k8s.Quantity.fromString(`${this.memoryLimitMi ?? this.memoryMi * 2}Mi`),
+        memory: k8s.Quantity.fromString(`${this.memoryLimitMi ?? this.memoryMi}Mi`),
         ...(this.cpuLimit ? { cpu: k8s.Quantity.fromString(this.cpuLimit) } : {}),
       },
     };
@@ -66,7 +67,7 @@ export class Resources {
 
   /** @internal The memory limit in MiB. */
   public _memoryLimitMiB(): number {
-    return this.memoryLimitMi ?? this.memoryMi * 2;
+    return this.memoryLimitMi ?? this.memoryMi;
   }
 
   /**

@@ -28,7 +28,11 @@ export function discoveryRules(jobs: ScrapeJob[]): k8s.PolicyRule[] {
   for (const d of jobs.flatMap((j) => j._kubernetesDiscovery())) {
     for (const [group, resource] of ROLE_RESOURCES[d.role] ?? []) byGroup.set(group, (byGroup.get(group) ?? new Set()).add(resource));
   }
-  return [...byGroup.keys()].sort().map((g) => ({ apiGroups: [g], resources: [...byGroup.get(g)!].sort(), verbs: DISCOVERY_VERBS }));
+  const rules = [...byGroup.keys()].sort().map((g): k8s.PolicyRule => ({ apiGroups: [g], resources: [...byGroup.get(g)!].sort(), verbs: DISCOVERY_VERBS }));
+  // Scraping a kubelet directly (:10250, not through the API server proxy) is authorized as `get nodes/metrics`
+  // (kubernetes.io "Kubelet authentication/authorization").
+  if (jobs.some((j) => j._access().nodeMetrics)) rules.push({ apiGroups: [''], resources: ['nodes/metrics'], verbs: ['get'] });
+  return rules;
 }
 
 /** Jobs that discover outside `namespace` (or in every namespace). */

@@ -12,6 +12,8 @@ import { NamedPort } from '../ports';
 import { Resources } from '../config/resources';
 import { containerSecurityContext, podSecurityContext } from './security';
 import { sizeQuantity } from './units';
+import { goMemLimitEnv } from './memory';
+import { placementSpec } from './placement';
 
 /** A value computed at synth time, after every `addXxx` call has been made. */
 export function lazy<T>(produce: () => T): T {
@@ -77,9 +79,14 @@ export interface ContainerOptions {
   readonly env?: k8s.EnvVar[];
   readonly volumeMounts?: k8s.VolumeMount[];
   readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
+  /** Its preStop hook (private/shutdown.ts). */
+  readonly lifecycle?: k8s.Lifecycle;
 }
 
-/** A restricted-profile container with a read-only root filesystem. */
+/**
+ * A restricted-profile container with a read-only root filesystem. Every image here is a Go program, so each
+ * gets its GOMEMLIMIT from its memory limit (private/memory.ts).
+ */
 export function container(o: ContainerOptions): k8s.Container {
   return {
     name: o.name,
@@ -87,9 +94,10 @@ export function container(o: ContainerOptions): k8s.Container {
     imagePullPolicy: 'IfNotPresent',
     ...(o.args ? { args: o.args } : {}),
     ...(o.ports?.length ? { ports: o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) } : {}),
-    ...(o.env?.length ? { env: o.env } : {}),
+    env: [...(o.env ?? []), goMemLimitEnv(o.resources)],
     ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
+    ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),
     // A mistyped value from JavaScript fails its grammar check at synth; build nothing from it here.
     resources: o.resources instanceof Resources ? o.resources._toKube() : {},
     securityContext: containerSecurityContext(o.user),
@@ -104,9 +112,6 @@ export function secretEnv(name: string, secretName: string, key: string): k8s.En
 
 /** `POD_NAME` from the downward API: the per-pod replica label of Prometheus and the ruler. */
 export const POD_NAME_ENV: k8s.EnvVar = { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
-
-/** Thanos' default HTTP/gRPC grace period: in-flight queries finish during rollouts. */
-export const THANOS_GRACE_SECONDS = 120;
 
 /** What a pod template needs. */
 export interface PodTemplateOptions {
@@ -165,7 +170,8 @@ export interface WorkloadOptions extends Omit<PodTemplateOptions, 'spread'> {
  * builders go through here, so no component can forget either.
  */
 function replicated<T>(scope: Construct, id: string, o: WorkloadOptions, build: (template: k8s.PodTemplateSpec) => T): T {
-  const workload = build(podTemplate({ ...o, spread: o.replicas > 1 }));
+  const template = podTemplate({ ...o, spread: o.replicas > 1 });
+  const workload = build({ ...template, spec: { ...template.spec!, ...placementSpec(scope) } });
   if (o.replicas > 1) podDisruptionBudget(scope, id.replace('Resource', 'DisruptionBudget'), o.name, o.labels, o.selector);
   return workload;
 }

@@ -22,6 +22,8 @@ export enum PresetWorkload {
   RECEIVE_ROUTER = 'receiveRouter',
   /** A Receive ingestor (a TSDB head per tenant). */
   RECEIVE_INGESTOR = 'receiveIngestor',
+  /** The config-reloader sidecar of the ruler. */
+  CONFIG_RELOADER = 'configReloader',
   /** The bucket web UI. */
   BUCKET_WEB = 'bucketWeb',
   /** Alertmanager. */
@@ -36,39 +38,38 @@ export enum PresetWorkload {
   JOB = 'job',
 }
 
-/** [CPU millicores requested, memory MiB requested] per workload and preset. Limits: memory x2, no CPU limit. */
+/**
+ * [CPU millicores requested, memory MiB requested and limited] per workload and preset; no CPU limit.
+ * Memory request = limit (each row is the limit the previous presets allowed, now also reserved): every
+ * component is a Go server whose GOMEMLIMIT lets its heap grow to 90% of the limit by design, so a request
+ * below the limit would place it above its request, first in line for eviction under node memory pressure
+ * (the kubelet ranks pods by usage above request).
+ */
 export const RESOURCE_PRESETS: { readonly [W in PresetWorkload]: { readonly [S in SizePreset]: readonly [number, number] } } = {
-  prometheus: { small: [250, 1024], medium: [1000, 4096], large: [2000, 16384] },
-  sidecar: { small: [50, 128], medium: [100, 256], large: [200, 512] },
-  query: { small: [100, 256], medium: [500, 1024], large: [1000, 4096] },
-  queryFrontend: { small: [50, 128], medium: [200, 512], large: [500, 1024] },
-  store: { small: [100, 512], medium: [500, 2048], large: [1000, 8192] },
-  compactor: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
-  ruler: { small: [50, 256], medium: [200, 512], large: [500, 2048] },
-  receiveRouter: { small: [100, 256], medium: [500, 512], large: [1000, 1024] },
-  receiveIngestor: { small: [250, 1024], medium: [1000, 4096], large: [2000, 16384] },
-  bucketWeb: { small: [20, 64], medium: [50, 128], large: [100, 256] },
-  alertmanager: { small: [20, 64], medium: [50, 128], large: [100, 256] },
-  grafana: { small: [50, 256], medium: [200, 512], large: [500, 1024] },
-  minio: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
-  seaweedfs: { small: [100, 256], medium: [500, 1024], large: [1000, 2048] },
-  job: { small: [10, 32], medium: [10, 32], large: [10, 32] },
+  prometheus: { small: [250, 2048], medium: [1000, 8192], large: [2000, 32768] },
+  sidecar: { small: [50, 256], medium: [100, 512], large: [200, 1024] },
+  query: { small: [100, 512], medium: [500, 2048], large: [1000, 8192] },
+  queryFrontend: { small: [50, 256], medium: [200, 1024], large: [500, 2048] },
+  store: { small: [100, 1024], medium: [500, 4096], large: [1000, 16384] },
+  compactor: { small: [100, 1024], medium: [500, 4096], large: [1000, 8192] },
+  ruler: { small: [50, 512], medium: [200, 1024], large: [500, 4096] },
+  // prometheus-operator's defaults for its config-reloader (10m, 50Mi): it only hashes a few files.
+  receiveRouter: { small: [100, 512], medium: [500, 1024], large: [1000, 2048] },
+  receiveIngestor: { small: [250, 2048], medium: [1000, 8192], large: [2000, 32768] },
+  configReloader: { small: [10, 50], medium: [10, 50], large: [10, 50] },
+  bucketWeb: { small: [20, 128], medium: [50, 256], large: [100, 512] },
+  alertmanager: { small: [20, 128], medium: [50, 256], large: [100, 512] },
+  grafana: { small: [50, 512], medium: [200, 1024], large: [500, 2048] },
+  minio: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
+  seaweedfs: { small: [100, 512], medium: [500, 2048], large: [1000, 4096] },
+  job: { small: [10, 64], medium: [10, 64], large: [10, 64] },
 };
 
-/** The preset requests of a workload (limits: memory x2, no CPU limit). */
+/** The preset resources of a workload (memory request = limit, no CPU limit). */
 export function presetResources(workload: PresetWorkload, size: SizePreset): Resources {
   // An unknown size (a string from JavaScript) falls back to SMALL: its grammar problem fails synth.
   const [cpu, memory] = RESOURCE_PRESETS[workload][size] ?? RESOURCE_PRESETS[workload][SizePreset.SMALL];
   return Resources.of({ cpu: Cpu.millis(cpu), memory: Size.mebibytes(memory) });
-}
-
-/**
- * An in-memory cache counts towards its container's memory: at the limit, the pod is
- * OOM-killed once the cache fills.
- */
-export function cacheFitsProblems(what: string, cacheMiB: number, resources: Resources): string[] {
-  const limit = resources._memoryLimitMiB();
-  return cacheMiB < limit ? [] : [`${what} ${cacheMiB}MiB is not below the container memory limit ${limit}Mi: the pod would be OOM-killed once the cache fills; lower the cache size or raise resources`];
 }
 
 /** The stack's memcached clusters by `caches` preset: [servers, cache MiB per server]. */

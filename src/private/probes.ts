@@ -23,11 +23,16 @@ export function httpProbe(path: string, portName: string, timing: ProbeTiming): 
   };
 }
 
-/** The liveness/readiness pair on the conventional `/-/healthy` and `/-/ready` endpoints. */
-export function healthyReadyProbes(portName: string, startup = false): Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'> {
+/**
+ * The liveness/readiness pair on the conventional `/-/healthy` and `/-/ready` endpoints, and optionally a
+ * slow start-up probe on `startupPath`. Prometheus answers `/-/healthy` with 200 as soon as its web server
+ * runs (web/web.go) and the Thanos store marks itself healthy when its HTTP server starts, before the
+ * initial block sync (cmd/thanos/store.go): for them only `/-/ready` waits for start-up to finish.
+ */
+export function healthyReadyProbes(portName: string, startupPath?: string): Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'> {
   return {
     livenessProbe: httpProbe('/-/healthy', portName, PROBE_TIMINGS.liveness),
     readinessProbe: httpProbe('/-/ready', portName, PROBE_TIMINGS.readiness),
-    ...(startup ? { startupProbe: httpProbe('/-/healthy', portName, PROBE_TIMINGS.slowStartup) } : {}),
+    ...(startupPath ? { startupProbe: httpProbe(startupPath, portName, PROBE_TIMINGS.slowStartup) } : {}),
   };
 }

@@ -11,7 +11,7 @@ import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { Prometheus } from '../../src/components/prometheus';
 import { expectValid } from '../harness';
 import { testWithTools, toolPath } from '../harness/tools';
-import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
 const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
@@ -138,11 +138,12 @@ describe('Alertmanager defaults', () => {
       '--web.listen-address=:9093',
       '--cluster.listen-address=0.0.0.0:9094',
       '--cluster.advertise-address=[$(POD_IP)]:9094',
+      '--cluster.label=monitoring/alertmanager',
       '--cluster.peer=alertmanager-0.alertmanager-cluster.monitoring.svc:9094',
       '--cluster.peer=alertmanager-1.alertmanager-cluster.monitoring.svc:9094',
     ]);
     expect(flagProblems(am.args)).toEqual([]);
-    expect(am.env).toEqual([{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }]);
+    expect(ownEnv(am)).toEqual([{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }]);
   });
 
   test('a 1Gi data claim at the storage path, the config ConfigMap read-only', () => {
@@ -198,7 +199,7 @@ describe('Alertmanager defaults', () => {
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
     expect(am.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(sts.spec.template.spec.automountServiceAccountToken).toBe(false);
-    expect(am.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(am.resources).toEqual({ requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '128Mi' } });
     expect(am.image).toBe('quay.io/prometheus/alertmanager:v0.34.0');
   });
 
@@ -261,7 +262,7 @@ describe('Alertmanager options', () => {
     expect(flags(am.args, '--cluster.peer')).toEqual([]);
     expect(flag(am.args, '--cluster.advertise-address')).toBeUndefined();
     expect(flagProblems(am.args)).toEqual([]);
-    expect(am.env).toBeUndefined();
+    expect(ownEnv(am)).toEqual([]);
     expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
     expect(sts.spec.template.spec.topologySpreadConstraints).toBeUndefined();
     expect(find(objects, 'NetworkPolicy', 'alertmanager').spec.ingress).toEqual([]);

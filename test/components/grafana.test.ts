@@ -15,7 +15,7 @@ import { Prometheus } from '../../src/components/prometheus';
 import { Rule, RuleGroup } from '../../src/config/rules';
 import { expectValid } from '../harness';
 import { testWithTools, toolPath } from '../harness/tools';
-import { containerOf, find, Manifest, problems } from '../support/util';
+import { containerOf, find, Manifest, problems, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
 const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
@@ -85,7 +85,7 @@ describe('Grafana defaults', () => {
   });
 
   test('env: admin credentials as __FILE paths, anonymous access and phoning home off', () => {
-    expect(gf.env).toEqual([
+    expect(ownEnv(gf)).toEqual([
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: '/etc/grafana/secrets/admin/admin-user' },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: '/etc/grafana/secrets/admin/admin-password' },
       { name: 'GF_AUTH_ANONYMOUS_ENABLED', value: 'false' },
@@ -127,7 +127,7 @@ describe('Grafana defaults', () => {
       apiVersion: 1,
       datasources: [{
         name: 'Thanos', uid: 'thanos', type: 'prometheus', access: 'proxy', url: 'http://prometheus.monitoring.svc:9090',
-        isDefault: true, editable: false, jsonData: { prometheusType: 'Thanos', timeInterval: '30s' },
+        isDefault: true, editable: false, jsonData: { prometheusType: 'Thanos', timeInterval: '30s', timeout: 125 },
       }],
     });
   });
@@ -167,7 +167,7 @@ describe('Grafana defaults', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 472, fsGroup: 472, seccompProfile: { type: 'RuntimeDefault' } });
     expect(gf.securityContext).toMatchObject({ runAsUser: 472, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.automountServiceAccountToken).toBe(false);
-    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('NetworkPolicy: egress to the datasource port only; the datasource admits Grafana', () => {
@@ -233,7 +233,7 @@ describe('Grafana options', () => {
       { name: 'GF_SECURITY_ADMIN_USER__FILE', value: '/etc/grafana/secrets/admin/user' },
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: '/etc/grafana/secrets/admin/pass' },
     ]);
-    expect(gf.env.slice(-2)).toEqual([
+    expect(ownEnv(gf).slice(-2)).toEqual([
       { name: 'GF_AUTH_BASIC_ENABLED', value: 'true' },
       { name: 'GF_SERVER_ROOT_URL', value: 'https://grafana.example.com' },
     ]);

@@ -8,7 +8,7 @@ import { Resources, SizePreset } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
 const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
@@ -80,7 +80,7 @@ describe('MinIO defaults', () => {
   });
 
   test('root credentials come from the Secret; metrics are public; HOME is writable', () => {
-    expect(server.env).toEqual([
+    expect(ownEnv(server)).toEqual([
       secretRef('MINIO_ROOT_USER', 'access_key'),
       secretRef('MINIO_ROOT_PASSWORD', 'secret_key'),
       { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
@@ -102,7 +102,7 @@ describe('MinIO defaults', () => {
   });
 
   test('resources from the small preset', () => {
-    expect(server.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(server.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('a headless governing Service and a ClusterIP Service, both on the named s3 port', () => {
@@ -118,7 +118,7 @@ describe('MinIO defaults', () => {
     expect(mc.image).toBe('quay.io/minio/mc:RELEASE.2025-08-13T08-35-41Z');
     expect(mc.command).toBeUndefined();
     expect(mc.args).toEqual(['mb', '--ignore-existing', 'minio/thanos']);
-    expect(mc.env).toEqual([
+    expect(ownEnv(mc)).toEqual([
       secretRef('MINIO_ACCESS_KEY', 'access_key'),
       secretRef('MINIO_SECRET_KEY', 'secret_key'),
       { name: 'MC_HOST_minio', value: 'http://$(MINIO_ACCESS_KEY):$(MINIO_SECRET_KEY)@minio.monitoring.svc:9000' },
@@ -146,7 +146,7 @@ describe('MinIO defaults', () => {
     expect(pod.restartPolicy).toBe('OnFailure');
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     expect(mc.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(mc.resources).toEqual({ requests: { cpu: '10m', memory: '32Mi' }, limits: { memory: '64Mi' } });
+    expect(mc.resources).toEqual({ requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '64Mi' } });
     expect(mc.livenessProbe).toBeUndefined();
     expect(mc.readinessProbe).toBeUndefined();
     // The Job's pods are not selected by MinIO's Services.
@@ -193,7 +193,7 @@ describe('MinIO wiring', () => {
     const storeEgress = find(objects, 'NetworkPolicy', 'thanos-store').spec.egress;
     expect(storeEgress).toContainEqual({ to: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' } } })], ports: [{ protocol: 'TCP', port: 9000 }] });
     const store = containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store');
-    expect(store.env).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
+    expect(ownEnv(store)).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
   });
 
   test('Prometheus scrapes the public cluster metrics path', () => {
@@ -253,7 +253,7 @@ describe('MinIO options', () => {
     const server = containerOf(sts, 'minio');
     expect(server.image).toBe('example.com/minio:1');
     expect(server.env[0]).toEqual({ name: 'MINIO_ROOT_USER', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'user' } } });
-    expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '2048Mi' });
+    expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '4096Mi' });
     const mc = containerOf(job, 'mc');
     expect(mc.image).toBe('example.com/mc:1');
     expect(mc.args).toEqual(['mb', '--ignore-existing', 'minio/metrics-eu1']);
@@ -276,7 +276,7 @@ describe('MinIO options', () => {
 
   test('explicit resources', () => {
     const o = synth((c) => minio(c, { resources: Resources.of({ cpu: Cpu.units(2), memory: Size.gibibytes(4) }) }));
-    expect(containerOf(find(o, 'StatefulSet', 'minio'), 'minio').resources.limits.memory).toBe('8192Mi');
+    expect(containerOf(find(o, 'StatefulSet', 'minio'), 'minio').resources.limits.memory).toBe('4096Mi');
   });
 });
 

@@ -2,7 +2,7 @@ import { Duration, Size } from 'cdk8s';
 import { Cpu, Secret, ServiceType } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { AlertmanagerEndpoint, LocalCompaction, Prometheus, Resources, Rule, RuleGroup, S3Credentials, S3ObjectStorage, ScrapeJob } from '../../src';
-import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 function withBucket(chart: any): S3ObjectStorage {
   return new S3ObjectStorage(chart, 'Bucket', {
@@ -55,7 +55,7 @@ describe('Prometheus defaults', () => {
     expect(sidecar.args[0]).toBe('sidecar');
     expect(flag(sidecar.args, '--objstore.config-file')).toBe('/etc/thanos/objstore/objstore.yml');
     expect(flag(sidecar.args, '--prometheus.url')).toBe('http://localhost:9090');
-    expect(sidecar.env).toEqual([
+    expect(ownEnv(sidecar)).toEqual([
       { name: 'OBJSTORE_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'access_key' } } },
       { name: 'OBJSTORE_SECRET_KEY', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'secret_key' } } },
     ]);
@@ -199,7 +199,7 @@ describe('Prometheus options', () => {
       sidecarResources: Resources.of({ cpu: Cpu.millis(20), memory: Size.mebibytes(64), memoryLimit: Size.mebibytes(96) }),
     }));
     const sts = find(objects, 'StatefulSet', 'prometheus');
-    expect(containerOf(sts, 'prometheus').resources).toEqual({ requests: { cpu: '500m', memory: '2048Mi' }, limits: { cpu: '2', memory: '4096Mi' } });
+    expect(containerOf(sts, 'prometheus').resources).toEqual({ requests: { cpu: '500m', memory: '2048Mi' }, limits: { cpu: '2', memory: '2048Mi' } });
     const sidecar = containerOf(sts, 'thanos-sidecar');
     expect(sidecar.image).toBe('registry.example.com/thanos:v0.42.4');
     expect(sidecar.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '96Mi' } });

@@ -8,7 +8,7 @@ import { Resources, SizePreset } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, Manifest, ownEnv, problems, synth } from '../support/util';
 
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
 
@@ -68,7 +68,7 @@ describe('SeaweedFS defaults', () => {
   });
 
   test('credentials come from the Secret, the bucket is created at start, HOME is writable', () => {
-    expect(server.env).toEqual([
+    expect(ownEnv(server)).toEqual([
       secretRef('AWS_ACCESS_KEY_ID', 'access_key'),
       secretRef('AWS_SECRET_ACCESS_KEY', 'secret_key'),
       { name: 'S3_BUCKET', value: 'thanos' },
@@ -90,7 +90,7 @@ describe('SeaweedFS defaults', () => {
   });
 
   test('resources from the small preset', () => {
-    expect(server.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(server.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('a headless governing Service on S3 and a ClusterIP Service on S3 and metrics', () => {
@@ -138,7 +138,7 @@ describe('SeaweedFS wiring', () => {
     const storeEgress = find(objects, 'NetworkPolicy', 'thanos-store').spec.egress;
     expect(storeEgress).toContainEqual({ to: [seaweedPeer], ports: [{ protocol: 'TCP', port: 8333 }] });
     const store = containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store');
-    expect(store.env).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
+    expect(ownEnv(store)).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
   });
 
   test('Prometheus scrapes /metrics on the metrics port, and only there', () => {
@@ -199,7 +199,7 @@ describe('SeaweedFS options', () => {
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'thanos-objstore', key: 'password' } } },
       { name: 'S3_BUCKET', value: 'metrics-eu1' },
     ]);
-    expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '2048Mi' });
+    expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '4096Mi' });
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBe('1');
   });
 
@@ -218,7 +218,7 @@ describe('SeaweedFS options', () => {
 
   test('explicit resources', () => {
     const o = synth((c) => seaweedfs(c, { resources: Resources.of({ cpu: Cpu.units(2), memory: Size.gibibytes(4) }) }));
-    expect(containerOf(find(o, 'StatefulSet', 'seaweedfs'), 'seaweedfs').resources.limits.memory).toBe('8192Mi');
+    expect(containerOf(find(o, 'StatefulSet', 'seaweedfs'), 'seaweedfs').resources.limits.memory).toBe('4096Mi');
   });
 });
 

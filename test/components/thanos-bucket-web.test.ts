@@ -4,7 +4,7 @@ import { IObjectStorage, ObjectStorage, S3Credentials, S3ObjectStorage } from '.
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
 import { ThanosBucketWeb, ThanosBucketWebProps } from '../../src/components/thanos-bucket-web';
 import { expectValid } from '../harness';
-import { containerOf, find, flag, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, Manifest, problems, synth, ownEnv } from '../support/util';
 
 function bucket(c: Chart): S3ObjectStorage {
   return new S3ObjectStorage(c, 'Bucket', {
@@ -42,7 +42,6 @@ describe('ThanosBucketWeb defaults', () => {
     expect(container.args).toEqual([
       'tools', 'bucket', 'web',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--refresh=30m',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
     ]);
@@ -51,7 +50,7 @@ describe('ThanosBucketWeb defaults', () => {
   test('reads the bucket config and credentials from the shared objstore ConfigMap and Secret', () => {
     expect(container.volumeMounts).toEqual([{ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'objstore', configMap: { name: 'thanos-objstore' } }]);
-    expect(container.env.map((e: any) => e.valueFrom.secretKeyRef)).toEqual([
+    expect(ownEnv(container).map((e: any) => e.valueFrom.secretKeyRef)).toEqual([
       { name: 'thanos-objstore', key: 'access_key' },
       { name: 'thanos-objstore', key: 'secret_key' },
     ]);
@@ -65,7 +64,7 @@ describe('ThanosBucketWeb defaults', () => {
     expect(container.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http', scheme: 'HTTP' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'http', scheme: 'HTTP' });
     expect(container.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(container.resources).toEqual({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '128Mi' } });
+    expect(container.resources).toEqual({ requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '128Mi' } });
   });
 
   test('Service: ClusterIP on http', () => {

@@ -5,7 +5,7 @@ import { Prometheus } from '../../src/components/prometheus';
 import { Resources, SizePreset } from '../../src/config/resources';
 import { DeduplicationFunc, ThanosCompactor, ThanosCompactorProps } from '../../src/components/thanos-compactor';
 import { expectValid } from '../harness';
-import { containerOf, find, flag, flags, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, problems, synth, ownEnv } from '../support/util';
 
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key'] }], externalServices: ['minio.monitoring'] };
 
@@ -49,7 +49,6 @@ describe('ThanosCompactor defaults', () => {
       '--wait',
       '--data-dir=/var/thanos/compact',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
       '--retention.resolution-raw=30d',
       '--retention.resolution-5m=90d',
@@ -82,15 +81,16 @@ describe('ThanosCompactor defaults', () => {
     expect(c.startupProbe).toBeUndefined();
   });
 
-  test('a long grace period lets an in-flight upload finish', () => {
-    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(300);
+  test('the grace period covers its HTTP server\'s (SIGTERM abandons a compaction, it does not finish it); no drain', () => {
+    expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(130);
+    expect(c.lifecycle).toBeUndefined();
   });
 
   test('restricted security, compactor resources, objstore wiring', () => {
     expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1024Mi' } });
-    expect(c.env.map((e: any) => e.name)).toEqual(['OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '1024Mi' }, limits: { memory: '1024Mi' } });
+    expect(ownEnv(c).map((e: any) => e.name)).toEqual(['OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
     expect(sts.spec.template.spec.volumes).toEqual([{ name: 'objstore', configMap: { name: 'objstore-thanos' } }]);
     expect(sts.spec.template.metadata.annotations['checksum/objstore']).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -120,7 +120,7 @@ describe('ThanosCompactor options', () => {
     expect(args.filter((a: string) => a.startsWith('--downsampling'))).toEqual(['--downsampling.disable']);
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'ssd', resources: { requests: { storage: '500Gi' } } });
     expect(containerOf(sts, 'thanos-compact').image).toBe('example.com/thanos:v1');
-    expect(containerOf(sts, 'thanos-compact').resources.limits.memory).toBe('8192Mi');
+    expect(containerOf(sts, 'thanos-compact').resources.limits.memory).toBe('4096Mi');
     expect(o.filter((x) => x.kind === 'NetworkPolicy')).toEqual([]);
   });
 

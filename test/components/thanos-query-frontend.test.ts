@@ -52,15 +52,19 @@ describe('ThanosQueryFrontend defaults', () => {
     expect(frontend.args).toEqual([
       'query-frontend',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--query-frontend.downstream-url=http://thanos-query.monitoring.svc:10902',
       '--query-range.split-interval=24h',
       '--query-range.response-cache-config-file=/etc/thanos/query-frontend/response-cache.yaml',
+      '--labels.response-cache-config-file=/etc/thanos/query-frontend/labels-cache.yaml',
+      '--query-range.max-query-length=8784h',
+      '--query-frontend.log-queries-longer-than=10s',
+      '--query-frontend.compress-responses',
     ]);
   });
 
-  test('an in-memory cache of 128MiB (half the small limit), mounted, rolling pods on change', () => {
-    expect(cacheConfig(objects)).toEqual({ type: 'IN-MEMORY', config: { max_size: '128MiB' } });
+  test('in-memory caches of a quarter (results) and an eighth (labels) of the small limit, mounted, rolling pods on change', () => {
+    expect(cacheConfig(objects)).toEqual({ type: 'IN-MEMORY', config: { max_size: '64MiB' } });
+    expect(parse(find(objects, 'ConfigMap', 'thanos-query-frontend-config').data['labels-cache.yaml'])).toEqual({ type: 'IN-MEMORY', config: { max_size: '32MiB' } });
     expect(frontend.volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/thanos/query-frontend', readOnly: true }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'config', configMap: { name: 'thanos-query-frontend-config' } }]);
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
@@ -83,7 +87,7 @@ describe('ThanosQueryFrontend defaults', () => {
     expect(frontend.readinessProbe.httpGet.path).toBe('/-/ready');
     expect(frontend.ports).toEqual([{ name: 'http', containerPort: 10902, protocol: 'TCP' }]);
     expect(frontend.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-    expect(frontend.resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' }, limits: { memory: '256Mi' } });
+    expect(frontend.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '256Mi' } });
   });
 
   test('NetworkPolicy: egress to the querier on http, and the querier admits it', () => {
@@ -126,12 +130,12 @@ describe('ThanosQueryFrontend options', () => {
   });
 
   test('cache size, split interval, name and replicas', () => {
-    // A 1GiB cache needs the large preset (2GiB limit).
-    const objects = synth((c) => stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.gibibytes(1)), size: SizePreset.LARGE }));
+    // A 512MiB cache plus the 256MiB labels cache need the large preset (2GiB limit, 1GiB for caches).
+    const objects = synth((c) => stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.mebibytes(512)), size: SizePreset.LARGE }));
     const args = frontendOf(objects, 'frontend').args;
     expect(flag(args, '--query-range.split-interval')).toBe('6h');
     expect(flag(args, '--query-range.response-cache-config-file')).toBe('/etc/thanos/query-frontend/response-cache.yaml');
-    expect(cacheConfig(objects, 'frontend').config.max_size).toBe('1024MiB');
+    expect(cacheConfig(objects, 'frontend').config.max_size).toBe('512MiB');
     expect(find(objects, 'Deployment', 'frontend').spec.replicas).toBe(1);
     expect(objects.filter((o) => o.kind === 'PodDisruptionBudget' && o.metadata.name === 'frontend')).toHaveLength(0);
   });
@@ -143,7 +147,7 @@ describe('ThanosQueryFrontend options', () => {
 
   test('a different cache rolls the pods', () => {
     const sum = (o: Manifest[]) => find(o, 'Deployment', 'thanos-query-frontend').spec.template.metadata.annotations['checksum/config'];
-    expect(sum(synth((c) => stack(c)))).not.toEqual(sum(synth((c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(64)) }))));
+    expect(sum(synth((c) => stack(c)))).not.toEqual(sum(synth((c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(32)) }))));
   });
 
   test('NodePort Service admits its source ranges on http', () => {
@@ -156,7 +160,7 @@ describe('ThanosQueryFrontend options', () => {
     const objects = synth((c) => stack(c, { image: 'registry.example.com/thanos:v0.42.4', resources: Resources.of({ cpu: Cpu.millis(300), memory: Size.mebibytes(300) }) }));
     const f = frontendOf(objects);
     expect(f.image).toBe('registry.example.com/thanos:v0.42.4');
-    expect(f.resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { memory: '600Mi' } });
+    expect(f.resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { memory: '300Mi' } });
   });
 
   test('passes the manifest harness with memcached', () => {
@@ -173,7 +177,7 @@ describe('ThanosQueryFrontend validation', () => {
     ['a memcached address with a scheme', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['http://memcached:11211'] }) }), /memcached results cache address "http:\/\/memcached:11211" is not valid/],
     ['a memcached address without a port', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached.cache.svc'] }) }), /memcached results cache address "memcached.cache.svc" has no port/],
     ['a memcached port out of range', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached:99999'] }) }), /address "memcached:99999" has port 99999 outside 1-65535/],
-    ['an in-memory cache as large as the memory limit', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(256)) }), /results cache in-memory size 256MiB is not below the container memory limit 256Mi/],
+    ['an in-memory cache as large as the memory limit', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(256)) }), /cache \(in memory\) 256MiB \+ labelsCache \(in memory\) 32MiB = 288MiB of in-memory caches do not fit a 256Mi memory limit/],
     ['an empty in-memory cache', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(0)) }), /results cache size 0 disables the cache/],
     ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an invalid name', (c) => stack(c, { name: 'Frontend!' }), /name "Frontend!" is not a valid name/],

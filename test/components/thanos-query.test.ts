@@ -110,7 +110,6 @@ describe('ThanosQuery defaults', () => {
       'query',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--endpoint.sd-config-file=/etc/thanos/query/endpoints.yaml',
       '--query.replica-label=prometheus_replica',
       '--query.replica-label=receive_replica',
@@ -141,7 +140,9 @@ describe('ThanosQuery defaults', () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(deployment.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
     expect(find(objects, 'PodDisruptionBudget', 'thanos-query').spec.maxUnavailable).toBe(1);
-    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(120);
+    // 10s preStop drain + 2m gRPC + 2m HTTP grace, shut down one after the other, + 10s to exit.
+    expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBe(260);
+    expect(containerOf(deployment, 'thanos-query').lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '10'] } } });
   });
 
   test('Service thanos-query: ClusterIP with grpc and http', () => {
@@ -160,7 +161,7 @@ describe('ThanosQuery defaults', () => {
     expect(query.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(deployment.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
-    expect(query.resources).toEqual({ requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(query.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
     expect(query.image).toBe('quay.io/thanos/thanos:v0.42.4');
   });
 

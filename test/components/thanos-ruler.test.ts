@@ -12,7 +12,7 @@ import { Rule, RuleGroup } from '../../src/config/rules';
 import { ThanosQuery } from '../../src/components/thanos-query';
 import { ThanosRuler, ThanosRulerProps } from '../../src/components/thanos-ruler';
 import { validateManifests } from '../harness';
-import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** An Alertmanager cluster as the ruler sees it. */
 class FakeAlertmanager extends Construct implements IAlertmanagerApi {
@@ -96,7 +96,6 @@ describe('ThanosRuler defaults', () => {
       'rule',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--data-dir=/var/thanos/rule',
       '--eval-interval=30s',
       '--tsdb.retention=48h',
@@ -105,10 +104,11 @@ describe('ThanosRuler defaults', () => {
       '--label=rule_replica="$(POD_NAME)"',
       '--alert.label-drop=rule_replica',
       '--query=http://thanos-query.monitoring.svc:10902',
+      '--alert.query-url=http://thanos-query.monitoring.svc:10902',
       '--alertmanagers.url=dns+http://alertmanager-cluster.monitoring.svc:9093',
       '--rule-file=/etc/thanos/rules/*.rules.yaml',
     ]);
-    expect(ruler.env).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
+    expect(ownEnv(ruler)).toEqual([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]);
   });
 
   test('one rule file per group in the <name>-rules ConfigMap, mounted where --rule-file looks', () => {
@@ -122,7 +122,19 @@ describe('ThanosRuler defaults', () => {
     });
     expect(ruler.volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true });
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'rules', configMap: { name: 'thanos-rule-rules' } });
-    expect(sts.spec.template.metadata.annotations['checksum/rules']).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test('a config-reloader sidecar watches the rules and POSTs the ruler\'s /-/reload', () => {
+    const reloader = containerOf(sts, 'config-reloader');
+    expect(reloader.image).toBe('quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1');
+    expect(reloader.args).toEqual([
+      '--listen-address=0.0.0.0:8080',
+      '--reload-url=http://127.0.0.1:10902/-/reload',
+      '--watched-dir=/etc/thanos/rules',
+    ]);
+    expect(reloader.volumeMounts).toEqual([{ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true }]);
+    expect(reloader.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'reloader-web' });
+    expect(reloader.resources).toEqual({ requests: { cpu: '10m', memory: '50Mi' }, limits: { memory: '50Mi' } });
   });
 
   test('StatefulSet: one replica, a 10Gi data claim kept on delete, governed by the headless Service', () => {
@@ -148,7 +160,7 @@ describe('ThanosRuler defaults', () => {
     expect(ruler.readinessProbe.httpGet.path).toBe('/-/ready');
     expect(ruler.startupProbe).toMatchObject({ httpGet: { path: '/-/healthy', port: 'http' }, failureThreshold: 60 });
     expect(ruler.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true });
-    expect(ruler.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { memory: '512Mi' } });
+    expect(ruler.resources).toEqual({ requests: { cpu: '50m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
 
   test('a StoreAPI the querier discovers, deduplicating on rule_replica', () => {
@@ -190,18 +202,19 @@ describe('ThanosRuler options', () => {
     const ruler = rulerOf(objects);
     const sts = find(objects, 'StatefulSet', 'thanos-rule');
     expect(flag(ruler.args, '--objstore.config-file')).toBe('/etc/thanos/objstore/objstore.yml');
-    expect(ruler.env.map((e: any) => e.name)).toEqual(['POD_NAME', 'OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
+    expect(ownEnv(ruler).map((e: any) => e.name)).toEqual(['POD_NAME', 'OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
     expect(ruler.volumeMounts).toContainEqual({ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true });
     expect(sts.spec.template.metadata.annotations['checksum/objstore']).toMatch(/^[0-9a-f]{16}$/);
     expect(policy(objects, 'thanos-rule', 'egress').get(443)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
   });
 
-  test('rule groups added later land in the ConfigMap and change the checksum', () => {
-    const sum = (o: Manifest[]) => find(o, 'StatefulSet', 'thanos-rule').spec.template.metadata.annotations['checksum/rules'];
+  test('rule groups added later land in the ConfigMap and leave the pod template alone (reloaded, not restarted)', () => {
+    const template = (o: Manifest[]) => find(o, 'StatefulSet', 'thanos-rule').spec.template;
     const before = synth((c) => stack(c));
     const after = synth((c) => stack(c).addRuleGroup(RECORDS));
     expect(Object.keys(find(after, 'ConfigMap', 'thanos-rule-rules').data).sort()).toEqual(['meta-monitoring.rules.yaml', 'up.rules.yaml']);
-    expect(sum(before)).not.toEqual(sum(after));
+    expect(template(after)).toEqual(template(before));
+    expect(template(before).metadata.annotations).toBeUndefined();
   });
 
   test('external labels, replica label, intervals, retention, storage, replicas', () => {

@@ -7,7 +7,7 @@ import { Prometheus } from '../../src/components/prometheus';
 import { Resources, SizePreset } from '../../src/config/resources';
 import { IndexCache, ThanosStore, ThanosStoreProps, TimePartition } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
+import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key'] }], externalServices: ['minio.monitoring', 'memcached.monitoring'] };
 
@@ -42,7 +42,7 @@ describe('ThanosStore defaults', () => {
 
   test('renders exactly the expected objects', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/thanos-objstore', 'NetworkPolicy/thanos-store', 'Service/thanos-store', 'ServiceAccount/thanos-store', 'StatefulSet/thanos-store',
+      'ConfigMap/thanos-objstore', 'NetworkPolicy/thanos-store', 'PodDisruptionBudget/thanos-store', 'Service/thanos-store', 'ServiceAccount/thanos-store', 'StatefulSet/thanos-store',
     ]);
   });
 
@@ -53,10 +53,13 @@ describe('ThanosStore defaults', () => {
       '--data-dir=/var/thanos/store',
       '--grpc-address=0.0.0.0:10901',
       '--http-address=0.0.0.0:10902',
-      '--enable-auto-gomemlimit',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
-      '--index-cache.config=type: IN-MEMORY\nconfig:\n  max_size: 512MiB\n',
+      '--index-cache.config=type: IN-MEMORY\nconfig:\n  max_size: 256MiB\n',
       '--chunk-pool-size=256MiB',
+      '--store.enable-index-header-lazy-reader',
+      // 40% of the 1024Mi limit at 1 KiB per series; the 256MiB chunk pool at 2 bytes per sample.
+      '--store.limits.request-series=418816',
+      '--store.limits.request-samples=134217728',
     ]);
   });
 
@@ -66,15 +69,15 @@ describe('ThanosStore defaults', () => {
   });
 
   test('the index cache config is valid YAML Thanos understands', () => {
-    expect(parse(flag(c.args, '--index-cache.config') as string)).toEqual({ type: 'IN-MEMORY', config: { max_size: '512MiB' } });
+    expect(parse(flag(c.args, '--index-cache.config') as string)).toEqual({ type: 'IN-MEMORY', config: { max_size: '256MiB' } });
   });
 
-  test('one replica, no PDB, no spread, claims retained, 10Gi data claim at the data dir', () => {
-    expect(sts.spec.replicas).toBe(1);
+  test('two replicas with a PDB and spread, claims retained, 10Gi data claim at the data dir', () => {
+    expect(sts.spec.replicas).toBe(2);
     expect(sts.spec.podManagementPolicy).toBe('Parallel');
     expect(sts.spec.persistentVolumeClaimRetentionPolicy).toEqual({ whenDeleted: 'Retain', whenScaled: 'Retain' });
-    expect(objects.filter((o) => o.kind === 'PodDisruptionBudget')).toEqual([]);
-    expect(sts.spec.template.spec.topologySpreadConstraints).toBeUndefined();
+    expect(find(objects, 'PodDisruptionBudget', 'thanos-store').spec.maxUnavailable).toBe(1);
+    expect(sts.spec.template.spec.topologySpreadConstraints).toHaveLength(2);
     expect(sts.spec.volumeClaimTemplates).toHaveLength(1);
     expect(sts.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('10Gi');
@@ -99,14 +102,14 @@ describe('ThanosStore defaults', () => {
     expect(construct.scrapeEndpoints).toEqual([{ jobName: 'thanos-store', serviceName: 'thanos-store', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
   });
 
-  test('probes: slow startup on /-/healthy, then liveness and readiness', () => {
-    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/-/healthy', port: 'http' }, periodSeconds: 10, failureThreshold: 60 });
+  test('probes: slow startup on /-/ready (the initial block sync), then liveness and readiness', () => {
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: '/-/ready', port: 'http' }, periodSeconds: 10, failureThreshold: 60 });
     expect(c.livenessProbe.httpGet.path).toBe('/-/healthy');
     expect(c.readinessProbe.httpGet.path).toBe('/-/ready');
   });
 
   test('credentials from the Secret, objstore mounted, pods roll when the objstore config changes', () => {
-    expect(c.env.map((e: any) => e.valueFrom.secretKeyRef)).toEqual([{ name: 'thanos-objstore', key: 'access_key' }, { name: 'thanos-objstore', key: 'secret_key' }]);
+    expect(ownEnv(c).map((e: any) => e.valueFrom.secretKeyRef)).toEqual([{ name: 'thanos-objstore', key: 'access_key' }, { name: 'thanos-objstore', key: 'secret_key' }]);
     expect(c.volumeMounts).toContainEqual({ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true });
     expect(sts.spec.template.metadata.annotations['checksum/objstore']).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -115,8 +118,10 @@ describe('ThanosStore defaults', () => {
     const pod = sts.spec.template.spec;
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534 });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '1024Mi' } });
-    expect(pod.terminationGracePeriodSeconds).toBe(120);
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '1024Mi' }, limits: { memory: '1024Mi' } });
+    // 40s drain (queriers re-resolve dnssrv+ every 30s) + 2m gRPC + 2m HTTP grace + 10s to exit.
+    expect(pod.terminationGracePeriodSeconds).toBe(290);
+    expect(pod.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ['sleep', '40'] } } });
     expect(pod.serviceAccountName).toBe('thanos-store');
   });
 
@@ -283,7 +288,7 @@ describe('ThanosStore validation', () => {
     }, /leave a gap/],
     ['memcached without addresses', { indexCache: IndexCache.memcached({ addresses: [] }) }, /indexCache memcached has no addresses/],
     ['a memcached address without a port', { indexCache: IndexCache.memcached({ addresses: ['memcached.monitoring.svc'] }) }, /has no port: write "memcached.monitoring.svc:11211"/],
-    ['an in-memory cache as large as the memory limit', { indexCache: IndexCache.inMemory(Size.gibibytes(1)) }, /in-memory size 1024MiB is not below the container memory limit 1024Mi/],
+    ['an in-memory cache as large as the memory limit', { indexCache: IndexCache.inMemory(Size.gibibytes(1)) }, /indexCache \(in memory\) 1024MiB \+ chunk pool 256MiB = 1280MiB of in-memory caches do not fit a 1024Mi memory limit: caches may hold at most 512MiB/],
     ['a memory limit under the request', { resources: Resources.of({ cpu: Cpu.millis(100), memory: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }) }, /memory limit 1024Mi is below the request 2048Mi/],
   ];
 

@@ -91,7 +91,8 @@ function neededEdges(objects: Manifest[], pods: Pod[]): Set<string> {
   for (const src of pods) {
     const mounted = (src.spec.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => configMaps.get(`${src.namespace}/${v.configMap.name}`)).filter(Boolean) as Manifest[];
     const texts = [
-      ...src.spec.containers.flatMap((c: any) => [...(c.args ?? []), ...(c.command ?? []), ...(c.env ?? []).map((e: any) => e.value ?? '')]),
+      // Links for people (alert sources, external URLs) are not connections the pod makes.
+      ...src.spec.containers.flatMap((c: any) => [...(c.args ?? []).filter((a: string) => !/^--(alert\.query-url|web\.external-url)=/.test(a)), ...(c.command ?? []), ...(c.env ?? []).map((e: any) => e.value ?? '')]),
       ...mounted.filter((c) => !c.data?.['prometheus.yml']).flatMap((c) => Object.values(c.data ?? {}) as string[]),
     ];
     for (const text of texts) {

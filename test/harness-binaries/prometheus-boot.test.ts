@@ -69,7 +69,10 @@ describe('prometheus runs the generated config', () => {
     for (const a of local.args) {
       const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
       if (!m) continue;
-      expect({ flag: m[1], value: flagsApi[m[1]] }).toEqual({ flag: m[1], value: m[2] ?? 'true' });
+      // kingpin's negated boolean: `--no-x` shows as x = false.
+      const negated = m[2] === undefined && m[1].startsWith('no-') && flagsApi[m[1]] === undefined;
+      const [name, value] = negated ? [m[1].slice(3), 'false'] : [m[1], m[2] ?? 'true'];
+      expect({ flag: name, value: flagsApi[name] }).toEqual({ flag: name, value });
     }
 
     // Config: the one loaded is the one generated (Prometheus re-marshals it, so compare parsed fields).

@@ -89,7 +89,7 @@ const CATEGORIES: { [category: string]: Case[] } = {
   ['bucket web refresh under a second', stack({ bucketWeb: { refresh: Duration.millis(10) } }), 'Thanos/BucketWeb', 'refresh 10ms', /use e\.g\. Duration\.minutes\(30\)/],
   ],
   'Sizes': [
-  ['store index cache as large as its memory', stack({ store: { indexCache: IndexCache.inMemory(Size.gibibytes(4)) } }), 'Thanos/Store', '4096MiB', /lower the cache size or raise resources/],
+  ['store index cache as large as its memory', stack({ store: { indexCache: IndexCache.inMemory(Size.gibibytes(4)) } }), 'Thanos/Store', '4096MiB', /lower the cache sizes or raise resources/],
   ],
   'Replicas': [
   ['two compactors in one StatefulSet', stack({ compactor: { replicas: 2 } }), 'Thanos/Compactor', 'replicas 2', /use replicas: 1/],

@@ -217,8 +217,8 @@ describe('stack-wide settings and per-component overrides', () => {
   test('a component size or networkPolicy overrides the stack-wide one', () => {
     const objects = validStack({ size: SizePreset.LARGE, networkPolicies: false, query: { size: SizePreset.SMALL, networkPolicy: true } });
     const memory = (name: string) => find(objects, name === 'prometheus' ? 'StatefulSet' : 'Deployment', name).spec.template.spec.containers[0].resources.requests.memory;
-    expect(memory('prometheus')).toBe('16384Mi');
-    expect(memory('thanos-query')).toBe('256Mi');
+    expect(memory('prometheus')).toBe('32768Mi');
+    expect(memory('thanos-query')).toBe('512Mi');
     expect(names(objects, 'NetworkPolicy')).toEqual(['thanos-query']);
   });
 

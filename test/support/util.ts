@@ -48,3 +48,8 @@ export function flags(args: string[], name: string): string[] {
   return args.filter((a) => a.startsWith(`${name}=`)).map((a) => a.slice(name.length + 1));
 }
 
+
+/** A container's env without the GOMEMLIMIT every container gets from the shared builder (tested in memory.test.ts). */
+export function ownEnv(container: any): any[] {
+  return (container.env ?? []).filter((e: any) => e.name !== 'GOMEMLIMIT');
+}
