@@ -3,7 +3,7 @@
  * scrape job the stack generates and reads the stack's Grafana datasource by its fixed uid.
  */
 import { Dashboard } from './dashboard';
-import { RowSpec, layoutPanels } from './thanos-overview';
+import { RowSpec, dashboardModel, layoutPanels } from './thanos-overview';
 
 /** The scrape jobs of the components a stack has (absent: no dashboard or row for it). */
 export interface DashboardJobs {
@@ -46,25 +46,7 @@ function bucketRow(title: string, job: string | string[]): RowSpec {
 }
 
 function dashboard(slug: string, title: string, description: string, datasourceUid: string, rows: RowSpec[]): Dashboard {
-  return Dashboard.fromJson(slug, {
-    id: null,
-    uid: slug,
-    title,
-    description,
-    tags: ['thanos'],
-    editable: false,
-    graphTooltip: 1,
-    refresh: '30s',
-    schemaVersion: 39,
-    version: 1,
-    time: { from: 'now-6h', to: 'now' },
-    timepicker: {},
-    timezone: '',
-    annotations: { list: [] },
-    links: [],
-    templating: { list: [] },
-    panels: layoutPanels(rows, { type: 'prometheus', uid: datasourceUid }),
-  });
+  return Dashboard.fromJson(slug, dashboardModel({ uid: slug, title, description, templating: { list: [] }, panels: layoutPanels(rows, { type: 'prometheus', uid: datasourceUid }) }));
 }
 
 /** The component dashboards for a stack's jobs, reading the datasource `datasourceUid`. */

@@ -182,22 +182,10 @@ export function thanosOverviewQueries(): string[] {
 /** The dashboard JSON model. */
 export function thanosOverviewDashboard(): { [key: string]: unknown } {
   const panels = layoutPanels(rows(), DATASOURCE);
-  return {
-    id: null,
+  return dashboardModel({
     uid: 'thanos-overview',
     title: 'Thanos / Overview',
     description: 'Health of the Thanos components: querier, store gateway, sidecars, compactor.',
-    tags: ['thanos'],
-    editable: false,
-    graphTooltip: 1,
-    refresh: '30s',
-    schemaVersion: 39,
-    version: 1,
-    time: { from: 'now-6h', to: 'now' },
-    timepicker: {},
-    timezone: '',
-    annotations: { list: [] },
-    links: [],
     templating: {
       list: [
         { name: 'datasource', label: 'Data source', type: 'datasource', query: 'prometheus', regex: '', hide: 0, refresh: 1, includeAll: false, multi: false },
@@ -219,6 +207,29 @@ export function thanosOverviewDashboard(): { [key: string]: unknown } {
       ],
     },
     panels,
+  });
+}
+
+/** The envelope every dashboard of the library shares (fixed uid, no timestamps, read-only). */
+export function dashboardModel(o: { uid: string; title: string; description: string; templating: { list: object[] }; panels: object[] }): { [key: string]: unknown } {
+  return {
+    id: null,
+    uid: o.uid,
+    title: o.title,
+    description: o.description,
+    tags: ['thanos'],
+    editable: false,
+    graphTooltip: 1,
+    refresh: '30s',
+    schemaVersion: 39,
+    version: 1,
+    time: { from: 'now-6h', to: 'now' },
+    timepicker: {},
+    timezone: '',
+    annotations: { list: [] },
+    links: [],
+    templating: o.templating,
+    panels: o.panels,
   };
 }
 
