@@ -404,7 +404,7 @@ function prometheusDown(prometheus: Prometheus): Rule {
   return Rule.alert({
     alert: 'PrometheusDown',
     expr: `absent(up{job="${prometheus.name}"} == 1)`,
-    for: Duration.minutes(5),
+    pendingFor: Duration.minutes(5),
     labels: { severity: 'critical' },
     annotations: { summary: `No replica of Prometheus ${prometheus.name} is up in the global view.` },
   });

@@ -1,5 +1,5 @@
 export { ScrapeEndpoint, IScrapeTarget, IStoreApi, IQueryApi, IAlertmanagerApi } from './apis';
-export { INetworkPeer, IConnectable, NetworkPeer, Connections } from './connections';
+export { INetworkPeer, IConnectable, NetworkPeer, ConnectionsProps, Connections } from './connections';
 export {
   ObjectStorageBinding, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
   GcsObjectStorageProps, GcsObjectStorage, AzureObjectStorageProps, AzureObjectStorage, ExistingObjectStorageProps, ObjectStorage,

@@ -136,7 +136,7 @@ describe('Prometheus options', () => {
         scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, annotationDiscovery: false,
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
-      p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: Duration.minutes(5), labels: { severity: 'critical' } })] }));
+      p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', pendingFor: Duration.minutes(5), labels: { severity: 'critical' } })] }));
     });
     const sts = find(objects, 'StatefulSet', 'prometheus-eu1');
     expect(sts.spec.replicas).toBe(1);

@@ -78,7 +78,7 @@ synthesizeOrExit((o) => {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   process.stdout.write(JSON.stringify(prerequisiteSecrets(app).map((s) => s.name)));
   return app;
@@ -108,7 +108,7 @@ function expectedObjects(): Manifest[] {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   return Testing.synth(chart) as Manifest[];
 }
