@@ -163,3 +163,48 @@ function folderOf(o: Manifest): string {
 function describe(o: Manifest): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
+
+/**
+ * `synthesize` and `synthesizeOrExit` for an app you built, in every language (jsii gives other
+ * languages classes, not free functions, and no function-typed parameters).
+ */
+export class Synth {
+  /**
+   * Synthesizes `app` into its `outdir`, all or nothing, like `synthesize`. Throws the validation
+   * error (format it with `Synth.formatError`).
+   */
+  public static synthesize(app: App, options: SynthesizeOptions = {}): void {
+    const outdir = app.outdir;
+    // cdk8s writes to `app.outdir`, readonly only in its typings: point it at the staging folder
+    // for this synth, so nothing reaches `outdir` unless every validation passed.
+    const writable = app as { outdir: string };
+    try {
+      synthesize((staging) => {
+        writable.outdir = staging;
+        return app;
+      }, outdir, options);
+    } finally {
+      writable.outdir = outdir;
+    }
+  }
+
+  /**
+   * `Synth.synthesize` for an app's entry point: on bad input it prints every problem (construct
+   * path, bad value, fix) without a stack trace, writes nothing, and exits with status 1.
+   */
+  public static orExit(app: App, options: SynthesizeOptions = {}): void {
+    try {
+      Synth.synthesize(app, options);
+    } catch (error) {
+      process.stderr.write(formatSynthError(error));
+      process.exit(1);
+    }
+  }
+
+  /** The problems in a synthesis error, one per line, without a stack trace (`formatSynthError`). */
+  public static formatError(thrown: any): string {
+    return formatSynthError(thrown);
+  }
+
+  private constructor() {}
+}

@@ -131,7 +131,8 @@ let offlineFailure: string | undefined;
 beforeAll(() => {
   // `npm pack` runs `prepack`, which is the clean build.
   const pack = timed('pack (build)', () => mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT));
-  packed = JSON.parse(pack.stdout)[0];
+  // The build (jsii) reports on stdout too; the JSON comes last.
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m)))[0];
 
   mkdirSync(consumer);
   const dependencies = { 'cdk8s-thanos': `file:../${packed.filename}`, ...Object.fromEntries(PEERS.map((p) => [p, PKG.devDependencies[p]])) };
@@ -174,11 +175,11 @@ afterAll(async () => {
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path).sort();
 
-  test('holds the compiled library (lib/src, lib/imports: JS and declarations), README, LICENSE and package.json only', () => {
-    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !['README.md', 'LICENSE', 'package.json'].includes(f));
+  test('holds the compiled library (lib/src, lib/imports: JS and declarations), its jsii assembly, README, LICENSE and package.json only', () => {
+    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !['.jsii', 'README.md', 'LICENSE', 'package.json'].includes(f));
     expect(unexpected).toEqual([]);
     expect(files()).toEqual(expect.arrayContaining([
-      'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
+      '.jsii', 'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
       'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
     ]));
   });
