@@ -165,13 +165,12 @@ function describe(o: Manifest): string {
 }
 
 /**
- * `synthesize` and `synthesizeOrExit` for an app you built, in every language (jsii gives other
- * languages classes, not free functions, and no function-typed parameters).
+ * `synthesize` and `synthesizeOrExit` for an app you built, in every language: jsii gives other
+ * languages classes, not free functions, and no function-typed parameters.
  */
 export class Synth {
   /**
-   * Synthesizes `app` into its `outdir`, all or nothing, like `synthesize`. Throws the validation
-   * error (format it with `Synth.formatError`).
+   * Synthesizes `app` into its `outdir`, all or nothing, like `synthesize`. Throws the validation error.
    */
   public static synthesize(app: App, options: SynthesizeOptions = {}): void {
     const outdir = app.outdir;
@@ -189,21 +188,18 @@ export class Synth {
   }
 
   /**
-   * `Synth.synthesize` for an app's entry point: on bad input it prints every problem (construct
-   * path, bad value, fix) without a stack trace, writes nothing, and exits with status 1.
+   * `Synth.synthesize` for an app's entry point in any language: returns every problem (construct
+   * path, bad value, fix) as `formatSynthError` prints them, having written nothing, or nothing when
+   * the output was written. Print it and exit non-zero: exiting is the caller's, because a jsii
+   * runtime whose JavaScript process exits fails with its own stack trace.
    */
-  public static orExit(app: App, options: SynthesizeOptions = {}): void {
+  public static trySynthesize(app: App, options: SynthesizeOptions = {}): string | undefined {
     try {
       Synth.synthesize(app, options);
+      return undefined;
     } catch (error) {
-      process.stderr.write(formatSynthError(error));
-      process.exit(1);
+      return formatSynthError(error);
     }
-  }
-
-  /** The problems in a synthesis error, one per line, without a stack trace (`formatSynthError`). */
-  public static formatError(thrown: any): string {
-    return formatSynthError(thrown);
   }
 
   private constructor() {}

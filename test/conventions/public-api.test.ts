@@ -15,10 +15,10 @@ const PINNED = join(__dirname, 'public-api.txt');
  */
 const FUNCTIONS: { [name: string]: string } = {
   createSecretCommand: 'PrerequisiteSecrets.createCommand',
-  formatSynthError: 'Synth.formatError',
+  formatSynthError: 'Synth.trySynthesize',
   prerequisiteSecrets: 'PrerequisiteSecrets.of',
   synthesize: 'Synth.synthesize',
-  synthesizeOrExit: 'Synth.orExit',
+  synthesizeOrExit: 'Synth.trySynthesize',
 };
 const CONSTANTS: { [name: string]: string } = {
   DEFAULT_IMAGES: 'Defaults.IMAGES',

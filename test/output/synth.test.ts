@@ -63,18 +63,18 @@ describe('Synth, the class other languages call', () => {
     expect(readFileSync(join(dir, 'class', 'monitoring.k8s.yaml'), 'utf8')).toBe(readFileSync(join(dir, 'fn', 'monitoring.k8s.yaml'), 'utf8'));
   });
 
-  test('on bad input it throws, writes nothing and leaves the app\'s outdir as it was', () => {
+  test('on bad input Synth.synthesize throws and Synth.trySynthesize returns the report; nothing is written', () => {
     const outdir = join(dir, 'bad');
     const app = new App({ outdir });
     new Prometheus(new Chart(app, 'bad'), 'Eu1', { externalLabels: { cluster: 'eu1' }, retention: Duration.hours(4) });
-    let thrown: unknown;
-    try {
-      Synth.synthesize(app);
-    } catch (e) {
-      thrown = e;
-    }
-    expect(Synth.formatError(thrown)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] retention 4h/);
+    expect(() => Synth.synthesize(app)).toThrow(/retention 4h/);
+    expect(Synth.trySynthesize(app)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] retention 4h/);
     expect(existsSync(outdir)).toBe(false);
     expect(app.outdir).toBe(outdir);
+  });
+
+  test('Synth.trySynthesize returns nothing when it wrote the output', () => {
+    expect(Synth.trySynthesize(buildApp(join(dir, 'ok')))).toBeUndefined();
+    expect(readdirSync(join(dir, 'ok'))).toEqual(['monitoring.k8s.yaml']);
   });
 });
