@@ -5,5 +5,5 @@ module.exports = {
   testMatch: ['<rootDir>/main.test.ts', '<rootDir>/test/**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2020' } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/dist/', '<rootDir>/.bindings/', '<rootDir>/.jsii-out/'],
 };

@@ -19,9 +19,7 @@ func main() {
 	chart := cdk8s.NewChart(app, jsii.String("monitoring"), &cdk8s.ChartProps{Namespace: jsii.String("monitoring")})
 	cdk8sthanos.NewThanosStack(chart, jsii.String("Thanos"), nil)
 
-	problems := cdk8sthanos.Synth_TrySynthesize(app, nil)
-	jsii.Close()
-	if problems != nil {
+	if problems := cdk8sthanos.Synth_TrySynthesize(app, nil); problems != nil {
 		fmt.Fprint(os.Stderr, *problems)
 		os.Exit(1)
 	}
