@@ -48,7 +48,8 @@ for lang in python go; do
   if diff -r "$work/out/typescript" "$work/out/$lang" >/dev/null; then
     echo "$lang: identical to the TypeScript app ($(ls "$work/out/$lang" | tr '\n' ' '))"
   else
-    echo "$lang: DIFFERS from the TypeScript app:"; diff -r "$work/out/typescript" "$work/out/$lang" | head -40; status=1
+    diff -r "$work/out/typescript" "$work/out/$lang" > "$work/out/$lang.diff" || true
+    echo "$lang: DIFFERS from the TypeScript app (all of it in $work/out/$lang.diff):"; head -40 "$work/out/$lang.diff"; status=1
   fi
 done
 if ! diff -r dist "$work/out/typescript" >/dev/null; then echo "dist/ is stale: run 'npm run synth'"; status=1; fi
