@@ -157,7 +157,7 @@ export interface PrometheusOptions extends ComponentOptions {
   /**
    * TLS on the sidecar's gRPC server, for queriers in other clusters (with `sidecarServiceType`).
    * Queriers of the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint
-   * TLS; synth fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * TLS; synth fails): give them its address(es) as `StoreEndpoint.staticAddress(..., { tls })` instead.
    * @default - plaintext gRPC
    */
   readonly grpcServerTls?: GrpcServerTls;
@@ -182,7 +182,7 @@ export interface PrometheusProps extends PrometheusOptions {
   readonly objectStorage?: IObjectStorage;
   /**
    * Remote-write mode: ship samples by remote write 1.0 to a Thanos Receive (`RemoteWrite.to(receive)`,
-   * or `RemoteWrite.url(...)` in another cluster) instead of through a sidecar. There is then no
+   * or `RemoteWrite.toUrl(...)` in another cluster) instead of through a sidecar. There is then no
    * sidecar, no StoreAPI (the Receive serves the data) and no uploads; Prometheus reloads its own
    * config and rule files (`--config.auto-reload`, Prometheus >= 3.12).
    * @default - sidecar mode

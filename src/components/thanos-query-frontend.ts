@@ -56,7 +56,10 @@ export class ResultsCache {
   }
 
   private constructor(
-    /** The Thanos cache type (`IN-MEMORY` or `MEMCACHED`). */
+    /**
+     * The Thanos cache type (`IN-MEMORY` or `MEMCACHED`).
+     * @jsii suppress reserved-word
+     */
     public readonly type: string,
     private readonly maxSize?: Size,
     private readonly memcachedOptions?: MemcachedResultsCacheOptions,

@@ -266,7 +266,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     for (const s of this.allStores().filter((x) => grpcServerTlsOf(x))) {
       problems.push(`${(s as unknown as Construct).node.path} serves gRPC with TLS (grpcServerTls) but this querier would dial it through ${s.storeApiAddress}, `
         + 'and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: set autoDiscover: false (or leave it out of stores) and add it as '
-        + 'StoreEndpoint.address("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
+        + 'StoreEndpoint.staticAddress("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
     }
     return problems;
   }

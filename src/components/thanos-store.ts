@@ -206,7 +206,7 @@ export interface ThanosStoreOptions extends ComponentOptions {
   /**
    * TLS on the gRPC server, for queriers in other clusters (with `grpcServiceType`). Queriers of
    * the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint TLS; synth
-   * fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * fails): give them its address(es) as `StoreEndpoint.staticAddress(..., { tls })` instead.
    * @default - plaintext gRPC
    */
   readonly grpcServerTls?: GrpcServerTls;

@@ -26,6 +26,10 @@ export interface ComponentProps {
 /**
  * What every component shares: its name, labels, selector and NetworkPolicy, created first so the
  * policy precedes the component's other objects in the output.
+ *
+ * A hidden base class: jsii folds its members into each component. `@jsii ignore`, not the internal tag,
+ * because `stripInternal` would drop the class from the declarations the components extend.
+ * @jsii ignore
  */
 export abstract class Component extends Construct implements IConnectable {
   /** Object name. */

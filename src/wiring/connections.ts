@@ -58,11 +58,11 @@ export interface IConnectable extends INetworkPeer {
 
 /** Network peers outside this library's components. */
 export class NetworkPeer implements INetworkPeer {
-  /** Pods with these labels, in `namespace` or, when omitted, in the policy's own namespace. */
-  public static pods(labels: { [key: string]: string }, namespace?: string): NetworkPeer {
+  /** Pods with these labels, in the namespace `namespaceName` or, when omitted, in the policy's own namespace. */
+  public static pods(labels: { [key: string]: string }, namespaceName?: string): NetworkPeer {
     return new NetworkPeer({
       podSelector: { matchLabels: { ...labels } },
-      ...(namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
+      ...(namespaceName ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaceName } } } : {}),
     });
   }
 
@@ -71,9 +71,9 @@ export class NetworkPeer implements INetworkPeer {
     return new NetworkPeer({ namespaceSelector: { matchLabels: { ...labels } } });
   }
 
-  /** An IP range, e.g. a load balancer or an external object store. */
-  public static ipBlock(cidr: string, except?: string[]): NetworkPeer {
-    return new NetworkPeer({ ipBlock: { cidr, ...(except ? { except } : {}) } });
+  /** An IP range (less the `exceptCidrs` ranges), e.g. a load balancer or an external object store. */
+  public static ipBlock(cidr: string, exceptCidrs?: string[]): NetworkPeer {
+    return new NetworkPeer({ ipBlock: { cidr, ...(exceptCidrs ? { except: exceptCidrs } : {}) } });
   }
 
   /**
@@ -161,6 +161,7 @@ export interface ConnectionsProps {
   /**
    * Namespace of the component's pods, when its chart has one.
    * @default - the policy's own namespace
+   * @jsii suppress reserved-word
    */
   readonly namespace?: string;
   /**

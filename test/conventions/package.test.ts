@@ -83,7 +83,7 @@ synthesizeOrExit((o) => {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   process.stdout.write(JSON.stringify(prerequisiteSecrets(app).map((s) => s.name)));
   return app;
@@ -138,7 +138,7 @@ function expectedObjects(): Manifest[] {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   return Testing.synth(chart) as Manifest[];
 }
@@ -161,7 +161,8 @@ let offlineFailure: string | undefined;
 beforeAll(() => {
   // `npm pack` runs `prepack`, which is the clean build.
   const pack = timed('pack (build)', () => mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT));
-  packed = JSON.parse(pack.stdout)[0];
+  // The build (jsii) reports on stdout too; the JSON comes last.
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m)))[0];
 
   mkdirSync(consumer);
   const dependencies = { 'cdk8s-thanos': `file:../${packed.filename}`, ...Object.fromEntries(PEERS.map((p) => [p, PKG.devDependencies[p]])) };
@@ -221,12 +222,12 @@ const errorsOf = (text: string): string => text.split('\n').filter((l) => l !== 
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path).sort();
 
-  test('holds the compiled library (lib/src, lib/imports: JS and declarations), the docs, the synth command, README, LICENSE and package.json only', () => {
+  test('holds the compiled library (lib/src, lib/imports: JS and declarations), its jsii assembly, the docs, the synth command, README, LICENSE and package.json only', () => {
     const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f)
-      && !['README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
+      && !['.jsii', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
     expect(unexpected).toEqual([]);
     expect(files()).toEqual(expect.arrayContaining([
-      'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
+      '.jsii', 'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
       'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
       'docs/api/README.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
     ]));
