@@ -115,7 +115,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort = PORTS.alertmanager;
   /** Senders reach every replica through the headless Service. */
-  public readonly alertmanagerDnsDiscovery = true;
+  public readonly alertmanagerDnsDiscovery?: boolean = true; // `?` as in IAlertmanagerApi: jsii keeps an implementation as optional as its interface
   /** The URL its Ingress serves, when it has one. */
   public readonly ingressUrl?: string;
 

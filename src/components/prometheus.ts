@@ -294,7 +294,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (rw) this.connections.allowTo(rw.peer, rw.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.sidecarServiceType, 'the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.sidecarServiceType);
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },

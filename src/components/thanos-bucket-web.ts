@@ -93,7 +93,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
-    this.connections.refuseUnprotectedExposure(serviceType, 'the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward');
+    this.connections.refuseUnprotectedExposure('the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward', serviceType);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);

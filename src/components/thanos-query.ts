@@ -129,7 +129,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
-    this.connections.refuseUnprotectedExposure(serviceType, 'the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy');
+    this.connections.refuseUnprotectedExposure('the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy', serviceType);
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.

@@ -274,7 +274,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     for (const e of [...this.indexCache._egress, ...(props.cachingBucket?._egress ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.grpcServiceType, 'the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.grpcServiceType);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);

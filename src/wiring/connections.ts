@@ -233,9 +233,13 @@ export class Connections extends Construct implements INetworkPeer {
 
   /**
    * Declares that a Service of this type would expose `what` (a plaintext StoreAPI, an admin UI) outside
-   * the cluster: an error unless `acknowledgePlaintextExposure` is set.
+   * the cluster: an error unless `acknowledgePlaintextExposure` is set. The Service type comes last
+   * because it is optional (jsii: no optional parameter before a required one).
+   * @param what what would be exposed, e.g. "the bucket web UI"
+   * @param fix how to avoid it, e.g. "give grpcServerTls"
+   * @param serviceType the Service's type; ClusterIP or none exposes nothing
    */
-  public refuseUnprotectedExposure(serviceType: ServiceType | undefined, what: string, fix: string): void {
+  public refuseUnprotectedExposure(what: string, fix: string, serviceType?: ServiceType): void {
     if (isExposed(serviceType)) this.unprotected.push(`${what} would be reachable from outside the cluster through a ${serviceType} Service: ${fix}, or set acknowledgePlaintextExposure: true`);
   }
 
