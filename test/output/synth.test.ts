@@ -2,7 +2,7 @@ import { spawnSync } from 'child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { Prometheus, Synth, formatSynthError, synthesize } from '../../src';
 import { buildApp } from '../../main';
 
@@ -82,9 +82,9 @@ describe('Synth, the class other languages call', () => {
   test('on bad input Synth.synthesize throws and Synth.trySynthesize returns the report; nothing is written', () => {
     const outdir = join(dir, 'bad');
     const app = new App({ outdir });
-    new Prometheus(new Chart(app, 'bad'), 'Eu1', { externalLabels: { cluster: 'eu1' }, retention: Duration.hours(4) });
-    expect(() => Synth.synthesize(app)).toThrow(/retention 4h/);
-    expect(Synth.trySynthesize(app)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] retention 4h/);
+    new Prometheus(new Chart(app, 'bad'), 'Eu1', { externalLabels: { cluster: 'eu1' }, externalUrl: 'prometheus.example.com' });
+    expect(() => Synth.synthesize(app)).toThrow(/externalUrl "prometheus.example.com"/);
+    expect(Synth.trySynthesize(app)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] externalUrl "prometheus.example.com"/);
     expect(existsSync(outdir)).toBe(false);
     expect(app.outdir).toBe(outdir);
   });
