@@ -11,5 +11,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The examples import the package by name (tsconfig `paths` for tsc and esbuild): the sources, never a stale lib/.
   moduleNameMapper: { '^cdk8s-thanos$': '<rootDir>/src/index.ts' },
-  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/dist/'],
+  modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/dist/', '<rootDir>/.bindings/', '<rootDir>/.jsii-out/'],
 };

@@ -1,8 +1,32 @@
+/** The container images of the stack, one per program (see `DEFAULT_IMAGES` for the pinned ones). */
+export interface ContainerImages {
+  /** Prometheus. */
+  readonly prometheus: string;
+  /** Thanos (every Thanos component and the sidecar). */
+  readonly thanos: string;
+  /** Alertmanager. */
+  readonly alertmanager: string;
+  /** Grafana. */
+  readonly grafana: string;
+  /** prometheus-operator's config reloader (the ruler's sidecar). */
+  readonly configReloader: string;
+  /** MinIO server. */
+  readonly minio: string;
+  /** MinIO client (bucket creation). */
+  readonly minioClient: string;
+  /** SeaweedFS. */
+  readonly seaweedfs: string;
+  /** memcached. */
+  readonly memcached: string;
+  /** Prometheus memcached exporter. */
+  readonly memcachedExporter: string;
+}
+
 /**
  * Every default container image, pinned, in one place. Each is overridable per component
  * (`image` prop). Upstream registries only: Bitnami's free images stopped updating in 2025.
  */
-export const DEFAULT_IMAGES = {
+export const DEFAULT_IMAGES: ContainerImages = {
   /** prometheus/prometheus release v3.14.0 (2026-08-17). */
   prometheus: 'quay.io/prometheus/prometheus:v3.14.0',
   /** thanos-io/thanos release v0.42.4; entrypoint /bin/thanos, so args[0] is the subcommand. */
@@ -37,4 +61,4 @@ export const DEFAULT_IMAGES = {
   memcached: 'docker.io/memcached:1.6.45-alpine',
   /** prometheus/memcached_exporter v0.16.0 (the Prometheus project's own image; runs as `nobody`). */
   memcachedExporter: 'quay.io/prometheus/memcached-exporter:v0.16.0',
-} as const;
+};

@@ -5,5 +5,6 @@ export * from './components';
 export * from './config';
 export * from './wiring';
 export * from './output';
-export { DEFAULT_IMAGES } from './images';
+export { ContainerImages, DEFAULT_IMAGES } from './images';
+export { Defaults } from './defaults';
 export { NamedPort, PORTS, WellKnownPorts } from './ports';

@@ -19,7 +19,7 @@ export function buildApp(outdir?: string): App {
   new ThanosStack(chart, 'Thanos', {
     prometheus: { externalLabels: { cluster: 'central' } },
     query: {
-      endpoints: REMOTE_REGIONS.map((region) => StoreEndpoint.address(`prometheus-${region}.example.com:10901`, { replicaLabels: ['replica'] })),
+      endpoints: REMOTE_REGIONS.map((region) => StoreEndpoint.staticAddress(`prometheus-${region}.example.com:10901`, { replicaLabels: ['replica'] })),
     },
     // Exposure is a decision: each exposed Service names who may connect. A NodePort with the default
     // Cluster traffic policy sees node addresses (kube-proxy SNATs), so the range covers the nodes' network.

@@ -56,7 +56,7 @@ export function buildApp(outdir?: string): App {
       // The app holds both clusters: discovery would also find the leaf's sidecar, whose in-cluster
       // address does not resolve here. The observer's own StoreAPIs are added below.
       autoDiscover: false,
-      endpoints: [StoreEndpoint.address(LEAF_SIDECAR_ADDRESS, {
+      endpoints: [StoreEndpoint.staticAddress(LEAF_SIDECAR_ADDRESS, {
         tls: GrpcClientTls.fromSecret(Secret.fromSecretName(observer, 'QueryClientTls', 'thanos-query-client-tls')),
         replicaLabels: ['replica'],
       })],

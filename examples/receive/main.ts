@@ -44,7 +44,7 @@ export function buildApp(outdir?: string): App {
   const leaf = new Chart(app, 'leaf-eu1', { namespace: 'monitoring' });
   new Prometheus(leaf, 'Prometheus', {
     externalLabels: { cluster: 'eu1' },
-    remoteWrite: RemoteWrite.url(CENTRAL_RECEIVE_URL, { tenant: 'eu1' }),
+    remoteWrite: RemoteWrite.toUrl(CENTRAL_RECEIVE_URL, { tenant: 'eu1' }),
   });
   return app;
 }

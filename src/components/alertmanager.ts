@@ -128,7 +128,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort = PORTS.alertmanager;
   /** Senders reach every replica through the headless Service. */
-  public readonly alertmanagerDnsDiscovery = true;
+  public readonly alertmanagerDnsDiscovery?: boolean = true; // `?` as in IAlertmanagerApi: jsii keeps an implementation as optional as its interface
   /** The URL its Ingress serves, when it has one. */
   public readonly ingressUrl?: string;
 
@@ -186,7 +186,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       name: 'alertmanager',
       image,
       user: USERS.nobody,
-      args: [...this.args(), ...this.extraArgs({ binary: 'alertmanager' }, () => this.args())],
+      args: [...this.args(), ...this._extraArgs({ binary: 'alertmanager' }, () => this.args())],
       ports: [PORTS.alertmanager, PORTS.alertmanagerCluster],
       env: clustered ? [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] : undefined,
       volumeMounts: [
@@ -304,7 +304,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
+      ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...alertmanagerConfigProblems(this.parts),
     ];
     const retention = p.retention ?? DEFAULTS.retention;

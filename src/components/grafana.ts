@@ -139,6 +139,9 @@ const FIXED_ENV: { [name: string]: string } = {
  * variables; anonymous access, usage reporting, update checks and plugin downloads are off.
  */
 export class Grafana extends Component implements IScrapeTarget {
+  /** The uid of the Thanos datasource (`GRAFANA_DATASOURCE_UID`), for dashboards you provision. */
+  public static readonly DATASOURCE_UID = GRAFANA_DATASOURCE_UID;
+
   /** The Service port. */
   public readonly port = PORTS.grafana.port;
   /** The URL its Ingress serves, when it has one. */
@@ -309,7 +312,7 @@ export class Grafana extends Component implements IScrapeTarget {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...this.commonProblems({ replicas, serviceTypes: { serviceType: p.serviceType } }),
+      ...this._commonProblems({ replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.dashboards.flatMap((d) => d._problems()),
     ];
     if (replicas > 1) {

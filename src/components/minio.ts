@@ -181,7 +181,7 @@ export class MinIO extends Component implements IScrapeTarget {
 
     // The bucket name is validated by the S3ObjectStorage child.
     validateWith(this, () => [
-      ...this.commonProblems({ maxNameLength: 47 }),
+      ...this._commonProblems({ maxNameLength: 47 }),
       ...secretKeyProblems('accessKeyKey', accessKeyKey),
       ...secretKeyProblems('secretKeyKey', secretKeyKey),
     ], { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) });

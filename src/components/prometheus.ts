@@ -165,7 +165,7 @@ export interface PrometheusOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * TLS on the sidecar's gRPC server, for queriers in other clusters (with `sidecarServiceType`).
    * Queriers of the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint
-   * TLS; synth fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * TLS; synth fails): give them its address(es) as `StoreEndpoint.staticAddress(..., { tls })` instead.
    * @default - plaintext gRPC
    */
   readonly grpcServerTls?: GrpcServerTls;
@@ -190,7 +190,7 @@ export interface PrometheusProps extends PrometheusOptions {
   readonly objectStorage?: IObjectStorage;
   /**
    * Remote-write mode: ship samples by remote write 1.0 to a Thanos Receive (`RemoteWrite.to(receive)`,
-   * or `RemoteWrite.url(...)` in another cluster) instead of through a sidecar. There is then no
+   * or `RemoteWrite.toUrl(...)` in another cluster) instead of through a sidecar. There is then no
    * sidecar, no StoreAPI (the Receive serves the data) and no uploads; Prometheus reloads its own
    * config and rule files (`--config.auto-reload`, Prometheus >= 3.12).
    * @default - sidecar mode
@@ -321,7 +321,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (rw) this.connections.allowTo(rw.peer, rw.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.sidecarServiceType, 'the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.sidecarServiceType);
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
@@ -352,12 +352,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
 
     // Queriers find the sidecar by dnssrv+ on the headless Service. The sidecar answers from Prometheus, so
     // Prometheus drains as long as the sidecar does.
-    const sidecarShutdown = this.thanosShutdown(Discovery.DNS, true);
+    const sidecarShutdown = this._thanosShutdown(Discovery.DNS, true);
     const prometheus = container({
       name: 'prometheus',
       image,
       user: USERS.nobody,
-      args: [...this.prometheusArgs(), ...this.extraArgs({ binary: 'prometheus' }, () => this.prometheusArgs())],
+      args: [...this.prometheusArgs(), ...this._extraArgs({ binary: 'prometheus' }, () => this.prometheusArgs())],
       ports: [PORTS.prometheus],
       env: [POD_NAME_ENV],
       volumeMounts: [volumeMounts.tsdb, volumeMounts.config, volumeMounts.rules, token.volumeMount],

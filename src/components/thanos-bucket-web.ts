@@ -99,7 +99,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
-    this.connections.refuseUnprotectedExposure(serviceType, 'the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward');
+    this.connections.refuseUnprotectedExposure('the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward', serviceType);
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
@@ -119,12 +119,12 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
       ...storage.args,
     ];
     // People reach it through its Service; it has no gRPC server.
-    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
+    const shutdown = this._thanosShutdown(Discovery.SERVICE, false);
     const web = container({
       name: 'thanos-bucketweb',
       image,
       user: USERS.nobody,
-      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'tools bucket web' }, () => ownArgs)],
+      args: [...ownArgs, ...this._extraArgs({ binary: 'thanos', command: 'tools bucket web' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: storage.volumeMounts,
@@ -157,7 +157,7 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
   private problems(): string[] {
     const p = this.props;
-    const problems = this.commonProblems({ serviceTypes: { serviceType: p.serviceType } });
+    const problems = this._commonProblems({ serviceTypes: { serviceType: p.serviceType } });
     if (p.label !== undefined) problems.push(...labelNameProblems('label', p.label));
     if (this.refresh.toMilliseconds() < 1000) problems.push(`refresh ${goDuration(this.refresh)} is under a second: use e.g. Duration.minutes(30)`);
     return problems;

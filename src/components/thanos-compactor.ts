@@ -212,12 +212,12 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     // abandoned, not finished, and a block whose upload was cut off has no meta.json, so queriers ignore it and a
     // later run deletes it (compact.BestEffortCleanAbortedPartialUploads). Only its HTTP server drains; nothing
     // but Prometheus connects to it, so there is no preStop drain.
-    const shutdown = this.thanosShutdown(undefined, false);
+    const shutdown = this._thanosShutdown(undefined, false);
     const compact = container({
       name: 'thanos-compact',
       image,
       user: USERS.nobody,
-      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'compact' }, () => ownArgs)],
+      args: [...ownArgs, ...this._extraArgs({ binary: 'thanos', command: 'compact' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       env: storage.env,
       volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts],
@@ -255,7 +255,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
     const problems = [
-      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME }),
+      ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME }),
       ...(p.deduplicationReplicaLabels ?? []).flatMap((l) => labelNameProblems('deduplicationReplicaLabels entry', l)),
     ];
     if (replicas !== 1) {

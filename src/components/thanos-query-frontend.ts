@@ -59,7 +59,10 @@ export class ResultsCache {
   }
 
   private constructor(
-    /** The Thanos cache type (`IN-MEMORY` or `MEMCACHED`). */
+    /**
+     * The Thanos cache type (`IN-MEMORY` or `MEMCACHED`).
+     * @jsii suppress reserved-word
+     */
     public readonly type: string,
     private readonly maxSize?: Size,
     private readonly memcachedOptions?: MemcachedResultsCacheOptions,
@@ -254,12 +257,12 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       ...((props.compressResponses ?? DEFAULTS.compressResponses) ? ['--query-frontend.compress-responses'] : []),
     ];
     // Grafana reaches it through its ClusterIP Service; it has no gRPC server.
-    const shutdown = this.thanosShutdown(Discovery.SERVICE, false);
+    const shutdown = this._thanosShutdown(Discovery.SERVICE, false);
     const frontend = container({
       name: 'thanos-query-frontend',
       image,
       user: USERS.nobody,
-      args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'query-frontend' }, () => ownArgs)],
+      args: [...ownArgs, ...this._extraArgs({ binary: 'thanos', command: 'query-frontend' }, () => ownArgs)],
       ports: [PORTS.thanosHttp],
       volumeMounts: [{ name: 'config', mountPath: CONFIG_DIR, readOnly: true }],
       probes: healthyReadyProbes(PORTS.thanosHttp.name),
@@ -293,7 +296,7 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
+      ...this._commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.cache._problems(),
       ...this.labelsCache._problems(),
       ...memoryFitProblems('thanos-query-frontend', this.resources, [

@@ -135,7 +135,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
-    this.connections.refuseUnprotectedExposure(serviceType, 'the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy');
+    this.connections.refuseUnprotectedExposure('the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy', serviceType);
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.
@@ -155,10 +155,10 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       requireSecret(this, { name: t.secretName, keys: t.keys, purpose: 'gRPC client TLS of the Thanos querier' });
     }
 
-    const extra = this.extraArgs({ binary: 'thanos', command: 'query' }, () => this.args());
+    const extra = this._extraArgs({ binary: 'thanos', command: 'query' }, () => this.args());
     // The frontend, the ruler and Grafana reach it through its ClusterIP Service. A PromQL query runs up to
     // --query.timeout (2m), within the 2m HTTP grace period.
-    const shutdown = this.thanosShutdown(Discovery.SERVICE, true);
+    const shutdown = this._thanosShutdown(Discovery.SERVICE, true);
     const query = container({
       name: 'thanos-query',
       image,
@@ -256,7 +256,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...this.commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
+      ...this._commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.endpoints.flatMap((e) => e._problems()),
       // Derived labels are validated by the sources they come from.
       ...(p.replicaLabels ?? []).flatMap((l) => labelNameProblems('replica label', l)),
@@ -273,7 +273,7 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     for (const s of this.allStores().filter((x) => grpcServerTlsOf(x))) {
       problems.push(`${(s as unknown as Construct).node.path} serves gRPC with TLS (grpcServerTls) but this querier would dial it through ${s.storeApiAddress}, `
         + 'and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: set autoDiscover: false (or leave it out of stores) and add it as '
-        + 'StoreEndpoint.address("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
+        + 'StoreEndpoint.staticAddress("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
     }
     return problems;
   }

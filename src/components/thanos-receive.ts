@@ -196,7 +196,7 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.receiveRemoteWrite, PORTS.thanosHttp] });
 
-    const routerShutdown = this.thanosShutdown(Discovery.SERVICE, true);
+    const routerShutdown = this._thanosShutdown(Discovery.SERVICE, true);
     const router = container({
       name: 'thanos-receive',
       image,
@@ -332,7 +332,7 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
 
     const labelArgs = Object.entries({ ...this.externalLabels, [this.replicaLabel]: '$(POD_NAME)' })
       .map(([k, v]) => `--label=${k}="${v}"`);
-    const ingestorShutdown = this.thanosShutdown(Discovery.DNS, true);
+    const ingestorShutdown = this._thanosShutdown(Discovery.DNS, true);
     const ingestor = container({
       name: 'thanos-receive',
       image,

@@ -189,13 +189,13 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     });
 
     // Queriers find its StoreAPI by dnssrv+ on the headless Service.
-    const shutdown = this.thanosShutdown(Discovery.DNS, true);
+    const shutdown = this._thanosShutdown(Discovery.DNS, true);
     const rulesMount = { name: 'rules', mountPath: RULES_DIR, readOnly: true };
     const ruler = container({
       name: 'thanos-rule',
       image,
       user: USERS.nobody,
-      args: [...this.args(), ...(storage?.args ?? []), ...this.extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])])],
+      args: [...this.args(), ...(storage?.args ?? []), ...this._extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])])],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
       volumeMounts: [
@@ -282,7 +282,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas }),
+      ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas }),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
       ...ruleGroupProblems(this.groups),
     ];

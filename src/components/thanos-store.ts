@@ -238,7 +238,7 @@ export interface ThanosStoreOptions extends ComponentOptions, ExtraArgsOptions {
   /**
    * TLS on the gRPC server, for queriers in other clusters (with `grpcServiceType`). Queriers of
    * the app must not discover it (Thanos dials `dnssrv+` endpoints without per-endpoint TLS; synth
-   * fails): give them its address(es) as `StoreEndpoint.address(..., { tls })` instead.
+   * fails): give them its address(es) as `StoreEndpoint.staticAddress(..., { tls })` instead.
    * @default - plaintext gRPC
    */
   readonly grpcServerTls?: GrpcServerTls;
@@ -312,7 +312,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     for (const e of [...this.indexCache._egress, ...(props.cachingBucket?._egress ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure(props.grpcServiceType, 'the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls');
+    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.grpcServiceType);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -351,12 +351,12 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           ...(tls?.args ?? []),
         ];
         // Queriers find it by dnssrv+ on the headless Service.
-        const shutdown = this.thanosShutdown(Discovery.DNS, true);
+        const shutdown = this._thanosShutdown(Discovery.DNS, true);
         const store = container({
           name: 'thanos-store',
           image,
           user: USERS.nobody,
-          args: [...ownArgs, ...this.extraArgs({ binary: 'thanos', command: 'store' }, () => ownArgs)],
+          args: [...ownArgs, ...this._extraArgs({ binary: 'thanos', command: 'store' }, () => ownArgs)],
           ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
           env: storage.env,
           volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, ...storage.volumeMounts, ...(tls ? [tls.volumeMount] : [])],
@@ -412,7 +412,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
       + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
     const problems = [
-      ...this.commonProblems({ maxNameLength: MAX_STATEFULSET_NAME - longestSuffix, replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
+      ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME - longestSuffix, replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
       ...(this.props.cachingBucket?._problems ?? []),

@@ -65,8 +65,8 @@ export interface PagerDutyReceiverOptions extends NotifierOptions {
 export interface EmailReceiverOptions extends NotifierOptions {
   /** Recipient address(es), comma-separated. */
   readonly to: string;
-  /** Sender address. */
-  readonly from: string;
+  /** Sender address (Alertmanager's `from`). */
+  readonly sender: string;
   /** SMTP server as `host:port`, e.g. `smtp.example.com:587`. */
   readonly smarthost: string;
   /**
@@ -139,7 +139,7 @@ export class Receiver {
     const problems: string[] = [];
     const q = JSON.stringify(name);
     if (!options.to.trim()) problems.push(`email receiver ${q} has an empty "to": give at least one address`);
-    if (!options.from.trim()) problems.push(`email receiver ${q} has an empty "from": give the sender address`);
+    if (!options.sender.trim()) problems.push(`email receiver ${q} has an empty sender: give the sender address`);
     const port = /^[^\s:]+:(\d{1,5})$/.exec(options.smarthost);
     if (!port || Number(port[1]) > 65535) {
       problems.push(`email receiver ${q} smarthost ${JSON.stringify(options.smarthost)} is not host:port: use e.g. "smtp.example.com:587"`);
@@ -152,7 +152,7 @@ export class Receiver {
       email_configs: [{
         ...sendResolved(options),
         to: options.to,
-        from: options.from,
+        from: options.sender,
         smarthost: options.smarthost,
         ...(options.authUsername ? { auth_username: options.authUsername } : {}),
         ...(options.authPasswordSecret ? { auth_password_file: fileOf(options.authPasswordSecret) } : {}),
@@ -229,10 +229,10 @@ export interface RouteProps {
    */
   readonly routes?: Route[];
   /**
-   * Keep trying the following sibling routes after this one matched.
+   * Keep trying the following sibling routes after this one matched (Alertmanager's `continue`).
    * @default false
    */
-  readonly continue?: boolean;
+  readonly continueMatching?: boolean;
 }
 
 /** A node of the routing tree. */
@@ -246,7 +246,7 @@ export class Route {
     return {
       ...(p.receiver !== undefined ? { receiver: p.receiver } : {}),
       ...(p.groupBy ? { group_by: [...p.groupBy] } : {}),
-      ...(p.continue ? { continue: true } : {}),
+      ...(p.continueMatching ? { continue: true } : {}),
       ...(p.matchers?.length ? { matchers: [...p.matchers] } : {}),
       ...(p.groupWait ? { group_wait: goDuration(p.groupWait) } : {}),
       ...(p.groupInterval ? { group_interval: goDuration(p.groupInterval) } : {}),
@@ -398,7 +398,7 @@ export function alertmanagerConfigProblems(parts: AlertmanagerConfigParts): stri
   const root = parts.route.props;
   if (root.receiver === undefined) problems.push('the root route has no receiver: set route.receiver; it catches every alert no child route takes');
   if (root.matchers?.length) problems.push(`the root route has matchers ${JSON.stringify(root.matchers)}: the root matches every alert; move them to a child route under routes`);
-  if (root.continue) problems.push('the root route sets continue: it has no siblings; remove continue');
+  if (root.continueMatching) problems.push('the root route sets continueMatching: it has no siblings; remove continueMatching');
   problems.push(...parts.route._problems(names));
   parts.inhibitRules.forEach((r, i) => problems.push(...r._problems(`inhibitRules[${i}]`)));
   return problems;

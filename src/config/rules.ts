@@ -9,10 +9,11 @@ export interface AlertingRuleProps {
   /** PromQL expression; the alert fires for every series it returns. */
   readonly expr: string;
   /**
-   * How long the condition must hold before the alert fires.
+   * How long the condition must hold before the alert fires (Prometheus' `for`: the alert is
+   * pending until then).
    * @default - fires at once
    */
-  readonly for?: Duration;
+  readonly pendingFor?: Duration;
   /**
    * Labels added to the alert (e.g. `severity`).
    * @default - none
@@ -45,7 +46,7 @@ export class Rule {
     return new Rule({
       alert: props.alert,
       expr: props.expr,
-      ...(props.for ? { for: promDuration(props.for) } : {}),
+      ...(props.pendingFor ? { for: promDuration(props.pendingFor) } : {}),
       ...(props.labels ? { labels: { ...props.labels } } : {}),
       ...(props.annotations ? { annotations: { ...props.annotations } } : {}),
     });

@@ -35,6 +35,7 @@ export interface KubernetesServiceScrapeOptions extends ScrapeOptions {
   /**
    * The Service's namespace.
    * @default - every namespace
+   * @jsii suppress reserved-word
    */
   readonly namespace?: string;
 }

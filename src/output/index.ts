@@ -1,2 +1,2 @@
-export { SecretRequirement, prerequisiteSecrets, createSecretCommand } from './prerequisites';
-export { formatSynthError, OutputLayout, SynthesizeOptions, synthesize, synthesizeOrExit } from './synthesize';
+export { SecretRequirement, PrerequisiteSecrets, prerequisiteSecrets, createSecretCommand } from './prerequisites';
+export { formatSynthError, OutputLayout, Synth, SynthesizeOptions, synthesize, synthesizeOrExit } from './synthesize';

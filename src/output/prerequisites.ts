@@ -42,3 +42,18 @@ export function createSecretCommand(req: SecretRequirement, namespace?: string):
   const files = req.keys.map((k) => `--from-file=${k}=./${k}`).join(' ');
   return `kubectl create secret generic ${req.name}${ns} ${files}`;
 }
+
+/** The Secrets an app reads but does not create, in every language (`prerequisiteSecrets`, `createSecretCommand`). */
+export class PrerequisiteSecrets {
+  /** Every Secret the app's output reads but does not create, sorted by name. */
+  public static of(scope: IConstruct): SecretRequirement[] {
+    return prerequisiteSecrets(scope);
+  }
+
+  /** The `kubectl create secret` command that creates `requirement` in `namespaceName` (values read from files). */
+  public static createCommand(requirement: SecretRequirement, namespaceName?: string): string {
+    return createSecretCommand(requirement, namespaceName);
+  }
+
+  private constructor() {}
+}

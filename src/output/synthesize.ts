@@ -194,3 +194,44 @@ function folderOf(o: Manifest): string {
 function describe(o: Manifest): string {
   return `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 }
+
+/**
+ * `synthesize` and `synthesizeOrExit` for an app you built, in every language: jsii gives other
+ * languages classes, not free functions, and no function-typed parameters.
+ */
+export class Synth {
+  /**
+   * Synthesizes `app` into its `outdir`, all or nothing, like `synthesize`. Throws the validation error.
+   */
+  public static synthesize(app: App, options: SynthesizeOptions = {}): void {
+    const outdir = app.outdir;
+    // cdk8s writes to `app.outdir`, readonly only in its typings: point it at the staging folder
+    // for this synth, so nothing reaches `outdir` unless every validation passed.
+    const writable = app as { outdir: string };
+    try {
+      synthesize((staging) => {
+        writable.outdir = staging;
+        return app;
+      }, outdir, options);
+    } finally {
+      writable.outdir = outdir;
+    }
+  }
+
+  /**
+   * `Synth.synthesize` for an app's entry point in any language: returns every problem (construct
+   * path, bad value, fix) as `formatSynthError` prints them, having written nothing, or nothing when
+   * the output was written. Print it and exit non-zero: exiting is the caller's, because a jsii
+   * runtime whose JavaScript process exits fails with its own stack trace.
+   */
+  public static trySynthesize(app: App, options: SynthesizeOptions = {}): string | undefined {
+    try {
+      Synth.synthesize(app, options);
+      return undefined;
+    } catch (error) {
+      return formatSynthError(error);
+    }
+  }
+
+  private constructor() {}
+}

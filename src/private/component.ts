@@ -61,6 +61,10 @@ export interface CommonChecks {
 /**
  * What every component shares: its name, labels, selector and NetworkPolicy, created first so the
  * policy precedes the component's other objects in the output.
+ *
+ * A hidden base class: jsii folds its members into each component. `@jsii ignore`, not the internal tag,
+ * because `stripInternal` would drop the class from the declarations the components extend.
+ * @jsii ignore
  */
 export abstract class Component extends Construct implements IConnectable {
   /** Object name. */
@@ -105,8 +109,11 @@ export abstract class Component extends Construct implements IConnectable {
     });
   }
 
-  /** Problems with what every component takes: its name, replicas, resources and Service types. */
-  protected commonProblems(checks: CommonChecks = {}): string[] {
+  /**
+   * Problems with what every component takes: its name, replicas, resources and Service types.
+   * @internal
+   */
+  protected _commonProblems(checks: CommonChecks = {}): string[] {
     return [
       ...nameProblems('name', this.name, checks.maxNameLength),
       ...(checks.replicas !== undefined ? replicaProblems('replicas', checks.replicas) : []),
@@ -118,8 +125,9 @@ export abstract class Component extends Construct implements IConnectable {
   /**
    * The user's `extraArgs`, to append to the main container's own args, checked at synth against `set`.
    * @param own the args the construct renders (read at synth, after every wiring call)
+   * @internal
    */
-  protected extraArgs(set: FlagSet, own: () => string[]): string[] {
+  protected _extraArgs(set: FlagSet, own: () => string[]): string[] {
     const extra = this.givenExtraArgs;
     // Once per component, though a sharded store renders one container per shard.
     if (extra.length && !this.extraArgsChecked) validateWith(this, () => extraArgProblems('extraArgs', set, extra, own()));
@@ -130,8 +138,9 @@ export abstract class Component extends Construct implements IConnectable {
   /**
    * How a Thanos server of this component leaves (private/shutdown.ts): its HTTP server, and its gRPC server if
    * it has one, each with its grace period, 2m or what `extraArgs` set with `--http-grace-period`/`--grpc-grace-period`.
+   * @internal
    */
-  protected thanosShutdown(discovery: Discovery | undefined, grpc: boolean): Shutdown {
+  protected _thanosShutdown(discovery: Discovery | undefined, grpc: boolean): Shutdown {
     const grace = (flag: string) => {
       const given = this.givenExtraArgs.find((a) => a.startsWith(`${flag}=`));
       return (given === undefined ? undefined : goDurationSeconds(given.slice(flag.length + 1))) ?? THANOS_GRACE_SECONDS;

@@ -30,7 +30,8 @@ export class AlertmanagerEndpoint implements IAlertmanagerApi {
 
   public readonly alertmanagerHost: string;
   public readonly alertmanagerPort: NamedPort;
-  public readonly alertmanagerScheme: string;
+  /** `http` or `https`, from the URL. */
+  public readonly alertmanagerScheme?: string;
   public readonly alertmanagerPathPrefix?: string;
   private readonly parsed?: URL;
 

@@ -14,6 +14,7 @@ export interface ScrapeEndpoint {
   /**
    * The Service's namespace, when its chart sets one.
    * @default - none: the chart sets no namespace
+   * @jsii suppress reserved-word
    */
   readonly namespace?: string;
   /** The named port serving metrics. */

@@ -58,11 +58,11 @@ export interface IConnectable extends INetworkPeer {
 
 /** Network peers outside this library's components. */
 export class NetworkPeer implements INetworkPeer {
-  /** Pods with these labels, in `namespace` or, when omitted, in the policy's own namespace. */
-  public static pods(labels: { [key: string]: string }, namespace?: string): NetworkPeer {
+  /** Pods with these labels, in the namespace `namespaceName` or, when omitted, in the policy's own namespace. */
+  public static pods(labels: { [key: string]: string }, namespaceName?: string): NetworkPeer {
     return new NetworkPeer({
       podSelector: { matchLabels: { ...labels } },
-      ...(namespace ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } } : {}),
+      ...(namespaceName ? { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaceName } } } : {}),
     });
   }
 
@@ -71,9 +71,9 @@ export class NetworkPeer implements INetworkPeer {
     return new NetworkPeer({ namespaceSelector: { matchLabels: { ...labels } } });
   }
 
-  /** An IP range, e.g. a load balancer or an external object store. */
-  public static ipBlock(cidr: string, except?: string[]): NetworkPeer {
-    return new NetworkPeer({ ipBlock: { cidr, ...(except ? { except } : {}) } });
+  /** An IP range (less the `exceptCidrs` ranges), e.g. a load balancer or an external object store. */
+  public static ipBlock(cidr: string, exceptCidrs?: string[]): NetworkPeer {
+    return new NetworkPeer({ ipBlock: { cidr, ...(exceptCidrs ? { except: exceptCidrs } : {}) } });
   }
 
   /**
@@ -161,6 +161,7 @@ export interface ConnectionsProps {
   /**
    * Namespace of the component's pods, when its chart has one.
    * @default - the policy's own namespace
+   * @jsii suppress reserved-word
    */
   readonly namespace?: string;
   /**
@@ -232,9 +233,13 @@ export class Connections extends Construct implements INetworkPeer {
 
   /**
    * Declares that a Service of this type would expose `what` (a plaintext StoreAPI, an admin UI) outside
-   * the cluster: an error unless `acknowledgePlaintextExposure` is set.
+   * the cluster: an error unless `acknowledgePlaintextExposure` is set. The Service type comes last
+   * because it is optional (jsii: no optional parameter before a required one).
+   * @param what what would be exposed, e.g. "the bucket web UI"
+   * @param fix how to avoid it, e.g. "give grpcServerTls"
+   * @param serviceType the Service's type; ClusterIP or none exposes nothing
    */
-  public refuseUnprotectedExposure(serviceType: ServiceType | undefined, what: string, fix: string): void {
+  public refuseUnprotectedExposure(what: string, fix: string, serviceType?: ServiceType): void {
     if (isExposed(serviceType)) this.unprotected.push(`${what} would be reachable from outside the cluster through a ${serviceType} Service: ${fix}, or set acknowledgePlaintextExposure: true`);
   }
 

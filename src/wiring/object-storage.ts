@@ -3,7 +3,7 @@ import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
 import { Connections, INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from './connections';
-import { requireSecret } from '../output/prerequisites';
+import { SecretRequirement, requireSecret } from '../output/prerequisites';
 import { literalSecret, validateWith } from '../private/problems';
 import { Grammar, secretKey } from '../private/grammar';
 import { checksum, configYaml, lazy, secretEnv } from '../private/kubernetes';
@@ -190,7 +190,7 @@ const ENDPOINT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(
 /** Common object-storage plumbing: the ConfigMap, the mount, the placeholders. */
 abstract class ConfigMapObjectStorage extends Construct implements IObjectStorage {
   public abstract readonly bucketId: string;
-  protected readonly configMapName: string;
+  private readonly configMapName: string;
 
   constructor(scope: Construct, id: string, configMapName: string | undefined) {
     super(scope, id);
@@ -199,34 +199,35 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
     new k8s.KubeConfigMap(this, 'Resource', {
       metadata: { name: this.configMapName, labels },
       // Lazy: subclasses set their props after this constructor returns.
-      data: lazy(() => ({ [CONFIG_FILE]: this.renderConfig() })),
+      data: lazy(() => ({ [CONFIG_FILE]: this._renderConfig() })),
     });
   }
 
   public bind(consumer: IConstruct): ObjectStorageBinding {
-    const secret = this.secret();
+    const secret = this._secret();
     if (secret) requireSecret(consumer, secret);
     return {
       args: [`--objstore.config-file=${MOUNT_PATH}/${CONFIG_FILE}`],
-      env: this.env(),
+      env: this._env(),
       volumes: [{ name: 'objstore', configMap: { name: this.configMapName } }],
       volumeMounts: [{ name: 'objstore', mountPath: MOUNT_PATH, readOnly: true }],
-      serviceAccountAnnotations: this.serviceAccountAnnotations(),
-      egress: this.egress(),
-      configChecksum: checksum(this.renderConfig()),
+      serviceAccountAnnotations: this._serviceAccountAnnotations(),
+      egress: this._egress(),
+      configChecksum: checksum(this._renderConfig()),
     };
   }
 
-  /** The objstore YAML; credentials appear only as `$(VAR)` placeholders Thanos substitutes. */
-  protected renderConfig(): string {
-    return configYaml(this.config());
+  /** @internal The objstore YAML; credentials appear only as `$(VAR)` placeholders Thanos substitutes. */
+  protected _renderConfig(): string {
+    return configYaml(this._config());
   }
 
-  protected abstract config(): object;
-  protected abstract env(): k8s.EnvVar[];
-  protected abstract secret(): { name: string; keys: string[]; purpose: string } | undefined;
-  protected abstract serviceAccountAnnotations(): { [key: string]: string };
-  protected abstract egress(): ObjectStorageEgress[];
+  // The hooks each store fills in: implementation, not API (internal, so jsii and the declarations leave them out).
+  /** @internal */ protected abstract _config(): object;
+  /** @internal */ protected abstract _env(): k8s.EnvVar[];
+  /** @internal */ protected abstract _secret(): SecretRequirement | undefined;
+  /** @internal */ protected abstract _serviceAccountAnnotations(): { [key: string]: string };
+  /** @internal */ protected abstract _egress(): ObjectStorageEgress[];
 }
 
 /** An S3 or S3-compatible bucket (AWS, MinIO, SeaweedFS, Garage, Ceph RGW...). */
@@ -251,7 +252,8 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
     ]);
   }
 
-  protected config(): object {
+  /** @internal */
+  protected _config(): object {
     const c = this.props.credentials;
     return {
       type: 'S3',
@@ -267,23 +269,27 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
     };
   }
 
-  protected env(): k8s.EnvVar[] {
+  /** @internal */
+  protected _env(): k8s.EnvVar[] {
     const c = this.props.credentials;
     if (!c._secretName) return [];
     return [secretEnv('OBJSTORE_ACCESS_KEY', c._secretName, c._accessKeyKey!), secretEnv('OBJSTORE_SECRET_KEY', c._secretName, c._secretKeyKey!)];
   }
 
-  protected secret() {
+  /** @internal */
+  protected _secret(): SecretRequirement | undefined {
     const c = this.props.credentials;
     return c._secretName ? { name: c._secretName, keys: [c._accessKeyKey!, c._secretKeyKey!], purpose: `S3 credentials for bucket ${this.props.bucket}` } : undefined;
   }
 
-  protected serviceAccountAnnotations(): { [key: string]: string } {
+  /** @internal */
+  protected _serviceAccountAnnotations(): { [key: string]: string } {
     const arn = this.props.credentials._roleArn;
     return arn ? { 'eks.amazonaws.com/role-arn': arn } : {};
   }
 
-  protected egress(): ObjectStorageEgress[] {
+  /** @internal */
+  protected _egress(): ObjectStorageEgress[] {
     const { host, port } = splitHostPort(this.props.endpoint, (this.props.insecure ?? false) ? 80 : 443);
     const store = { peer: this.props.networkPeer ?? peerOfHost(host) ?? NetworkPeer.anywhere(), ports: [port] };
     const c = this.props.credentials;
@@ -360,26 +366,31 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
     };
   }
 
-  protected config(): object {
+  /** @internal */
+  protected _config(): object {
     return { type: 'GCS', ...(this.props.prefix ? { prefix: this.props.prefix } : {}), config: { bucket: this.props.bucket } };
   }
 
-  protected env(): k8s.EnvVar[] {
+  /** @internal */
+  protected _env(): k8s.EnvVar[] {
     const key = this.props.serviceAccountKeyKey ?? 'service-account.json';
     return this.props.serviceAccountKeySecret ? [{ name: 'GOOGLE_APPLICATION_CREDENTIALS', value: `/etc/thanos/gcs/${key}` }] : [];
   }
 
-  protected secret() {
+  /** @internal */
+  protected _secret(): SecretRequirement | undefined {
     const s = this.props.serviceAccountKeySecret;
     return s ? { name: s.name, keys: [this.props.serviceAccountKeyKey ?? 'service-account.json'], purpose: `GCS key for bucket ${this.props.bucket}` } : undefined;
   }
 
-  protected serviceAccountAnnotations(): { [key: string]: string } {
+  /** @internal */
+  protected _serviceAccountAnnotations(): { [key: string]: string } {
     const sa = this.props.workloadIdentityServiceAccount;
     return sa ? { 'iam.gke.io/gcp-service-account': sa } : {};
   }
 
-  protected egress(): ObjectStorageEgress[] {
+  /** @internal */
+  protected _egress(): ObjectStorageEgress[] {
     const api = { peer: NetworkPeer.anywhere(), ports: [443] };
     return this.props.serviceAccountKeySecret ? [api] : [api, ...metadataEgress(METADATA.gcp)];
   }
@@ -426,7 +437,8 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
       : []), { props, rules: { accountKeySecret: literalSecret, accountKeyKey: secretKey } });
   }
 
-  protected config(): object {
+  /** @internal */
+  protected _config(): object {
     return {
       type: 'AZURE',
       config: {
@@ -438,22 +450,26 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
     };
   }
 
-  protected env(): k8s.EnvVar[] {
+  /** @internal */
+  protected _env(): k8s.EnvVar[] {
     const s = this.props.accountKeySecret;
     return s ? [secretEnv('OBJSTORE_ACCOUNT_KEY', s.name, this.props.accountKeyKey ?? 'storage_account_key')] : [];
   }
 
-  protected secret() {
+  /** @internal */
+  protected _secret(): SecretRequirement | undefined {
     const s = this.props.accountKeySecret;
     return s ? { name: s.name, keys: [this.props.accountKeyKey ?? 'storage_account_key'], purpose: `Azure key for ${this.props.storageAccount}/${this.props.container}` } : undefined;
   }
 
-  protected serviceAccountAnnotations(): { [key: string]: string } {
+  /** @internal */
+  protected _serviceAccountAnnotations(): { [key: string]: string } {
     const id = this.props.workloadIdentityClientId;
     return id ? { 'azure.workload.identity/client-id': id } : {};
   }
 
-  protected egress(): ObjectStorageEgress[] {
+  /** @internal */
+  protected _egress(): ObjectStorageEgress[] {
     const api = { peer: NetworkPeer.anywhere(), ports: [443] };
     return this.props.accountKeySecret ? [api] : [api, ...metadataEgress(METADATA.azure)];
   }

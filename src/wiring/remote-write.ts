@@ -17,7 +17,7 @@ export interface IRemoteWriteApi extends IConnectable {
   readonly tenantHeader: string;
 }
 
-/** Options of `RemoteWrite.to` and `RemoteWrite.url`. */
+/** Options of `RemoteWrite.to` and `RemoteWrite.toUrl`. */
 export interface RemoteWriteOptions {
   /**
    * Tenant the samples are written as (sent in the target's tenant header).
@@ -26,7 +26,7 @@ export interface RemoteWriteOptions {
   readonly tenant?: string;
 }
 
-/** Options of `RemoteWrite.url`. */
+/** Options of `RemoteWrite.toUrl`. */
 export interface RemoteWriteUrlOptions extends RemoteWriteOptions {
   /**
    * The tenant header the remote Receive reads.
@@ -43,7 +43,7 @@ export class RemoteWrite {
   }
 
   /** A Receive outside the app (another cluster), e.g. `https://receive.example.com/api/v1/receive`. */
-  public static url(url: string, options: RemoteWriteUrlOptions = {}): RemoteWrite {
+  public static toUrl(url: string, options: RemoteWriteUrlOptions = {}): RemoteWrite {
     return new RemoteWrite(url, options.tenantHeader ?? THANOS_TENANT_HEADER, options.tenant);
   }
 

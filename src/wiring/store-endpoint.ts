@@ -91,7 +91,7 @@ export class GrpcClientTls {
   }
 }
 
-/** Options of `StoreEndpoint.address`. */
+/** Options of `StoreEndpoint.staticAddress`. */
 export interface StaticEndpointOptions {
   /**
    * Client TLS for this endpoint.
@@ -139,7 +139,7 @@ export class StoreEndpoint {
    * in another cluster. Only static addresses can carry per-endpoint TLS: Thanos dials DNS-discovered
    * endpoints with the global client settings.
    */
-  public static address(hostPort: string, options: StaticEndpointOptions = {}): StoreEndpoint {
+  public static staticAddress(hostPort: string, options: StaticEndpointOptions = {}): StoreEndpoint {
     const parsed = parseHostPort(hostPort);
     const peer = options.peer ?? (parsed?.ip ? NetworkPeer.ipBlock(parsed.ip.includes(':') ? `${parsed.ip}/128` : `${parsed.ip}/32`) : NetworkPeer.anywhere());
     const problems = parsed ? [] : [hostPortProblem(hostPort)];

@@ -90,7 +90,11 @@ export class GrpcServerTls {
   }
 }
 
-/** A StoreAPI that may serve gRPC over TLS. */
+/**
+ * A StoreAPI that may serve gRPC over TLS. Not exported: each implementing class declares
+ * `grpcServerTls` itself, so other languages see the property without this interface.
+ * @jsii ignore
+ */
 export interface IGrpcTlsServer {
   /**
    * The server TLS, when on.

@@ -65,7 +65,7 @@ function richProps(chart: Chart): AlertmanagerProps {
       Receiver.slack('slack', { apiUrlSecret: { secret, key: 'slack-url' }, channel: '#alerts', sendResolved: true }),
       Receiver.pagerDuty('pager', { routingKeySecret: { secret, key: 'pagerduty-key' } }),
       Receiver.email('mail', {
-        to: 'oncall@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587',
+        to: 'oncall@example.com', sender: 'alertmanager@example.com', smarthost: 'smtp.example.com:587',
         authUsername: 'alertmanager', authPasswordSecret: { secret, key: 'smtp-password' }, requireTls: true,
       }),
     ],
@@ -77,7 +77,7 @@ function richProps(chart: Chart): AlertmanagerProps {
       repeatInterval: Duration.days(1),
       routes: [
         new Route({ receiver: 'null', matchers: ['alertname="Watchdog"'] }),
-        new Route({ receiver: 'pager', matchers: ['severity="critical"'], continue: true, repeatInterval: Duration.hours(1) }),
+        new Route({ receiver: 'pager', matchers: ['severity="critical"'], continueMatching: true, repeatInterval: Duration.hours(1) }),
         new Route({
           receiver: 'mail',
           matchers: ['severity=~"warning|critical"', 'namespace!="kube-system"'],
@@ -393,7 +393,7 @@ describe('Alertmanager rich config', () => {
       receivers: [
         Receiver.slack('slack', { apiUrlSecret: { secret, key: 'slack' }, channel: '#a' }),
         Receiver.pagerDuty('pd', { routingKeySecret: { secret, key: 'pd' } }),
-        Receiver.email('mail', { to: 'a@example.com', from: 'b@example.com', smarthost: 'smtp.example.com:587', authUsername: 'u', authPasswordSecret: { secret, key: 'smtp' } }),
+        Receiver.email('mail', { to: 'a@example.com', sender: 'b@example.com', smarthost: 'smtp.example.com:587', authUsername: 'u', authPasswordSecret: { secret, key: 'smtp' } }),
         Receiver.webhook('hook', { urlSecret: { secret, key: 'hook' } }),
       ],
     });
@@ -427,7 +427,7 @@ describe('Alertmanager validation', () => {
   });
 
   test('rejects a root route without receiver, with matchers or continue', () => {
-    const out = fails(() => ({ receivers: [Receiver.none('a')], route: new Route({ matchers: ['a="b"'], continue: true }) }));
+    const out = fails(() => ({ receivers: [Receiver.none('a')], route: new Route({ matchers: ['a="b"'], continueMatching: true }) }));
     expect(out).toMatch(/root route has no receiver/);
     expect(out).toMatch(/root route has matchers/);
     expect(out).toMatch(/root route sets continue/);
@@ -478,7 +478,7 @@ describe('Alertmanager validation', () => {
         Receiver.webhook('both', { url: 'http://a', urlSecret: { secret, key: 'u' } }),
         Receiver.webhook('neither', {}),
         Receiver.webhook('ftp', { url: 'ftp://a', maxAlerts: -1 }),
-        Receiver.email('mail', { to: '', from: 'a@b', smarthost: 'smtp.example.com', authPasswordSecret: { secret, key: 'bad key' } }),
+        Receiver.email('mail', { to: '', sender: 'a@b', smarthost: 'smtp.example.com', authPasswordSecret: { secret, key: 'bad key' } }),
         Receiver.slack('slack', { apiUrlSecret: { secret, key: 'k' }, channel: ' ' }),
         Receiver.none(''),
       ],

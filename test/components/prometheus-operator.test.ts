@@ -162,7 +162,7 @@ describe('rule groups and components added later', () => {
     name: 'availability',
     interval: Duration.minutes(1),
     rules: [
-      Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5), annotations: { summary: 'no querier' } }),
+      Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5), annotations: { summary: 'no querier' } }),
       Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' }),
     ],
   });

@@ -159,7 +159,7 @@ describe('Prometheus options', () => {
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
       p.addAlertmanager(AlertmanagerEndpoint.url('https://alertmanager.example.com'));
-      p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: Duration.minutes(5), labels: { severity: 'critical' } })] }));
+      p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', pendingFor: Duration.minutes(5), labels: { severity: 'critical' } })] }));
     });
     const sts = find(objects, 'StatefulSet', 'prometheus-eu1');
     expect(sts.spec.replicas).toBe(1);

@@ -33,7 +33,7 @@ class FakeStore extends Construct implements IStoreApi {
   }
 }
 
-const ALERTS = new RuleGroup({ name: 'meta', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', for: Duration.minutes(5) })] });
+const ALERTS = new RuleGroup({ name: 'meta', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', pendingFor: Duration.minutes(5) })] });
 
 const RECORDS = new RuleGroup({ name: 'up', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] });
 
@@ -254,8 +254,8 @@ describe('ThanosQuery remote endpoints', () => {
     const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'TLS', 'eu1-querier-tls'), { serverName: 'sidecar.eu1.example.com' });
     new ThanosQuery(c, 'Query', {
       endpoints: [
-        StoreEndpoint.address('sidecar.eu1.example.com:443', { tls, replicaLabels: ['replica'] }),
-        StoreEndpoint.address('10.20.0.7:10901'),
+        StoreEndpoint.staticAddress('sidecar.eu1.example.com:443', { tls, replicaLabels: ['replica'] }),
+        StoreEndpoint.staticAddress('10.20.0.7:10901'),
         StoreEndpoint.dnsSrv('_grpc._tcp.thanos-store.archive.svc'),
       ],
     });
@@ -295,7 +295,7 @@ describe('ThanosQuery remote endpoints', () => {
     expect(flags(query.args, '--query.replica-label')).toEqual(['replica']);
     const o = synth((c) => {
       new Prometheus(c, 'P');
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('a.example.com:10901', { replicaLabels: ['eu1_replica'] })] });
+      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:10901', { replicaLabels: ['eu1_replica'] })] });
     });
     expect(flags(queryArgs(o), '--query.replica-label')).toEqual(['eu1_replica', 'replica']);
   });
@@ -311,7 +311,7 @@ describe('ThanosQuery remote endpoints', () => {
   });
 
   test('endpoints alone are enough (no StoreAPI in the app)', () => {
-    const o = synth((c) => new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('[fd00::7]:10901')] }));
+    const o = synth((c) => new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('[fd00::7]:10901')] }));
     expect(addresses(o)).toEqual(['[fd00::7]:10901']);
     expect(egress(o, 'thanos-query').get(10901)).toEqual([{ ipBlock: { cidr: 'fd00::7/128' } }]);
   });
@@ -320,7 +320,7 @@ describe('ThanosQuery remote endpoints', () => {
     const long = 'a'.repeat(40) + '.tls.example-secret-name';
     const o = synth((c) => {
       const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'TLS', long), { caKey: 'ca.pem' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('a.example.com:10901', { tls }), StoreEndpoint.address('b.example.com:10901', { tls })] });
+      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:10901', { tls }), StoreEndpoint.staticAddress('b.example.com:10901', { tls })] });
     });
     const volumes = find(o, 'Deployment', 'thanos-query').spec.template.spec.volumes.filter((v: any) => v.secret);
     expect(volumes).toHaveLength(1);
@@ -371,7 +371,7 @@ describe('StoreEndpoint', () => {
     ['[2001:db8::1]:10901'],
     ['localhost:10901'],
   ])('accepts %s', (address) => {
-    expect(StoreEndpoint.address(address)._problems()).toEqual([]);
+    expect(StoreEndpoint.staticAddress(address)._problems()).toEqual([]);
   });
 
   test.each([
@@ -386,7 +386,7 @@ describe('StoreEndpoint', () => {
     ['[not-ipv6]:10901', /invalid host/],
     [':10901', /invalid host/],
   ])('rejects %s', (address, message) => {
-    const found = StoreEndpoint.address(address)._problems();
+    const found = StoreEndpoint.staticAddress(address)._problems();
     expect(found).toHaveLength(1);
     expect(found[0]).toMatch(message);
     expect(found[0]).toContain(JSON.stringify(address));
@@ -402,7 +402,7 @@ describe('StoreEndpoint', () => {
 
   test('a given peer replaces the default', () => {
     const peer = NetworkPeer.ipBlock('192.168.0.0/16');
-    expect(StoreEndpoint.address('a.example.com:10901', { peer }).peer).toBe(peer);
+    expect(StoreEndpoint.staticAddress('a.example.com:10901', { peer }).peer).toBe(peer);
   });
 });
 
@@ -410,9 +410,9 @@ describe('ThanosQuery validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['no StoreAPI at all', (c) => { new ThanosQuery(c, 'Query'); }, /a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints/],
     ['auto-discovery off and nothing given', (c) => { new Prometheus(c, 'P'); new ThanosQuery(c, 'Query', { autoDiscover: false }); }, /no StoreAPI returns nothing/],
-    ['a bad endpoint', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('sidecar:99999')] }); }, /endpoint "sidecar:99999" has port 99999 outside 1-65535/],
+    ['a bad endpoint', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('sidecar:99999')] }); }, /endpoint "sidecar:99999" has port 99999 outside 1-65535/],
     ['a bad replica label', (c) => world(c, { replicaLabels: ['bad-label'] }), /replica label "bad-label" is not a valid Prometheus label name/],
-    ['a bad endpoint replica label', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('a.example.com:1', { replicaLabels: ['__x'] })] }); }, /replica label of endpoint a.example.com:1 "__x"/],
+    ['a bad endpoint replica label', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:1', { replicaLabels: ['__x'] })] }); }, /replica label of endpoint a.example.com:1 "__x"/],
     ['zero replicas', (c) => world(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an invalid name', (c) => world(c, { name: 'Thanos_Query' }), /name "Thanos_Query" is not a valid name/],
     ['an ExternalName Service', (c) => world(c, { serviceType: ServiceType.EXTERNAL_NAME }), /serviceType ExternalName cannot expose pods/],
@@ -420,15 +420,15 @@ describe('ThanosQuery validation', () => {
     ['one address with two TLS settings', (c) => {
       const a = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'));
       const b = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'B', 'tls-b'));
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('x.example.com:1', { tls: a }), StoreEndpoint.address('x.example.com:1', { tls: b })] });
+      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls: a }), StoreEndpoint.staticAddress('x.example.com:1', { tls: b })] });
     }, /endpoint x.example.com:1 is given twice with different TLS settings/],
     ['a bad TLS server name', (c) => {
       const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { serverName: 'not a name' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('x.example.com:1', { tls })] });
+      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
     }, /TLS serverName "not a name" is not a DNS name/],
     ['a bad TLS key', (c) => {
       const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { keyKey: 'key/file' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.address('x.example.com:1', { tls })] });
+      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
     }, /TLS keyKey "key\/file" is not a valid Secret key/],
   ];
 
@@ -439,7 +439,7 @@ describe('ThanosQuery validation', () => {
   });
 
   test('reports every problem at once', () => {
-    const found = problems((c) => new ThanosQuery(c, 'Query', { name: 'Bad', replicas: 0, endpoints: [StoreEndpoint.address('nope')] }));
+    const found = problems((c) => new ThanosQuery(c, 'Query', { name: 'Bad', replicas: 0, endpoints: [StoreEndpoint.staticAddress('nope')] }));
     expect(found).toHaveLength(3);
   });
 });

@@ -140,7 +140,7 @@ describe('ThanosReceive rejects', () => {
   });
 
   test('a remote-write URL that is not http(s)', () => {
-    const found = problems((c) => { new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.url('receive.example.com:19291') }); });
+    const found = problems((c) => { new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.toUrl('receive.example.com:19291') }); });
     expect(found).toEqual([expect.stringContaining('remoteWrite url "receive.example.com:19291" is not an http(s) URL')]);
   });
 });
@@ -148,7 +148,7 @@ describe('ThanosReceive rejects', () => {
 describe('a tenant and an outside Receive', () => {
   test('the tenant goes in the target\'s header', () => {
     const objects = synth((c) => {
-      new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.url('https://receive.example.com/api/v1/receive', { tenant: 'eu1' }) });
+      new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.toUrl('https://receive.example.com/api/v1/receive', { tenant: 'eu1' }) });
     });
     const config = find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
     expect(config).toContain('THANOS-TENANT: eu1');

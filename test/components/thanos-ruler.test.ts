@@ -35,7 +35,7 @@ class FakeAlertmanager extends Construct implements IAlertmanagerApi {
 const PROMETHEUS_DOWN = new RuleGroup({
   name: 'meta-monitoring',
   rules: [Rule.alert({
-    alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', for: Duration.minutes(5),
+    alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', pendingFor: Duration.minutes(5),
     labels: { severity: 'critical' }, annotations: { summary: 'No Prometheus is up' },
   })],
 });

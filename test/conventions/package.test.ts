@@ -49,8 +49,8 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
     }
   };
   const packages: { [path: string]: any } = {};
-  // The peers, and the package's own dependencies (with their peers, which npm installs too).
-  const queue = [...PEERS, ...Object.keys(PKG.dependencies ?? {})].map((p) => resolve(p, ''));
+  // The peers (with their dependencies). The package's own dependencies come in its tarball's bundle.
+  const queue = PEERS.map((p) => resolve(p, ''));
   while (queue.length) {
     const key = queue.shift();
     if (!key || packages[key]) continue;
@@ -64,6 +64,11 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
     // npm ci links bins from the lockfile's record.
     bin: PKG.bin,
   };
+  // How npm records a bundle: the tarball carries the files, so no resolved or integrity of their own.
+  for (const dep of PKG.bundledDependencies) {
+    const { version, license, dependencies: deps, peerDependencies } = locked[`node_modules/${dep}`];
+    packages[`node_modules/cdk8s-thanos/node_modules/${dep}`] = { version, inBundle: true, license, dependencies: deps, peerDependencies };
+  }
   return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
 }
 
@@ -83,7 +88,7 @@ synthesizeOrExit((o) => {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   process.stdout.write(JSON.stringify(prerequisiteSecrets(app).map((s) => s.name)));
   return app;
@@ -138,7 +143,7 @@ function expectedObjects(): Manifest[] {
   });
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: Duration.minutes(5) })],
+    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
   }));
   return Testing.synth(chart) as Manifest[];
 }
@@ -153,7 +158,7 @@ function timed<T>(step: string, f: () => T): T {
   }
 }
 
-let packed: { filename: string; files: Array<{ path: string }> };
+let packed: { filename: string; files: Array<{ path: string }>; bundled: string[] };
 let typeCheck: Promise<{ status: number | null; output: string }>;
 /** Output of the offline install when it failed, for the assertion message. */
 let offlineFailure: string | undefined;
@@ -161,7 +166,8 @@ let offlineFailure: string | undefined;
 beforeAll(() => {
   // `npm pack` runs `prepack`, which is the clean build.
   const pack = timed('pack (build)', () => mustRun('npm', ['pack', '--json', '--pack-destination', work], ROOT));
-  packed = JSON.parse(pack.stdout)[0];
+  // The build (jsii) reports on stdout too; the JSON comes last.
+  packed = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m)))[0];
 
   mkdirSync(consumer);
   const dependencies = { 'cdk8s-thanos': `file:../${packed.filename}`, ...Object.fromEntries(PEERS.map((p) => [p, PKG.devDependencies[p]])) };
@@ -221,12 +227,13 @@ const errorsOf = (text: string): string => text.split('\n').filter((l) => l !== 
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path).sort();
 
-  test('holds the compiled library (lib/src, lib/imports: JS and declarations), the docs, the synth command, README, LICENSE and package.json only', () => {
-    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f)
-      && !['README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
+  test('holds the compiled library (lib/src, lib/imports: JS and declarations), its jsii assembly, the docs, the synth command, README, LICENSE, package.json and the bundled parser only', () => {
+    const bundled = (f: string) => PKG.bundledDependencies.some((d: string) => f.startsWith(`node_modules/${d}/`));
+    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f) && !bundled(f)
+      && !['.jsii', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
     expect(unexpected).toEqual([]);
     expect(files()).toEqual(expect.arrayContaining([
-      'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
+      '.jsii', 'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
       'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
       'docs/api/README.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
     ]));
@@ -236,14 +243,19 @@ describe('the tarball', () => {
     const modules = readdirSync(join(ROOT, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))
       .map((f) => `lib/src/${f.replace(/\.ts$/, '')}`);
     for (const m of modules) expect(files()).toEqual(expect.arrayContaining([`${m}.js`, `${m}.d.ts`]));
-    expect(files().filter((f) => !f.startsWith('docs/') && /test|dist\/|examples|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+    expect(files().filter((f) => !f.startsWith('docs/') && !f.startsWith('node_modules/') && /test|dist\/|examples|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
   });
 
-  test('declares cdk8s, cdk8s-plus-27 and constructs as peers and one runtime dependency, the PromQL parser', () => {
+  test('declares cdk8s, cdk8s-plus-27 and constructs as peers and bundles its one runtime dependency, the PromQL parser, with its peers', () => {
     const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'package.json'), 'utf8'));
     expect(Object.keys(manifest.peerDependencies).sort()).toEqual(PEERS);
-    // Rules and dashboard queries are parsed at synth in the user's app.
-    expect(manifest.dependencies).toEqual({ '@prometheus-io/lezer-promql': PKG.dependencies['@prometheus-io/lezer-promql'] });
+    // Rules and dashboard queries are parsed at synth in the user's app. jsii takes only jsii modules as
+    // plain dependencies, and the Python and Go runtimes load nothing but the tarball and its bundle, so
+    // the parser comes bundled, with the @lezer packages it imports (its peers; @lezer/common is theirs).
+    const parser = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@prometheus-io', 'lezer-promql', 'package.json'), 'utf8'));
+    expect(Object.keys(manifest.dependencies).sort()).toEqual(['@lezer/common', ...Object.keys(parser.peerDependencies), '@prometheus-io/lezer-promql'].sort());
+    expect([...manifest.bundledDependencies].sort()).toEqual(Object.keys(manifest.dependencies).sort());
+    expect([...packed.bundled].sort()).toEqual(Object.keys(manifest.dependencies).sort());
     expect(manifest.devDependencies).toBeDefined(); // npm keeps them; they are never installed for consumers
   });
 });
@@ -253,7 +265,8 @@ describe('a fresh consumer project', () => {
     // Outside CI the cache may predate `npm ci` (or be another npm's): the registry fallback is fine there.
     if (offlineFailure && process.env.CI !== 'true') console.warn(`offline install failed, installed with --prefer-offline:\n${offlineFailure}`);
     else expect(offlineFailure).toBeUndefined();
-    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['@lezer', '@prometheus-io', 'cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
+    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
+    expect(readdirSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'node_modules')).sort()).toEqual(['@lezer', '@prometheus-io']);
   });
 
   test('synthesizes a ThanosStack from plain JavaScript, identical to the sources\' output', () => {

@@ -9,8 +9,22 @@ import * as ts from 'typescript';
 const ROOT = join(__dirname, '..', '..');
 const PINNED = join(__dirname, 'public-api.txt');
 
-/** Free functions a user calls (jsii gives them static homes later); every other export is a type. */
-const FUNCTIONS = ['createSecretCommand', 'formatSynthError', 'prerequisiteSecrets', 'synthesize', 'synthesizeOrExit'];
+/**
+ * Free functions and constants a TypeScript user reaches, each with the static home other languages call
+ * (jsii drops module-level functions and constants). Every other export is a type.
+ */
+const FUNCTIONS: { [name: string]: string } = {
+  createSecretCommand: 'PrerequisiteSecrets.createCommand',
+  formatSynthError: 'Synth.trySynthesize',
+  prerequisiteSecrets: 'PrerequisiteSecrets.of',
+  synthesize: 'Synth.synthesize',
+  synthesizeOrExit: 'Synth.trySynthesize',
+};
+const CONSTANTS: { [name: string]: string } = {
+  DEFAULT_IMAGES: 'Defaults.IMAGES',
+  GRAFANA_DATASOURCE_UID: 'Grafana.DATASOURCE_UID',
+  PORTS: 'Defaults.PORTS',
+};
 
 interface Export {
   readonly name: string;
@@ -43,7 +57,15 @@ test('nothing under src/private is exported', () => {
 });
 
 test('no builder or helper function is exported, only the entry points a user calls', () => {
-  expect(EXPORTS.filter((e) => e.kind === 'FunctionDeclaration').map((e) => e.name).sort()).toEqual(FUNCTIONS);
+  expect(EXPORTS.filter((e) => e.kind === 'FunctionDeclaration').map((e) => e.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+});
+
+test('every exported function and constant has a static home on a class, for the other languages', () => {
+  expect(EXPORTS.filter((e) => e.kind === 'VariableDeclaration').map((e) => e.name).sort()).toEqual(Object.keys(CONSTANTS).sort());
+  const api = require('../../src') as { [name: string]: any };
+  const home = (path: string) => path.split('.').reduce((o, k) => o?.[k], api);
+  expect(Object.entries(FUNCTIONS).filter(([, h]) => typeof home(h) !== 'function').map(([f, h]) => `${f} -> ${h}`)).toEqual([]);
+  expect(Object.entries(CONSTANTS).filter(([c, h]) => home(h) !== api[c]).map(([c, h]) => `${c} -> ${h}`)).toEqual([]);
 });
 
 test('no exported constant is mutable', () => {

@@ -29,7 +29,7 @@ function defaultStack(): unknown[] {
   stack.prometheus.addRuleGroup(new RuleGroup({
     name: 'user-rules',
     rules: [
-      Rule.alert({ alert: 'TargetDown', expr: 'up == 0', for: Duration.minutes(5), labels: { severity: 'warning' } }),
+      Rule.alert({ alert: 'TargetDown', expr: 'up == 0', pendingFor: Duration.minutes(5), labels: { severity: 'warning' } }),
       Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' }),
     ],
   }));

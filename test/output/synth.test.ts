@@ -1,8 +1,10 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { formatSynthError } from '../../src';
+import { App, Chart } from 'cdk8s';
+import { Prometheus, Synth, formatSynthError, synthesize } from '../../src';
+import { buildApp } from '../../main';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -62,4 +64,33 @@ describe('synthesis of the default app', () => {
 
 test('errors other than validation are reported in one line', () => {
   expect(formatSynthError(new Error('boom'))).toBe('cdk8s-thanos: synthesis failed: boom\n');
+});
+
+describe('Synth, the class other languages call', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'synth-class-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('Synth.synthesize(app) writes what synthesize(build) writes, into the app\'s outdir', () => {
+    synthesize(buildApp, join(dir, 'fn'));
+    const app = buildApp(join(dir, 'class'));
+    Synth.synthesize(app);
+    expect(app.outdir).toBe(join(dir, 'class'));
+    expect(readdirSync(join(dir, 'class'))).toEqual(['monitoring.k8s.yaml']);
+    expect(readFileSync(join(dir, 'class', 'monitoring.k8s.yaml'), 'utf8')).toBe(readFileSync(join(dir, 'fn', 'monitoring.k8s.yaml'), 'utf8'));
+  });
+
+  test('on bad input Synth.synthesize throws and Synth.trySynthesize returns the report; nothing is written', () => {
+    const outdir = join(dir, 'bad');
+    const app = new App({ outdir });
+    new Prometheus(new Chart(app, 'bad'), 'Eu1', { externalLabels: { cluster: 'eu1' }, externalUrl: 'prometheus.example.com' });
+    expect(() => Synth.synthesize(app)).toThrow(/externalUrl "prometheus.example.com"/);
+    expect(Synth.trySynthesize(app)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] externalUrl "prometheus.example.com"/);
+    expect(existsSync(outdir)).toBe(false);
+    expect(app.outdir).toBe(outdir);
+  });
+
+  test('Synth.trySynthesize returns nothing when it wrote the output', () => {
+    expect(Synth.trySynthesize(buildApp(join(dir, 'ok')))).toBeUndefined();
+    expect(readdirSync(join(dir, 'ok'))).toEqual(['monitoring.k8s.yaml']);
+  });
 });

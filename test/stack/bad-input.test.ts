@@ -99,9 +99,9 @@ const CATEGORIES: { [category: string]: Case[] } = {
   ['two Grafana replicas', stack({ grafana: { replicas: 2 } }), 'Thanos/Grafana', 'replicas 2', /use replicas: 1/],
   ],
   'Endpoints': [
-  ['remote endpoint without a port', stack({ query: { endpoints: [StoreEndpoint.address('prometheus-eu1.example.com')] } }), 'Thanos/Query', '"prometheus-eu1.example.com"', /has no port/],
-  ['remote endpoint with a scheme', stack({ query: { endpoints: [StoreEndpoint.address('grpc://prometheus-eu1.example.com:10901')] } }), 'Thanos/Query', 'grpc://prometheus-eu1.example.com:10901', /gRPC endpoints take none/],
-  ['remote endpoint port out of range', stack({ query: { endpoints: [StoreEndpoint.address('prometheus-eu1.example.com:70000')] } }), 'Thanos/Query', '70000', /outside 1-65535/],
+  ['remote endpoint without a port', stack({ query: { endpoints: [StoreEndpoint.staticAddress('prometheus-eu1.example.com')] } }), 'Thanos/Query', '"prometheus-eu1.example.com"', /has no port/],
+  ['remote endpoint with a scheme', stack({ query: { endpoints: [StoreEndpoint.staticAddress('grpc://prometheus-eu1.example.com:10901')] } }), 'Thanos/Query', 'grpc://prometheus-eu1.example.com:10901', /gRPC endpoints take none/],
+  ['remote endpoint port out of range', stack({ query: { endpoints: [StoreEndpoint.staticAddress('prometheus-eu1.example.com:70000')] } }), 'Thanos/Query', '70000', /outside 1-65535/],
   ['S3 endpoint with a scheme', (c) => new ThanosStack(c, 'Thanos', { objectStorage: bucket(c, 'Bucket', 'thanos', 'https://s3.amazonaws.com') }), 'Bucket', '"https://s3.amazonaws.com"', /give host or host:port without scheme/],
   ['webhook receiver without a URL', stack({ alertmanager: { receivers: [Receiver.webhook('team', {})] } }), 'Thanos/Alertmanager', '"team"', /needs exactly one of url and urlSecret/],
   ['route to an unknown receiver', stack({ alertmanager: { receivers: [Receiver.none('null')], route: new Route({ receiver: 'pager' }) } }), 'Thanos/Alertmanager', '"pager"', /add it to receivers or use one of \["null"\]/],
@@ -252,7 +252,7 @@ const VALID: { [category: string]: Array<[string, (chart: Chart) => void, string
   'Durations': [['retention of exactly 3 block durations', stack({ prometheus: { retention: Duration.hours(6) } })]],
   'Sizes': [['an index cache below the memory limit', stack({ store: { indexCache: IndexCache.inMemory(Size.mebibytes(256)) } })]],
   'Replicas': [['one querier', stack({ query: { replicas: 1 } })]],
-  'Endpoints': [['a remote endpoint with a port', stack({ query: { endpoints: [StoreEndpoint.address('prometheus-eu1.example.com:10901')] } })]],
+  'Endpoints': [['a remote endpoint with a port', stack({ query: { endpoints: [StoreEndpoint.staticAddress('prometheus-eu1.example.com:10901')] } })]],
   'Conflicting options': [['no bucket and no store', stack({ minio: { enabled: false }, store: { enabled: false } })]],
   'Alerts and PromQL': [
     ['alert thresholds inside their bounds', stack({ alerts: { errorRatio: 0.5, bucketLatency: Duration.seconds(1) } })],
@@ -353,7 +353,7 @@ describe('bad input is rejected at synth time', () => {
     const found = problemsOf(stack({
       prometheus: { name: 'Bad', retention: Duration.hours(1) },
       compactor: { replicas: 3 },
-      query: { endpoints: [StoreEndpoint.address('no-port.example.com')] },
+      query: { endpoints: [StoreEndpoint.staticAddress('no-port.example.com')] },
       grafana: { replicas: 2 },
     }));
     expect(found.length).toBeGreaterThanOrEqual(5);

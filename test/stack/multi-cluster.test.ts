@@ -235,7 +235,7 @@ describe('a querier and a TLS StoreAPI (Thanos ignores per-endpoint TLS for dnss
       new ThanosQuery(c, 'Query');
     });
     expect(found).toEqual([expect.stringMatching(
-      /^\[test\/Query\] test\/Leaf serves gRPC with TLS \(grpcServerTls\) but this querier would dial it through dnssrv\+_grpc\._tcp\.prometheus-thanos-sidecar\.monitoring\.svc, and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: .*StoreEndpoint\.address.*one address per replica/,
+      /^\[test\/Query\] test\/Leaf serves gRPC with TLS \(grpcServerTls\) but this querier would dial it through dnssrv\+_grpc\._tcp\.prometheus-thanos-sidecar\.monitoring\.svc, and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: .*StoreEndpoint\.staticAddress.*one address per replica/,
     )]);
   });
 
@@ -252,7 +252,7 @@ describe('a querier and a TLS StoreAPI (Thanos ignores per-endpoint TLS for dnss
     const c = new Chart(app, 'test', { namespace: 'monitoring' });
     new Prometheus(c, 'Leaf', { externalLabels: { cluster: 'eu1' }, grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(c, 'Tls', 'sidecar-tls'), { clientCaKey: 'ca.crt' }) });
     const client = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'Client', 'query-client-tls'));
-    const replicas = [0, 1].map((i) => StoreEndpoint.address(`prometheus-${i}.prometheus-thanos-sidecar.monitoring.svc:10901`, { tls: client, replicaLabels: ['replica'] }));
+    const replicas = [0, 1].map((i) => StoreEndpoint.staticAddress(`prometheus-${i}.prometheus-thanos-sidecar.monitoring.svc:10901`, { tls: client, replicaLabels: ['replica'] }));
     new ThanosQuery(c, 'Query', { autoDiscover: false, endpoints: replicas });
     const objects = Testing.synth(c) as Manifest[];
     const config = parse(find(objects, 'ConfigMap', 'thanos-query-endpoints').data['endpoints.yaml']);

@@ -3,7 +3,7 @@ import { Secret } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import {
   AzureObjectStorage, GcsObjectStorage, IObjectStorage, ObjectStorage, S3Credentials, S3ObjectStorage, ThanosStack,
-  createSecretCommand, prerequisiteSecrets,
+  createSecretCommand, prerequisiteSecrets, PrerequisiteSecrets,
 } from '../../src';
 import { expectValid } from '../harness';
 import { Manifest } from '../support/util';
@@ -129,6 +129,12 @@ describe('a whole objstore config kept in a Secret you own', () => {
     const secret = prerequisiteSecrets(app).find((s) => s.name === 'thanos-objstore-config')!;
     expect(secret.keys).toEqual(['objstore.yml']);
     expect(createSecretCommand(secret, 'monitoring')).toBe('kubectl create secret generic thanos-objstore-config -n monitoring --from-file=objstore.yml=./objstore.yml');
+  });
+
+  test('PrerequisiteSecrets, the static home other languages call, answers the same', () => {
+    expect(PrerequisiteSecrets.of(app)).toEqual(prerequisiteSecrets(app));
+    const secret = prerequisiteSecrets(app).find((s) => s.name === 'thanos-objstore-config')!;
+    expect(PrerequisiteSecrets.createCommand(secret, 'monitoring')).toBe(createSecretCommand(secret, 'monitoring'));
   });
 });
 

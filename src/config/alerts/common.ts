@@ -33,7 +33,7 @@ export interface AlertThresholds {
 
 export interface AlertSpec {
   readonly expr: string;
-  readonly for?: Duration;
+  readonly pendingFor?: Duration;
   readonly severity: Severity;
   readonly summary: string;
   readonly description: string;
@@ -44,7 +44,7 @@ export function stackAlert(name: string, spec: AlertSpec): Rule {
   return Rule.alert({
     alert: name,
     expr: spec.expr,
-    for: spec.for,
+    pendingFor: spec.pendingFor,
     labels: { severity: spec.severity },
     annotations: { summary: spec.summary, description: spec.description, runbook_url: runbookUrl(name) },
   });
@@ -71,7 +71,7 @@ export function downAlert(alert: string, jobName: string, what: string): Rule {
     // Every target down, or none discovered. absent() keeps the job label only from a plain selector
     // (absent(up{...} == 1) would lose it), hence the two halves.
     expr: `sum by (job) (up${job(jobName)}) == 0 or absent(up${job(jobName)})`,
-    for: Duration.minutes(5),
+    pendingFor: Duration.minutes(5),
     severity: 'critical',
     summary: `${what} is down.`,
     description: `No target of scrape job {{ $labels.job }} has been up for 5 minutes: ${what} is not running or Prometheus cannot scrape it.`,
@@ -83,7 +83,7 @@ export function bucketFailuresAlert(alert: string, jobName: string, what: string
   const sel = job(jobName);
   return stackAlert(alert, {
     expr: `sum by (job, operation) (rate(thanos_objstore_bucket_operation_failures_total${sel}[5m]))\n  / sum by (job, operation) (rate(thanos_objstore_bucket_operations_total${sel}[5m])) > ${t.errorRatio}`,
-    for: Duration.minutes(15),
+    pendingFor: Duration.minutes(15),
     severity,
     summary: `${what} fails object storage operations.`,
     description: `More than ${pct(t.errorRatio)} of {{ $labels.operation }} operations of {{ $labels.job }} on the bucket failed over the last 15 minutes.`,

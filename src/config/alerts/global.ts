@@ -20,7 +20,7 @@ export function prometheusDownAlert(prometheusJob: string): Rule {
   return stackAlert('PrometheusDown', {
     // Every replica down, or none left in the global view; both halves keep the job label.
     expr: `sum by (job) (up{job=${JSON.stringify(prometheusJob)}}) == 0 or absent(up{job=${JSON.stringify(prometheusJob)}})`,
-    for: Duration.minutes(5),
+    pendingFor: Duration.minutes(5),
     severity: 'critical',
     summary: `No replica of Prometheus ${prometheusJob} is up in the global view.`,
     description: 'No replica of Prometheus job {{ $labels.job }} has reported up through the querier for 5 minutes: its targets go unmonitored and its alerts are not evaluated.',

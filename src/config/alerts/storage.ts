@@ -22,14 +22,14 @@ export function minioAlerts(jobName: string, t: AlertThresholds): RuleGroup {
       downAlert('MinIODown', jobName, 'MinIO'),
       stackAlert('MinIODrivesOffline', {
         expr: `max by (job) (minio_cluster_drive_offline_total${sel}) > 0`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'MinIO has offline drives.',
         description: '{{ $labels.job }} reports offline drives for 5 minutes: uploads and queries of old data may fail.',
       }),
       stackAlert('MinIOLowFreeSpace', {
         expr: `min by (job) (minio_cluster_capacity_usable_free_bytes${sel} / minio_cluster_capacity_usable_total_bytes${sel}) < ${t.minioFreeRatio}`,
-        for: Duration.minutes(15),
+        pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'MinIO is running out of space.',
         description: `Less than ${pct(t.minioFreeRatio)} of the usable capacity of {{ $labels.job }} is free: uploads will fail once it is full.`,
@@ -50,7 +50,7 @@ export function seaweedfsAlerts(jobName: string, t: AlertThresholds): RuleGroup 
       downAlert('SeaweedFSDown', jobName, 'SeaweedFS'),
       stackAlert('SeaweedFSS3RequestErrors', {
         expr: `sum by (job, type) (rate(SeaweedFS_s3_request_total${jobWith(jobName, 'code=~"5.."')}[5m]))\n  / sum by (job, type) (rate(SeaweedFS_s3_request_total${job(jobName)}[5m])) > ${t.errorRatio}`,
-        for: Duration.minutes(15),
+        pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'SeaweedFS fails S3 requests.',
         description: `More than ${pct(t.errorRatio)} of the {{ $labels.type }} S3 requests to {{ $labels.job }} answered with a 5xx error over 15 minutes: uploads and queries of old data fail.`,

@@ -12,7 +12,7 @@ export function compactorAlerts(jobName: string, t: AlertThresholds): RuleGroup 
       stackAlert('ThanosCompactHalted', {
         // The compactor stays up and only sets this gauge when it stops on an error it cannot skip.
         expr: `max by (job) (thanos_compact_halted${sel}) == 1`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'The Thanos compactor has halted.',
         description: 'Compactor {{ $labels.job }} stopped compacting, downsampling and applying retention after an error; it stays halted until someone fixes the bucket and restarts it.',
@@ -20,7 +20,7 @@ export function compactorAlerts(jobName: string, t: AlertThresholds): RuleGroup 
       downAlert('ThanosCompactDown', jobName, 'The Thanos compactor'),
       stackAlert('ThanosCompactMultipleRunning', {
         expr: `sum by (job) (up${sel}) > 1`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'More than one Thanos compactor runs on the bucket.',
         description: 'Job {{ $labels.job }} has more than one compactor up: two compactors on one bucket corrupt it.',
@@ -34,7 +34,7 @@ export function compactorAlerts(jobName: string, t: AlertThresholds): RuleGroup 
       }),
       stackAlert('ThanosCompactCompactionsFailing', {
         expr: `sum by (job) (rate(thanos_compact_group_compactions_failures_total${sel}[5m]))\n  / sum by (job) (rate(thanos_compact_group_compactions_total${sel}[5m])) > ${t.errorRatio}`,
-        for: Duration.minutes(15),
+        pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'Thanos compactions fail.',
         description: `More than ${pct(t.errorRatio)} of the compactions of {{ $labels.job }} failed over 15 minutes.`,

@@ -34,7 +34,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
       downAlert('ThanosReceiveIngestorsDown', r.ingestorJob, 'Every Thanos Receive ingestor'),
       stackAlert('ThanosReceiveHttpRequestErrorRateHigh', {
         expr: `sum by (job) (rate(http_requests_total${jobWith(r.routerJob, 'handler="receive", code=~"5.."')}[5m]))\n  / sum by (job) (rate(http_requests_total${api}[5m])) > ${t.errorRatio}`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'Thanos Receive refuses remote writes.',
         description: `More than ${pct(t.errorRatio)} of the remote-write requests to {{ $labels.job }} answered with a 5xx error for 5 minutes: Prometheus retries, falls behind and loses samples once its WAL is truncated.`,
@@ -43,7 +43,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
         // The histogram's highest finite bucket is the forward timeout (5s by default), so a threshold
         // at or above it could never be exceeded.
         expr: `histogram_quantile(0.99, sum by (job, le) (rate(http_request_duration_seconds_bucket${api}[5m]))) > ${latency}`,
-        for: Duration.minutes(10),
+        pendingFor: Duration.minutes(10),
         severity: 'warning',
         summary: 'Thanos Receive answers remote writes slowly.',
         description: `The 99th percentile of remote-write requests to {{ $labels.job }} took longer than ${t.receiveLatency.toHumanString()} for 10 minutes: writers queue up and fall behind.`,
@@ -51,7 +51,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
       ...(r.replicationFactor > 1 ? [stackAlert('ThanosReceiveReplicationFailures', {
         // A replication fails when fewer than a quorum of the series' ingestors took the write.
         expr: `sum by (job) (rate(thanos_receive_replications_total${jobWith(r.routerJob, 'result="error"')}[5m]))\n  / sum by (job) (rate(thanos_receive_replications_total${router}[5m])) > ${t.errorRatio}`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'Thanos Receive misses its write quorum.',
         description: `More than ${pct(t.errorRatio)} of the replications of {{ $labels.job }} did not reach a quorum of ingestors for 5 minutes: those writes fail.`,
@@ -59,7 +59,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
       stackAlert('ThanosReceiveForwardRequestFailures', {
         // One forward per ingestor copy: with replication a failed forward costs redundancy, not data.
         expr: `sum by (job) (rate(thanos_receive_forward_requests_total${jobWith(r.routerJob, 'result="error"')}[5m]))\n  / sum by (job) (rate(thanos_receive_forward_requests_total${router}[5m])) > ${t.errorRatio}`,
-        for: Duration.minutes(15),
+        pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'Thanos Receive fails to forward writes to ingestors.',
         description: `More than ${pct(t.errorRatio)} of the writes {{ $labels.job }} forwarded to ingestors failed over 15 minutes: an ingestor is down or overloaded.`,
@@ -67,7 +67,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
       stackAlert('ThanosReceiveHashringFileRefreshFailures', {
         // Counted on every failed read or parse of the hashring file (re-read every 5 minutes).
         expr: `sum by (job) (increase(thanos_receive_hashrings_file_errors_total${router}[15m])) > 0`,
-        for: Duration.minutes(15),
+        pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'Thanos Receive cannot read its hashring file.',
         description: '{{ $labels.job }} failed to read or parse its hashring file for 15 minutes: it keeps routing with the hashring it loaded before.',
@@ -76,7 +76,7 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
         // Thanos only ever sets this gauge to 1, on a successful load: 0 means no hashring was ever
         // loaded, and the router answers every write with 503 until one is.
         expr: `max by (job, instance) (thanos_receive_config_last_reload_successful${router}) == 0`,
-        for: Duration.minutes(5),
+        pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'A Thanos Receive router has no hashring.',
         description: 'Router {{ $labels.instance }} (job {{ $labels.job }}) has not loaded a hashring for 5 minutes: it refuses every write.',
