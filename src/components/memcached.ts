@@ -114,6 +114,8 @@ export class Memcached extends Component implements IScrapeTarget {
     const tcp = (timing: ProbeTiming): k8s.Probe => ({ tcpSocket: { port: k8s.IntOrString.fromString(PORTS.memcached.name) }, ...timing });
     const memcached = container({
       name: 'memcached',
+      // memcached is C: its memory is bounded by -m, not by a Go runtime.
+      goRuntime: false,
       image,
       user: MEMCACHE_USER,
       // The image's entrypoint runs `memcached` with these args.

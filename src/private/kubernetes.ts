@@ -81,20 +81,23 @@ export interface ContainerOptions {
   readonly probes?: Pick<k8s.Container, 'livenessProbe' | 'readinessProbe' | 'startupProbe'>;
   /** Its preStop hook (private/shutdown.ts). */
   readonly lifecycle?: k8s.Lifecycle;
+  /** The program is written in Go and reads GOMEMLIMIT. @default true */
+  readonly goRuntime?: boolean;
 }
 
 /**
- * A restricted-profile container with a read-only root filesystem. Every image here is a Go program, so each
- * gets its GOMEMLIMIT from its memory limit (private/memory.ts).
+ * A restricted-profile container with a read-only root filesystem. A Go program (all but memcached) gets its
+ * GOMEMLIMIT from its memory limit (private/memory.ts).
  */
 export function container(o: ContainerOptions): k8s.Container {
+  const env = [...(o.env ?? []), ...(o.goRuntime ?? true ? [goMemLimitEnv(o.resources)] : [])];
   return {
     name: o.name,
     image: o.image,
     imagePullPolicy: 'IfNotPresent',
     ...(o.args ? { args: o.args } : {}),
     ...(o.ports?.length ? { ports: o.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: 'TCP' })) } : {}),
-    env: [...(o.env ?? []), goMemLimitEnv(o.resources)],
+    ...(nonEmpty(env) ? { env } : {}),
     ...(nonEmpty(o.volumeMounts) ? { volumeMounts: o.volumeMounts } : {}),
     ...o.probes,
     ...(o.lifecycle ? { lifecycle: o.lifecycle } : {}),

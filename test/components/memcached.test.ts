@@ -22,6 +22,11 @@ describe('Memcached', () => {
     expect(sts.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
   });
 
+  test('GOMEMLIMIT only for the Go exporter: memcached (C) is bounded by -m', () => {
+    expect(containerOf(sts, 'memcached').env).toBeUndefined();
+    expect(containerOf(sts, 'exporter').env.map((e: { name: string }) => e.name)).toEqual(['GOMEMLIMIT']);
+  });
+
   test('the exporter runs beside it as nobody, and is the scrape endpoint', () => {
     const e = containerOf(sts, 'exporter');
     expect(flag(e.args, '--memcached.address')).toBe('localhost:11211');

@@ -83,7 +83,7 @@ describe('turning things off removes their rules', () => {
     expect(Object.keys(ruleFiles(objects, 'prometheus-rules')).filter((f) => f.endsWith('-alerts.rules.yaml'))).toEqual([]);
   });
 
-  test('with an external Alertmanager only: no Alertmanager rules and no "not connected" alerts dropped', () => {
+  test('with an external Alertmanager only: no rules about the stack\'s Alertmanager, and Prometheus still alerts when it loses its Alertmanager', () => {
     const objects = stackObjects({ alertmanager: { enabled: false }, alertmanagers: [AlertmanagerEndpoint.url('http://am.other.svc:9093')] });
     const files = ruleFiles(objects, 'prometheus-rules');
     expect(Object.keys(files)).not.toContain('alertmanager-alerts.rules.yaml');
