@@ -157,13 +157,25 @@ export interface ThanosStackProps {
    * @default - the Secret named `grafana-admin`, created by you before `kubectl apply`
    */
   readonly grafanaAdminSecret?: ISecret;
-  /** @default - on */
+  /**
+   * The first Prometheus (add more with `addPrometheus`).
+   * @default - on
+   */
   readonly prometheus?: StackPrometheusOptions;
-  /** @default - on, unless `objectStorage` is given or `inClusterObjectStore` is SeaweedFS */
+  /**
+   * The in-cluster MinIO bucket.
+   * @default - on, unless `objectStorage` is given or `inClusterObjectStore` is SeaweedFS
+   */
   readonly minio?: StackMinIOOptions;
-  /** @default - on when `inClusterObjectStore` is SeaweedFS, unless `objectStorage` is given */
+  /**
+   * The in-cluster SeaweedFS bucket.
+   * @default - on when `inClusterObjectStore` is SeaweedFS, unless `objectStorage` is given
+   */
   readonly seaweedfs?: StackSeaweedFSOptions;
-  /** @default - on when there is a bucket */
+  /**
+   * The store gateway, serving the bucket's blocks to the querier.
+   * @default - on when there is a bucket
+   */
   readonly store?: StackStoreOptions;
   /**
    * The bucket's compactor. Exactly one may run per bucket, and no app sees every cluster that shares an
@@ -171,9 +183,15 @@ export interface ThanosStackProps {
    * @default - on with MinIO; with `objectStorage` it must be set
    */
   readonly compactor?: StackCompactorOptions;
-  /** @default - on */
+  /**
+   * The querier, the global view over every StoreAPI of the stack.
+   * @default - on
+   */
   readonly query?: StackQueryOptions;
-  /** @default - on with the querier */
+  /**
+   * The query frontend in front of the querier: splitting, retries, results cache.
+   * @default - on with the querier
+   */
   readonly queryFrontend?: StackQueryFrontendOptions;
   /**
    * The ruler evaluates rule groups against the global view; with `alerts` on it also evaluates
@@ -183,7 +201,10 @@ export interface ThanosStackProps {
    * @default - on with the querier
    */
   readonly ruler?: StackRulerOptions;
-  /** @default - on */
+  /**
+   * The stack's Alertmanager, which Prometheus and the ruler send to.
+   * @default - on
+   */
   readonly alertmanager?: StackAlertmanagerOptions;
   /**
    * Alertmanagers outside the stack that Prometheus and the ruler also send to, e.g. kube-prometheus-stack's:
@@ -192,7 +213,10 @@ export interface ThanosStackProps {
    * @default - none
    */
   readonly alertmanagers?: IAlertmanagerApi[];
-  /** @default - on when there is a bucket */
+  /**
+   * The bucket web UI, listing the bucket's blocks.
+   * @default - on when there is a bucket
+   */
   readonly bucketWeb?: StackBucketWebOptions;
   /**
    * Grafana, with the overview and one dashboard per component of the stack (querier and frontend, store

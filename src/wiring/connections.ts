@@ -22,11 +22,20 @@ export enum ExternalTrafficPolicy {
 
 /** How a component's exposed Services admit clients (its `ComponentOptions`). */
 export interface ExposureOptions {
-  /** @default - none */
+  /**
+   * Client CIDRs the exposed Services admit (`loadBalancerSourceRanges` and the NetworkPolicy's `ipBlock`).
+   * @default - none
+   */
   readonly sourceRanges?: string[];
-  /** @default - by Service type */
+  /**
+   * Traffic policy of the exposed Services.
+   * @default - by Service type
+   */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
-  /** @default false */
+  /**
+   * Expose plaintext endpoints outside the cluster anyway.
+   * @default false
+   */
   readonly acknowledgePlaintextExposure?: boolean;
 }
 

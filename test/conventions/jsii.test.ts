@@ -42,3 +42,16 @@ test('the assembly holds the public API, with a static home for each free functi
   const props = (assembly.types['cdk8s-thanos.ThanosQuery'].properties ?? []).map((p: { name: string }) => p.name);
   expect(props).toEqual(expect.arrayContaining(['name', 'connections']));
 });
+
+test('every type, property, method and enum member of the assembly has a summary, which API.md shows beside its name', () => {
+  // A TSDoc block with only `@default` gives jsii no summary; jsii-docgen then lists the member as "No description".
+  const assembly = JSON.parse(readFileSync(join(work, '.jsii'), 'utf8'));
+  const undocumented: string[] = [];
+  for (const [fqn, type] of Object.entries<any>(assembly.types)) {
+    if (!type.docs?.summary) undocumented.push(fqn);
+    for (const m of [...(type.properties ?? []), ...(type.methods ?? []), ...(type.members ?? [])]) {
+      if (!m.docs?.summary) undocumented.push(`${fqn}.${m.name}`);
+    }
+  }
+  expect(undocumented).toEqual([]);
+});

@@ -230,12 +230,12 @@ describe('the tarball', () => {
   test('holds the compiled library (lib/src, lib/imports: JS and declarations), its jsii assembly, the docs, the synth command, README, LICENSE, package.json and the bundled parser only', () => {
     const bundled = (f: string) => PKG.bundledDependencies.some((d: string) => f.startsWith(`node_modules/${d}/`));
     const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f) && !bundled(f)
-      && !['.jsii', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
+      && !['.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
     expect(unexpected).toEqual([]);
     expect(files()).toEqual(expect.arrayContaining([
       '.jsii', 'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
       'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
-      'docs/api/README.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
+      'API.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
     ]));
   });
 
@@ -324,10 +324,10 @@ describe('a fresh consumer project', () => {
     expect(manifest.repository.url).toBe('git+https://github.com/cdk8s-thanos/cdk8s-thanos.git');
     expect(manifest.homepage).toMatch(/^https:\/\/github\.com\/cdk8s-thanos\/cdk8s-thanos/);
     expect(manifest.bugs.url).toBe('https://github.com/cdk8s-thanos/cdk8s-thanos/issues');
-    // The README's links to docs/ resolve inside the installed package.
+    // The README's links to docs/ and to the API reference resolve inside the installed package.
     const readme = readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'README.md'), 'utf8');
-    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)/g)].map((m) => m[1]);
-    expect(links.length).toBeGreaterThan(0);
+    const links = [...readme.matchAll(/\]\(((?:docs\/|API\.md)[^)#]*)/g)].map((m) => m[1]);
+    expect(links).toEqual(expect.arrayContaining(['API.md', 'docs/migration-from-bitnami.md']));
     for (const l of links) expect(existsSync(join(consumer, 'node_modules', 'cdk8s-thanos', l))).toBe(true);
   });
 });

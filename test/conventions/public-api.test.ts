@@ -68,6 +68,29 @@ test('every exported function and constant has a static home on a class, for the
   expect(Object.entries(CONSTANTS).filter(([c, h]) => home(h) !== api[c]).map(([c, h]) => `${c} -> ${h}`)).toEqual([]);
 });
 
+describe('the API reference', () => {
+  // API.md is jsii-docgen's rendering of the jsii assembly (`npm run docs`; CI diffs it against a fresh one), so
+  // it holds types only: the free functions and constants are documented in their declarations, and the README
+  // names each beside the static twin API.md documents.
+  const reference = readFileSync(join(ROOT, 'API.md'), 'utf8');
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const anchors = new Set([...reference.matchAll(/ id="cdk8s-thanos\.([^"]+)"/g)].map((m) => m[1]));
+
+  test('API.md documents every exported type, and the static twin of each function and constant', () => {
+    const types = EXPORTS.map((e) => e.name).filter((n) => !(n in FUNCTIONS) && !(n in CONSTANTS));
+    expect(types.filter((t) => !anchors.has(t))).toEqual([]);
+    expect(Object.values(FUNCTIONS).filter((h) => !anchors.has(h))).toEqual([]);
+    expect(Object.values(CONSTANTS).map((h) => h.replace('.', '.property.')).filter((h) => !anchors.has(h))).toEqual([]);
+  });
+
+  test('every function and constant has a doc comment, and the README names it with its static twin', () => {
+    const documented = (e: Export) => ts.getJSDocCommentsAndTags(e.node).some((d) => ts.isJSDoc(d) && !!d.comment);
+    expect(EXPORTS.filter((e) => e.name in FUNCTIONS || e.name in CONSTANTS).filter((e) => !documented(e)).map((e) => e.name)).toEqual([]);
+    const twins = { ...FUNCTIONS, ...CONSTANTS };
+    expect(Object.entries(twins).filter(([n, h]) => !readme.replace(/\s+/g, ' ').includes(`\`${n}\` (\`${h}\``)).map(([n, h]) => `${n} (${h})`)).toEqual([]);
+  });
+});
+
 test('no exported constant is mutable', () => {
   // `as const`, a string, or a declared type whose every property is readonly.
   const readonlyType = (decl: ts.VariableDeclaration) => {
