@@ -81,13 +81,16 @@ const perCluster = (fleets[3].ms - fleets[0].ms) / 99;
 const scaledPerCluster = (scaledFleets[3].ms - scaledFleets[0].ms) / 99;
 rmSync(scratch, { recursive: true, force: true });
 
-// (d) `npm test` (type-check and every suite), once, with the floor measured right after it: other jobs on
-// the machine slow both, so the ratio to the floor is the figure that carries over. BENCH_TESTS=0 skips it.
+// (d) `npm test` (type-check, lint, the unit tier), from cold caches (a fresh clone: no tsc build info, no
+// ESLint or Prettier cache) and then warm (a developer's next run), with the floor measured right after: other
+// jobs on the machine slow both, so the ratio to the floor is the figure that carries over. BENCH_TESTS=0 skips it.
 const floorMs = () => timeCommand(node, ['-e', "require('cdk8s'); require('cdk8s-plus-27')"], ROOT);
 const npmTest = process.env.BENCH_TESTS === '0' ? undefined : (() => {
-  const ms = timeCommand('npm', ['test', '--silent'], ROOT);
+  for (const cache of ['tsc', 'eslint', 'prettier']) rmSync(join(ROOT, 'node_modules', '.cache', cache), { recursive: true, force: true });
+  const coldMs = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
+  const ms = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
   const floor = median([floorMs(), floorMs(), floorMs()]);
-  return { ms, floorMs: floor, floors: ms / floor, target: '<= 30 s' };
+  return { coldMs, ms, floorMs: floor, floors: ms / floor, target: '<= 30 s' };
 })();
 
 const results = {
@@ -108,7 +111,7 @@ console.log(`| measure | ours | baseline | ratio | target |
 | --- | --- | --- | --- | --- |
 | (a) app process, default stack vs node loading cdk8s + cdk8s-plus-27 | ${f(appVsFloor.aMs)} ms | ${f(appVsFloor.bMs)} ms | ${appVsFloor.ratio.toFixed(2)} | <= 2.0 |
 | (b) \`cdk8s synth\` default stack vs one-Deployment app | ${f(synthVsTrivial.aMs)} ms | ${f(synthVsTrivial.bMs)} ms | ${synthVsTrivial.ratio.toFixed(2)} | <= 1.3 |
-${npmTest ? `| (d) \`npm test\` vs the floor of (a) | ${(npmTest.ms / 1000).toFixed(1)} s | ${f(npmTest.floorMs)} ms | ${npmTest.floors.toFixed(0)} floors | <= 30 s |\n` : ''}
+${npmTest ? `| (d) \`npm test\` (unit tier), warm caches vs the floor of (a) | ${(npmTest.ms / 1000).toFixed(1)} s (cold ${(npmTest.coldMs / 1000).toFixed(1)} s) | ${f(npmTest.floorMs)} ms | ${npmTest.floors.toFixed(0)} floors | <= 30 s |\n` : ''}
 | clusters | objects | output bytes | ms (in-process) | peak RSS MiB |
 | --- | --- | --- | --- | --- |
 ${fleets.map((r) => `| ${r.clusters} | ${r.objects} | ${r.bytes} | ${r.ms.toFixed(1)} | ${r.peakRssMiB} |`).join('\n')}
