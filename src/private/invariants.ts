@@ -36,6 +36,12 @@ const REVISION_HASH_MAX_LENGTH = String(2 ** 32 - 1).length;
  */
 export const MAX_STATEFULSET_NAME = LABEL_VALUE_MAX_LENGTH - '-'.length - REVISION_HASH_MAX_LENGTH;
 
+/**
+ * Longest Job name: the Job controller labels its pods `job-name: <name>`, so the name is a label value
+ * (kubernetes.io, Jobs, "Writing a Job spec").
+ */
+export const MAX_JOB_NAME = LABEL_VALUE_MAX_LENGTH;
+
 /** Longest name that still fits `max` with `affix` added, e.g. a Service named `<name>-thanos-sidecar`. */
 export function maxNameWith(affix: string, max = DNS_LABEL_MAX_LENGTH): number {
   return max - affix.length;
