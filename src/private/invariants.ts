@@ -51,9 +51,9 @@ export function maxNameWith(affix: string, max = DNS_LABEL_MAX_LENGTH): number {
 
 /** What a construct is to the app-wide invariants. */
 export enum Part {
-  PROMETHEUS = 'Prometheus',
-  RULER = 'ruler',
-  COMPACTOR = 'compactor',
+  PROMETHEUS,
+  RULER,
+  COMPACTOR,
 }
 
 /** A writer of series and blocks identified by its external labels (a Prometheus, a ruler). */
