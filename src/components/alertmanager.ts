@@ -16,7 +16,8 @@ import { healthyReadyProbes } from '../private/probes';
 import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { goDuration } from '../private/units';
-import { componentRules, MAX_STATEFULSET_NAME, replicaProblems, validateWith } from '../private/problems';
+import { componentRules, replicaProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,

@@ -9,7 +9,8 @@ import { Resources } from '../config/resources';
 import { PresetWorkload } from '../private/presets';
 import { PROBE_TIMINGS, ProbeTiming, httpProbe } from '../private/probes';
 import { USERS } from '../private/security';
-import { MAX_STATEFULSET_NAME, nameProblems, replicaProblems, validateWith } from '../private/problems';
+import { nameProblems, replicaProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import { container, namespaceOf, service, serviceAccount, serviceHost, statefulSet } from '../private/kubernetes';
 
 /** Properties of `Memcached`. */

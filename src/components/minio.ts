@@ -15,6 +15,7 @@ import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { USERS } from '../private/security';
 import { componentRules, literalSecret, secretKeyProblems, validateWith } from '../private/problems';
+import { MAX_JOB_NAME, maxNameWith } from '../private/invariants';
 import * as g from '../private/grammar';
 import {
   checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
@@ -87,6 +88,9 @@ const TMP_DIR = '/tmp';
 /** The embedded console listens here; no Service exposes it and the NetworkPolicy admits nobody to it. */
 const CONSOLE_PORT = 9001;
 const METRICS_PATH = '/minio/v2/metrics/cluster';
+/** The bucket Job's name after MinIO's: a new Job for each new container, since a Job's template is immutable. */
+const bucketJobSuffix = (hash: string) => `-bucket-${hash.slice(0, 8)}`;
+
 /** Retries of the bucket Job (exponential back-off capped at 6 minutes): long enough to outwait a slow first start. */
 const BUCKET_JOB_BACKOFF_LIMIT = 20;
 
@@ -181,7 +185,8 @@ export class MinIO extends Component implements IScrapeTarget {
 
     // The bucket name is validated by the S3ObjectStorage child.
     validateWith(this, () => [
-      ...this._commonProblems({ maxNameLength: 47 }),
+      // Its longest object name is the bucket Job's.
+      ...this._commonProblems({ maxNameLength: maxNameWith(bucketJobSuffix(checksum()), MAX_JOB_NAME) }),
       ...secretKeyProblems('accessKeyKey', accessKeyKey),
       ...secretKeyProblems('secretKeyKey', secretKeyKey),
     ], { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) });
@@ -234,7 +239,7 @@ export class MinIO extends Component implements IScrapeTarget {
     const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, initContainers: [ready], containers: [mc], volumes: [emptyDir('tmp')] });
 
     new k8s.KubeJob(scope, 'Resource', {
-      metadata: { name: `${this.name}-bucket-${checksum(JSON.stringify([ready, mc])).slice(0, 8)}`, labels },
+      metadata: { name: `${this.name}${bucketJobSuffix(checksum(JSON.stringify([ready, mc])))}`, labels },
       spec: {
         backoffLimit: BUCKET_JOB_BACKOFF_LIMIT,
         template: { ...template, spec: { ...template.spec!, restartPolicy: 'OnFailure' } },

@@ -8,6 +8,7 @@ import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { INetworkPeer, NetworkPeer } from '../wiring/connections';
 import { RuleGroup } from '../config/rules';
 import { nameProblems, validateWith } from '../private/problems';
+import { DNS_SUBDOMAIN_MAX_LENGTH } from '../private/invariants';
 import * as g from '../private/grammar';
 import { lazy, namespaceOf } from '../private/kubernetes';
 
@@ -97,7 +98,7 @@ export class PrometheusOperator extends Construct {
   public addScrapeTarget(target: IScrapeTarget): void {
     for (const endpoint of target.scrapeEndpoints) {
       const name = endpoint.jobName;
-      this.problemList.push(...nameProblems('ServiceMonitor name (the scrape job name)', name, 253));
+      this.problemList.push(...nameProblems('ServiceMonitor name (the scrape job name)', name, DNS_SUBDOMAIN_MAX_LENGTH));
       if (this.monitorScope.node.tryFindChild(name)) {
         this.problemList.push(`the scrape job ${JSON.stringify(name)} is added twice: add each target once`);
         continue;

@@ -9,7 +9,7 @@ import { INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from '../wiring/
 import { discoveryOutside, discoveryRbac } from '../private/discovery-rbac';
 import { Discovery, serverShutdown } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
-import { collides } from '../private/identity';
+import { Part, invariantProblems, maxNameWith, takePart, uniqueScrapeJobNames } from '../private/invariants';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { RemoteWrite } from '../wiring/remote-write';
 import { PORTS, thanosServerArgs } from '../ports';
@@ -300,6 +300,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
+    takePart(this, Part.PROMETHEUS);
     this.remoteWrite = props.remoteWrite;
     this.servesStoreApi = !props.remoteWrite;
     // The Receive (or the bucket) keeps history; locally a day covers outages of the remote end.
@@ -547,15 +548,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
 
   /** What Prometheus refuses to load that synth can see: two jobs of one name, relabel regexes Go cannot compile. */
   private scrapeJobProblems(): string[] {
-    const problems: string[] = [];
-    const seen = new Set<string>();
-    const generated = new Set(this.generatedJobs);
+    const problems = uniqueScrapeJobNames(this.scrapeJobs.map((j) => j.jobName), this.generatedJobs);
     for (const job of this.scrapeJobs) {
-      if (seen.has(job.jobName)) {
-        const whose = generated.has(job.jobName) ? ', a job the stack generates (see the README\'s list of generated job names)' : '';
-        problems.push(`scrape job ${JSON.stringify(job.jobName)} is defined twice${whose}: Prometheus refuses to load a config with duplicate job_name; give the job you added another name (e.g. ${JSON.stringify(`${job.jobName}-extra`)}), or add each target once`);
-      }
-      seen.add(job.jobName);
       const yaml = job._toYaml() as { relabel_configs?: Array<{ regex?: string }> };
       for (const r of yaml.relabel_configs ?? []) {
         const why = r.regex === undefined ? undefined : re2Problem(r.regex);
@@ -568,8 +562,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private problems(): string[] {
     const p = this.props;
     const problems = [
-      // Its longest object name is `<name>-thanos-sidecar` (15 more), or `<name>-thanos-sidecar-external` (24).
-      ...nameProblems('name', this.name, 63 - (p.sidecarServiceType ? 24 : 15)),
+      // Its longest object name is its sidecar Service's, or that of the external one when there is one.
+      ...nameProblems('name', this.name, maxNameWith(p.sidecarServiceType ? '-thanos-sidecar-external' : '-thanos-sidecar')),
       ...replicaProblems('replicas', this.replicas),
       ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the Thanos sidecar refuses to start without external labels', '{ cluster: "eu1" }'),
       ...ruleGroupProblems(this.groups),
@@ -599,14 +593,7 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (outside.length) {
       problems.push(`scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => c instanceof Prometheus && collides(c, this));
-    if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
-    }
-    const merged = this.node.root.node.findAll().find((c) => c !== this && c instanceof Prometheus && this.replicaLabel in c.externalLabels);
-    if (merged) {
-      problems.push(`replicaLabel ${JSON.stringify(this.replicaLabel)} is an external label of ${merged.node.path}, where it tells Prometheus instances apart: queriers would deduplicate them as replicas of one; use another replica label (e.g. "replica")`);
-    }
+    problems.push(...invariantProblems(this));
     const retentionSize = sizeOr(p.retentionSize);
     const storageSize = sizeOr(p.storageSize, DEFAULTS.storageSize);
     if (retentionSize && retentionSize.toMebibytes() > storageSize.toMebibytes()) {

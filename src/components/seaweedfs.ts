@@ -11,7 +11,8 @@ import { requireSecret } from '../output/prerequisites';
 import { PROBE_TIMINGS, httpProbe } from '../private/probes';
 import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
-import { MAX_STATEFULSET_NAME, nameProblems, secretKeyProblems, validateWith } from '../private/problems';
+import { nameProblems, secretKeyProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import {
   claimTemplate, container, emptyDir, namespaceOf, secretEnv, service, serviceAccount, serviceHost, statefulSet,
 } from '../private/kubernetes';

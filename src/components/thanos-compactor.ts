@@ -10,7 +10,8 @@ import { healthyReadyProbes } from '../private/probes';
 import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import { componentRules, labelNameProblems, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
+import { componentRules, labelNameProblems, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, Part, invariantProblems, takePart } from '../private/invariants';
 import * as g from '../private/grammar';
 import { claimTemplate, configYaml, container, namespaceOf, service, serviceAccount, statefulSet } from '../private/kubernetes';
 
@@ -180,6 +181,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       extraArgs: props.extraArgs,
     });
     this.objectStorage = props.objectStorage;
+    takePart(this, Part.COMPACTOR);
     this.retentionRaw = props.retentionRaw ?? DEFAULTS.retentionRaw;
     this.retention5m = props.retention5m ?? DEFAULTS.retention5m;
     this.retention1h = props.retention1h ?? DEFAULTS.retention1h;
@@ -261,7 +263,7 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     if (replicas !== 1) {
       problems.push(`replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`);
     }
-    problems.push(...(p.shard?._problems() ?? []), ...this.shardProblems());
+    problems.push(...(p.shard?._problems() ?? []), ...invariantProblems(this));
     if (p.deduplicationFunc && !p.deduplicationReplicaLabels?.length) {
       problems.push('deduplicationFunc is set without deduplicationReplicaLabels: it has nothing to deduplicate; set the replica labels or drop deduplicationFunc');
     }
@@ -272,41 +274,6 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
   /** The shard of this bucket: disjoint from every other compactor's, and (checked once, by the first) covering every source. */
   public get shard(): CompactorShard | undefined {
     return this.props.shard;
-  }
-
-  private shardProblems(): string[] {
-    const bucket = this.objectStorage.bucketId;
-    const all = this.node.root.node.findAll().filter((c): c is ThanosCompactor => c instanceof ThanosCompactor && c.objectStorage.bucketId === bucket);
-    const others = all.filter((c) => c !== this);
-    const mine = this.props.shard;
-    const problems: string[] = [];
-    for (const twin of others) {
-      const theirs = twin.shard;
-      if (!mine || !theirs) {
-        problems.push(`bucket ${bucket} is also compacted by ${twin.node.path}: two compactors on one bucket corrupt it unless each owns a disjoint shard; keep one ThanosCompactor per bucket or give each a shard (CompactorShard.byLabel)`);
-      } else if (mine.label !== theirs.label) {
-        problems.push(`shard ${mine._describe()} and ${twin.node.path}'s shard ${theirs._describe()} split on different labels, so a block can be in both: shard every compactor of the bucket on the same label`);
-      } else {
-        const shared = mine.values.filter((v) => theirs.values.includes(v));
-        if (shared.length) problems.push(`shard ${mine._describe()} overlaps ${twin.node.path}'s shard ${theirs._describe()} on ${JSON.stringify(shared)}: two compactors on one block corrupt the bucket; give each value to one shard only`);
-      }
-    }
-    // Gaps: checked by the first shard of the bucket, against every block source of the app uploading to it.
-    if (mine && all[0] === this && problems.length === 0) {
-      const owned = new Set(all.flatMap((c) => (c.shard?.label === mine.label ? c.shard.values : [])));
-      const sources = this.node.root.node.findAll().filter((c): c is Construct & { externalLabels: { [k: string]: string }; objectStorage?: IObjectStorage } =>
-        !(c instanceof ThanosCompactor) && typeof (c as { externalLabels?: unknown }).externalLabels === 'object'
-        && (c as { objectStorage?: IObjectStorage }).objectStorage?.bucketId === bucket);
-      for (const s of sources) {
-        const value = s.externalLabels[mine.label];
-        if (value === undefined) {
-          problems.push(`${s.node.path} uploads blocks without the shard label ${JSON.stringify(mine.label)}, so no compactor shard compacts them: give it that external label, or shard on a label every source has`);
-        } else if (!owned.has(value)) {
-          problems.push(`${s.node.path} uploads blocks with ${mine.label}=${JSON.stringify(value)}, which no compactor shard owns: add ${JSON.stringify(value)} to a shard's values`);
-        }
-      }
-    }
-    return problems;
   }
 
   /** Coarser resolutions must outlive finer ones, and Thanos refuses retention shorter than a downsampling step. */

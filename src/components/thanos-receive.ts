@@ -15,8 +15,9 @@ import { Discovery } from '../private/shutdown';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import {
-  MAX_STATEFULSET_NAME, externalLabelProblems, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith,
+  externalLabelProblems, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith,
 } from '../private/problems';
+import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import {
   POD_NAME_ENV, checksum, claimTemplate, configMapVolume, container, deployment, namespaceOf, service,
   serviceAccount, serviceHost, statefulSet,

@@ -7,18 +7,17 @@ import { IAlertmanagerApi, IQueryApi, IScrapeTarget, IStoreApi, ScrapeEndpoint, 
 import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
 import { Discovery } from '../private/shutdown';
 import { DEFAULT_IMAGES } from '../images';
-import { collides } from '../private/identity';
+import { MAX_STATEFULSET_NAME, Part, invariantProblems, takePart } from '../private/invariants';
 import { IObjectStorage, bindObjectStorage } from '../wiring/object-storage';
 import { PORTS, thanosServerArgs } from '../ports';
 import { healthyReadyProbes } from '../private/probes';
-import { Prometheus } from './prometheus';
 import { SizePreset } from '../config/resources';
 import { PresetWorkload, presetResources } from '../private/presets';
 import { configReloader } from '../private/reloader';
 import { RuleGroup, alertingGroups, ruleGroupProblems } from '../config/rules';
 import { USERS } from '../private/security';
 import { goDuration, promDuration } from '../private/units';
-import { componentRules, externalLabelProblems, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
+import { componentRules, externalLabelProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
   POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
@@ -165,6 +164,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     this.objectStorage = props.objectStorage;
     this.replicaLabel = props.replicaLabel ?? DEFAULTS.replicaLabel;
     this.replicaLabels = [this.replicaLabel];
+    takePart(this, Part.RULER);
     this.groups = [...(props.ruleGroups ?? [])];
     this.evaluationInterval = props.evaluationInterval ?? DEFAULTS.evaluationInterval;
     this.retention = props.retention ?? DEFAULTS.retention;
@@ -301,10 +301,7 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     if (this.retention.toMilliseconds() < minRetention) {
       problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
     }
-    const twin = this.node.root.node.findAll().find((c) => (c instanceof Prometheus || c instanceof ThanosRuler) && collides(c, this));
-    if (twin) {
-      problems.push(`external labels ${JSON.stringify(this.externalLabels)} are the same as those of ${twin.node.path}${this.objectStorage ? `, on the same bucket ${this.objectStorage.bucketId}` : ''}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
-    }
+    problems.push(...invariantProblems(this));
     return problems;
   }
 }

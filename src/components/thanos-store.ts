@@ -18,7 +18,8 @@ import { defaultCacheMiB, memoryFitProblems, workingMiB } from '../private/memor
 import { Resources } from '../config/resources';
 import { USERS } from '../private/security';
 import { sizeBytesText } from '../private/units';
-import { componentRules, instanceOf, MAX_STATEFULSET_NAME, validateWith } from '../private/problems';
+import { componentRules, instanceOf, validateWith } from '../private/problems';
+import { MAX_STATEFULSET_NAME, maxNameWith } from '../private/invariants';
 import * as g from '../private/grammar';
 import {
   claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
@@ -409,10 +410,10 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
   }
 
   private problems(): string[] {
-    const longestSuffix = (this.partitions.length > 1 ? `-t${this.partitions.length - 1}`.length : 0)
-      + (this.shards > 1 ? `-${this.shards - 1}`.length : 0);
+    // The StatefulSet of the last partition and shard has the longest name.
+    const longestSuffix = `${this.partitions.length > 1 ? `-t${this.partitions.length - 1}` : ''}${this.shards > 1 ? `-${this.shards - 1}` : ''}`;
     const problems = [
-      ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME - longestSuffix, replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
+      ...this._commonProblems({ maxNameLength: maxNameWith(longestSuffix, MAX_STATEFULSET_NAME), replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
       ...(this.props.cachingBucket?._problems ?? []),

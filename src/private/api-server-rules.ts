@@ -1,5 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { cidrExcept, cidr as cidrGrammar, isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity, parseQuantity } from './grammar';
+import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from './invariants';
 
 /**
  * The field rules the Kubernetes API server applies in code, beyond the OpenAPI schema
@@ -60,7 +61,7 @@ function nameProblems(obj: Obj): string[] {
   // RBAC names are path segments ('system:metrics-server' is valid), not DNS subdomains.
   if (RBAC_KINDS.has(kind)) return name === '.' || name === '..' || /[/%]/.test(name) ? [`metadata.name ${q(name)} is not a valid path segment name`] : [];
   if (!isDnsSubdomain(name)) return [`metadata.name ${q(name)} is not a valid DNS subdomain (lower-case alphanumeric, '-', '.', <= 253)`];
-  if (kind === 'Service' && (name.length > 63 || !DNS_1035_LABEL.test(name))) return [`Service name ${q(name)} must be a DNS-1035 label (start with a letter, <= 63, no '.')`];
+  if (kind === 'Service' && (name.length > DNS_LABEL_MAX_LENGTH || !DNS_1035_LABEL.test(name))) return [`Service name ${q(name)} must be a DNS-1035 label (start with a letter, <= 63, no '.')`];
   if (kind === 'Namespace' && !isDnsLabel(name)) return [`Namespace name ${q(name)} must be a DNS label (<= 63, no '.')`];
   return [];
 }
@@ -209,7 +210,7 @@ export function apiServerProblems(obj: Obj): string[] {
   problems.push(...labelProblems('metadata.annotations', obj.metadata?.annotations, false));
   if (kind === 'ConfigMap' || kind === 'Secret') {
     for (const key of [...Object.keys(rec(obj.data)), ...Object.keys(rec(obj.stringData)), ...Object.keys(rec(obj.binaryData))]) {
-      if (!CONFIG_KEY.test(key) || key.length > 253) problems.push(`data key ${q(key)} is not a valid key ([-._a-zA-Z0-9]+)`);
+      if (!CONFIG_KEY.test(key) || key.length > DNS_SUBDOMAIN_MAX_LENGTH) problems.push(`data key ${q(key)} is not a valid key ([-._a-zA-Z0-9]+)`);
     }
     const size = Buffer.byteLength(JSON.stringify(obj));
     if (size > OBJECT_LIMIT) problems.push(`${size} bytes exceeds the 1 MiB object limit`);

@@ -9,6 +9,7 @@ import { Resources, SizePreset } from '../config/resources';
 import { ServiceType } from 'cdk8s-plus-27';
 import { FlagSet, extraArgProblems } from './flags';
 import { validateWith } from './problems';
+import { registerInvariants } from './invariants';
 import { setPlacement } from './placement';
 import { Placement } from '../config/placement';
 import { Discovery, Shutdown, THANOS_GRACE_SECONDS, goDurationSeconds, serverShutdown } from './shutdown';
@@ -88,6 +89,7 @@ export abstract class Component extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: ComponentProps) {
     super(scope, id);
+    registerInvariants(this);
     this.name = props.name;
     this.image = props.image;
     this.size = props.size ?? SizePreset.SMALL;

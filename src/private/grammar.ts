@@ -1,6 +1,7 @@
 import { Duration, Size } from 'cdk8s';
 import { ServiceType } from 'cdk8s-plus-27';
 import { promDuration } from './units';
+import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH, LABEL_VALUE_MAX_LENGTH, QUALIFIED_NAME_MAX_LENGTH } from './invariants';
 
 /**
  * One validator per grammar of a user-given value. Each takes the prop path and the value as given
@@ -53,40 +54,40 @@ const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const PROM_LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function isDnsLabel(v: string): boolean {
-  return v.length <= 63 && DNS_LABEL_RE.test(v);
+  return v.length <= DNS_LABEL_MAX_LENGTH && DNS_LABEL_RE.test(v);
 }
 
 export function isDnsSubdomain(v: string): boolean {
-  return v.length <= 253 && DNS_SUBDOMAIN_RE.test(v);
+  return v.length <= DNS_SUBDOMAIN_MAX_LENGTH && DNS_SUBDOMAIN_RE.test(v);
 }
 
-/** `[prefix/]name`: prefix a DNS subdomain, name <= 63 alphanumerics with '-', '_', '.' inside. */
+/** `[prefix/]name`: prefix a DNS subdomain, name a short alphanumeric with '-', '_', '.' inside. */
 export function isQualifiedName(key: string): boolean {
   const slash = key.indexOf('/');
   if (slash >= 0 && (key.indexOf('/', slash + 1) >= 0 || !isDnsSubdomain(key.slice(0, slash)))) return false;
   const name = slash < 0 ? key : key.slice(slash + 1);
-  return name.length <= 63 && QUALIFIED_NAME_RE.test(name);
+  return name.length <= QUALIFIED_NAME_MAX_LENGTH && QUALIFIED_NAME_RE.test(name);
 }
 
 export function isLabelValue(v: string): boolean {
-  return v.length <= 63 && LABEL_VALUE_RE.test(v);
+  return v.length <= LABEL_VALUE_MAX_LENGTH && LABEL_VALUE_RE.test(v);
 }
 
 /** RFC 1123 label: namespaces, Service and StatefulSet names. */
 export const dnsLabel: Grammar = stringGrammar((path, v) => (isDnsLabel(v) ? []
-  : invalid(path, v, "use at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit (no '.')")));
+  : invalid(path, v, `use at most ${DNS_LABEL_MAX_LENGTH} lower-case letters, digits and '-', starting and ending with a letter or digit (no '.')`)));
 
 /** RFC 1123 subdomain: most object names, storage class names. */
 export const dnsSubdomain: Grammar = stringGrammar((path, v) => (isDnsSubdomain(v) ? []
-  : invalid(path, v, "use at most 253 lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit")));
+  : invalid(path, v, `use at most ${DNS_SUBDOMAIN_MAX_LENGTH} lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit`)));
 
 /** Kubernetes label or annotation key. */
 export const labelKey: Grammar = stringGrammar((path, v) => (isQualifiedName(v) ? []
-  : invalid(path, v, "use [prefix/]name: name at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit; prefix a DNS subdomain")));
+  : invalid(path, v, `use [prefix/]name: name at most ${QUALIFIED_NAME_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit; prefix a DNS subdomain`)));
 
 /** Kubernetes label value. */
 export const labelValue: Grammar = stringGrammar((path, v) => (isLabelValue(v) ? []
-  : invalid(path, v, "use at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit")));
+  : invalid(path, v, `use at most ${LABEL_VALUE_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit`)));
 
 /** A map of Kubernetes labels (selectors, the prometheus-operator labels). */
 export const labelMap: Grammar = mapOf(labelKey, labelValue);
@@ -116,7 +117,7 @@ export const envVarName: Grammar = stringGrammar((path, v) => (/^[-._a-zA-Z][-._
   : invalid(path, v, "use letters, digits, '_', '-' and '.', not starting with a digit")));
 
 /** Key of a Secret or ConfigMap. */
-export const secretKey: Grammar = stringGrammar((path, v) => (v.length <= 253 && /^[-._a-zA-Z0-9]+$/.test(v) ? []
+export const secretKey: Grammar = stringGrammar((path, v) => (v.length <= DNS_SUBDOMAIN_MAX_LENGTH && /^[-._a-zA-Z0-9]+$/.test(v) ? []
   : invalid(path, v, "use letters, digits, '-', '_' and '.' (no '/')")));
 
 /** TCP/UDP port number. */

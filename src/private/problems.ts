@@ -1,8 +1,9 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { Secret, ServiceType } from 'cdk8s-plus-27';
 import { IConstruct } from 'constructs';
 import * as grammar from './grammar';
 import { PropRules, propProblems, replicas } from './grammar';
+import { DNS_LABEL_MAX_LENGTH } from './invariants';
 import { Resources, SizePreset } from '../config/resources';
 
 /** RFC 1123 label: Service, StatefulSet and most object names that end up in DNS. */
@@ -12,7 +13,6 @@ const PROM_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
  * Registers a validator that runs at synth time; every problem of every construct is reported together.
- * The first construct of a chart also checks that the chart's objects do not repeat one of the app's.
  *
  * With `rules`, the props are checked by grammar first (see grammar.ts), and a validator that then
  * fails on a mistyped value (a string where a Size is expected) is skipped: the type problem says it.
@@ -30,11 +30,6 @@ export function validateWith(scope: IConstruct, problems: () => string[], rules?
       }
     },
   });
-  const chart = Chart.of(scope);
-  if (!checkedCharts.has(chart)) {
-    checkedCharts.add(chart);
-    chart.node.addValidation({ validate: () => duplicateNameProblems(chart) });
-  }
 }
 
 /** Constructs whose props failed a grammar type check elsewhere (a stack passing options through). */
@@ -45,41 +40,8 @@ export function markMistyped(scope: IConstruct): void {
   mistyped.add(scope);
 }
 
-const checkedCharts = new WeakSet<Chart>();
-
-/** Cluster-scoped kinds the components emit: one name per cluster, whatever the chart's namespace. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass', 'CustomResourceDefinition']);
-
-/**
- * Two objects of one kind, name and namespace in a chart: the second silently replaces the first when
- * applied. Only within a chart: the charts of one app are often different clusters (one file each, as in
- * examples/leaf-and-observer), where the same names are right.
- */
-function duplicateNameProblems(chart: Chart): string[] {
-  const seen = new Map<string, ApiObject>();
-  const problems: string[] = [];
-  for (const o of chart.node.findAll()) {
-    if (!(o instanceof ApiObject)) continue;
-    const ns = CLUSTER_SCOPED.has(o.kind) ? '' : (o.metadata.namespace ?? chart.namespace ?? '');
-    const key = `${o.apiVersion}/${o.kind}/${ns}/${o.name}`;
-    const first = seen.get(key);
-    if (first) {
-      problems.push(`${o.kind} ${JSON.stringify(o.name)} is defined by both ${first.node.path} and ${o.node.path}: applying one overwrites the other; give one of them another name`);
-    } else {
-      seen.set(key, o);
-    }
-  }
-  return problems;
-}
-
-/**
- * Longest StatefulSet name: its pods carry a `controller-revision-hash` label of the name plus an
- * 11-character hash, and label values stop at 63 characters.
- */
-export const MAX_STATEFULSET_NAME = 52;
-
 /** Problems with an object name that becomes a DNS label (Service, StatefulSet pods). */
-export function nameProblems(what: string, value: string, maxLength = 63): string[] {
+export function nameProblems(what: string, value: string, maxLength = DNS_LABEL_MAX_LENGTH): string[] {
   if (value.length > maxLength || !DNS_LABEL.test(value)) {
     return [`${what} ${JSON.stringify(value)} is not a valid name: use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`];
   }

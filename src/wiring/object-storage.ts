@@ -5,6 +5,7 @@ import { Labels, MANAGED_BY, PART_OF } from '../private/labels';
 import { Connections, INetworkPeer, NetworkPeer, peerOfHost, splitHostPort } from './connections';
 import { SecretRequirement, requireSecret } from '../output/prerequisites';
 import { literalSecret, validateWith } from '../private/problems';
+import { registerInvariants } from '../private/invariants';
 import { Grammar, secretKey } from '../private/grammar';
 import { checksum, configYaml, lazy, secretEnv } from '../private/kubernetes';
 
@@ -194,6 +195,7 @@ abstract class ConfigMapObjectStorage extends Construct implements IObjectStorag
 
   constructor(scope: Construct, id: string, configMapName: string | undefined) {
     super(scope, id);
+    registerInvariants(this);
     this.configMapName = configMapName ?? 'thanos-objstore';
     const labels: Labels = { 'app.kubernetes.io/part-of': PART_OF, 'app.kubernetes.io/managed-by': MANAGED_BY };
     new k8s.KubeConfigMap(this, 'Resource', {
@@ -523,6 +525,7 @@ class SecretObjectStorage extends Construct implements IObjectStorage {
 
   constructor(scope: Construct, id: string, private readonly props: ExistingObjectStorageProps) {
     super(scope, id);
+    registerInvariants(this);
     this.bucketId = `secret://${props.secret.name}/${this.key}`;
     const clouds = Object.keys(METADATA);
     validateWith(this, () => [

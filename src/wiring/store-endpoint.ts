@@ -7,6 +7,7 @@ import { INetworkPeer, NetworkPeer } from './connections';
 import { PORTS } from '../ports';
 import { labelNameProblems, secretKeyProblems } from '../private/problems';
 import { checksum } from '../private/kubernetes';
+import { DNS_LABEL_MAX_LENGTH, maxNameWith } from '../private/invariants';
 
 /** Where the querier mounts client certificates: one folder per Secret. */
 const TLS_ROOT = '/etc/thanos/tls';
@@ -244,6 +245,8 @@ function hostPortProblem(hostPort: string): string {
 /** A volume name (a DNS label) for a Secret name (a DNS subdomain, up to 253 characters). */
 function tlsVolumeName(secretName: string): string {
   const name = `tls-${secretName}`;
-  if (name.length <= 63 && !name.includes('.')) return name;
-  return `tls-${secretName.replace(/\./g, '-').slice(0, 42).replace(/-+$/, '')}-${checksum(secretName)}`;
+  if (name.length <= DNS_LABEL_MAX_LENGTH && !name.includes('.')) return name;
+  // As much of the name as fits beside the prefix, a '-' and the hash.
+  const hash = checksum(secretName);
+  return `tls-${secretName.replace(/\./g, '-').slice(0, maxNameWith(`tls--${hash}`)).replace(/-+$/, '')}-${hash}`;
 }

@@ -1,9 +1,10 @@
 import { thanosOverviewDashboard } from './thanos-overview';
 import { promqlProblems } from '../../private/promql';
+import { maxNameWith } from '../../private/invariants';
 
 /** RFC 1123 label short enough for the `dashboard-<slug>` volume name. */
 const SLUG = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const MAX_SLUG = 63 - 'dashboard-'.length;
+const MAX_SLUG = maxNameWith('dashboard-');
 /**
  * Client-side `kubectl apply` copies the whole ConfigMap into a 256 KiB annotation; keep each
  * dashboard (JSON-escaped, as it appears there) safely under it.
