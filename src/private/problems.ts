@@ -25,19 +25,11 @@ export function validateWith(scope: IConstruct, problems: () => string[], rules?
       try {
         return problems();
       } catch (e) {
-        if (e instanceof TypeError && (mistyped.has(scope) || grammarProblems().length > 0)) return [];
+        if (e instanceof TypeError && grammarProblems().length > 0) return [];
         throw e;
       }
     },
   });
-}
-
-/** Constructs whose props failed a grammar type check elsewhere (a stack passing options through). */
-const mistyped = new WeakSet<IConstruct>();
-
-/** Marks `scope` as built from mistyped props: its own validators may fail on them and are skipped. */
-export function markMistyped(scope: IConstruct): void {
-  mistyped.add(scope);
 }
 
 /** Problems with an object name that becomes a DNS label (Service, StatefulSet pods). */
