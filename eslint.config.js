@@ -4,7 +4,21 @@ const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'lib/', 'imports/', '**/dist/', 'docs/', 'coverage/', '.tools/', 'test/.readme-*/', 'src/private/flags.generated.ts', '.bindings/', '.jsii-out/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'lib/',
+      'imports/',
+      '**/dist/',
+      'docs/',
+      'coverage/',
+      '.tools/',
+      'test/.readme-*/',
+      'src/private/flags.generated.ts',
+      '.bindings/',
+      '.jsii-out/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -24,12 +24,19 @@ describe('the default app (dist/)', () => {
   });
 
   test('the Namespace comes first, so `kubectl apply -f dist/` works in one pass', () => {
-    expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring', labels: { 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } } });
+    expect(objects[0]).toMatchObject({
+      kind: 'Namespace',
+      metadata: { name: 'monitoring', labels: { 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' } },
+    });
     expect(objects[0].metadata.namespace).toBeUndefined();
   });
 
   test('every component of the mission is present under its stable name', () => {
-    const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    const names = (kind: string) =>
+      objects
+        .filter((o) => o.kind === kind)
+        .map((o) => o.metadata.name)
+        .sort();
     expect(names('StatefulSet')).toEqual(['alertmanager', 'minio', 'prometheus', 'thanos-compact', 'thanos-rule', 'thanos-store']);
     expect(names('Deployment')).toEqual(['grafana', 'thanos-bucketweb', 'thanos-query', 'thanos-query-frontend']);
     const prometheus = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'prometheus');

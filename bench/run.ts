@@ -28,11 +28,17 @@ function timeCommand(cmd: string, args: string[], cwd: string, extraEnv: Record<
 
 /** Runs A and B alternately (after one warm-up each) so drift hits both; medians and the median of ratios. */
 function pair(a: () => number, b: () => number) {
-  a(); b();
-  const as: number[] = [], bs: number[] = [], ratios: number[] = [];
+  a();
+  b();
+  const as: number[] = [],
+    bs: number[] = [],
+    ratios: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const ta = a(), tb = b();
-    as.push(ta); bs.push(tb); ratios.push(ta / tb);
+    const ta = a(),
+      tb = b();
+    as.push(ta);
+    bs.push(tb);
+    ratios.push(ta / tb);
   }
   return { aMs: median(as), bMs: median(bs), ratio: median(ratios) };
 }
@@ -41,7 +47,10 @@ const scratch = mkdtempSync(join(tmpdir(), 'cdk8s-thanos-bench-'));
 const node = process.execPath;
 
 // (a) the app process alone (the `app:` command of cdk8s.yaml) vs node loading cdk8s + cdk8s-plus-27.
-const [appCmd, ...appArgs] = /^app:\s*(.+)$/m.exec(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8'))![1].trim().split(/\s+/);
+const [appCmd, ...appArgs] = /^app:\s*(.+)$/m
+  .exec(readFileSync(join(ROOT, 'cdk8s.yaml'), 'utf8'))![1]
+  .trim()
+  .split(/\s+/);
 const appVsFloor = pair(
   () => timeCommand(appCmd === 'node' ? node : appCmd, appArgs, ROOT, { CDK8S_OUTDIR: join(scratch, 'a') }),
   () => timeCommand(node, ['-e', "require('cdk8s'); require('cdk8s-plus-27')"], ROOT),
@@ -58,7 +67,8 @@ const synthVsTrivial = pair(
 // (d) the same with caches, Receive and a sharded, replicated store gateway.
 function measureFleet(clusters: number, scaled: boolean) {
   const times: number[] = [];
-  let objects = 0, bytes = 0;
+  let objects = 0,
+    bytes = 0;
   for (let i = 0; i < Math.max(3, Math.ceil(RUNS / 2)); i++) {
     const start = process.hrtime.bigint();
     const app = buildFleet(clusters, undefined, scaled);
@@ -85,13 +95,16 @@ rmSync(scratch, { recursive: true, force: true });
 // ESLint or Prettier cache) and then warm (a developer's next run), with the floor measured right after: other
 // jobs on the machine slow both, so the ratio to the floor is the figure that carries over. BENCH_TESTS=0 skips it.
 const floorMs = () => timeCommand(node, ['-e', "require('cdk8s'); require('cdk8s-plus-27')"], ROOT);
-const npmTest = process.env.BENCH_TESTS === '0' ? undefined : (() => {
-  for (const cache of ['tsc', 'eslint', 'prettier']) rmSync(join(ROOT, 'node_modules', '.cache', cache), { recursive: true, force: true });
-  const coldMs = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
-  const ms = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
-  const floor = median([floorMs(), floorMs(), floorMs()]);
-  return { coldMs, ms, floorMs: floor, floors: ms / floor, target: '<= 30 s' };
-})();
+const npmTest =
+  process.env.BENCH_TESTS === '0'
+    ? undefined
+    : (() => {
+        for (const cache of ['tsc', 'eslint', 'prettier']) rmSync(join(ROOT, 'node_modules', '.cache', cache), { recursive: true, force: true });
+        const coldMs = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
+        const ms = timeCommand('npm', ['test', '--silent'], ROOT, { CI: '' });
+        const floor = median([floorMs(), floorMs(), floorMs()]);
+        return { coldMs, ms, floorMs: floor, floors: ms / floor, target: '<= 30 s' };
+      })();
 
 const results = {
   machine: `${require('os').cpus().length} cores, node ${process.version}`,

@@ -49,7 +49,11 @@ function bundle() {
   const files = [...Object.keys(metafile.inputs).map((f) => path.resolve(f)), path.resolve('tsconfig.json')];
   const inputs = {};
   for (const f of files) {
-    try { inputs[f] = sha1(readFileSync(f)); } catch { /* no tsconfig.json here */ }
+    try {
+      inputs[f] = sha1(readFileSync(f));
+    } catch {
+      /* no tsconfig.json here */
+    }
   }
   try {
     mkdirSync(cacheDir, { recursive: true });
@@ -61,7 +65,9 @@ function bundle() {
       const file = path.join(cacheDir, f);
       if (Date.now() - statSync(file).mtimeMs > 86_400_000) rmSync(file, { force: true });
     }
-  } catch { /* a read-only node_modules: run uncached */ }
+  } catch {
+    /* a read-only node_modules: run uncached */
+  }
   return code;
 }
 

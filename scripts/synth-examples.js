@@ -10,13 +10,19 @@ const root = join(__dirname, '..');
 const examples = join(root, 'examples');
 let failed = 0;
 
-for (const name of readdirSync(examples).filter((d) => existsSync(join(examples, d, 'cdk8s.yaml'))).sort()) {
+for (const name of readdirSync(examples)
+  .filter((d) => existsSync(join(examples, d, 'cdk8s.yaml')))
+  .sort()) {
   const r = spawnSync(process.execPath, [join(__dirname, 'synth.js')], { cwd: join(examples, name), stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) {
     process.stderr.write(`examples/${name}: synth failed, its dist/ was left as it was\n`);
     failed++;
     continue;
   }
-  process.stdout.write(`examples/${name}/dist: ${readdirSync(join(examples, name, 'dist')).sort().join(', ')}\n`);
+  process.stdout.write(
+    `examples/${name}/dist: ${readdirSync(join(examples, name, 'dist'))
+      .sort()
+      .join(', ')}\n`,
+  );
 }
 process.exitCode = failed ? 1 : 0;

@@ -20,8 +20,14 @@ function fail(message) {
 /** Path, size and mtime of every entry under `dir`: changes when anything writes there. */
 function fingerprint(dir) {
   if (!existsSync(dir)) return '';
-  return readdirSync(dir, { recursive: true }).map(String).sort()
-    .map((f) => { const s = statSync(join(dir, f)); return `${f} ${s.size} ${s.mtimeMs}`; }).join('\n');
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .sort()
+    .map((f) => {
+      const s = statSync(join(dir, f));
+      return `${f} ${s.size} ${s.mtimeMs}`;
+    })
+    .join('\n');
 }
 
 /** Moves `staging` to `outdir`, replacing it: the old output moves aside, the new one takes its name. */
@@ -39,9 +45,9 @@ function swap(staging, outdir) {
 
 function synth(args) {
   const flag = args.findIndex((a) => a === '-o' || a === '--output');
-  const config = existsSync('cdk8s.yaml') ? Yaml.load('cdk8s.yaml')[0] ?? {} : fail('no cdk8s.yaml in the current folder');
+  const config = existsSync('cdk8s.yaml') ? (Yaml.load('cdk8s.yaml')[0] ?? {}) : fail('no cdk8s.yaml in the current folder');
   if (!config.app) fail('cdk8s.yaml has no `app:` command');
-  const outdir = resolve(flag >= 0 ? args[flag + 1] ?? fail(`${args[flag]} needs a folder`) : config.output ?? 'dist');
+  const outdir = resolve(flag >= 0 ? (args[flag + 1] ?? fail(`${args[flag]} needs a folder`)) : (config.output ?? 'dist'));
   const name = `${basename(outdir)}/`;
 
   mkdirSync(dirname(outdir), { recursive: true });
@@ -50,12 +56,16 @@ function synth(args) {
   try {
     const before = fingerprint(outdir);
     const r = spawnSync(config.app, {
-      shell: true, stdio: 'inherit', env: { ...process.env, CDK8S_OUTDIR: staging, CDK8S_CHECK_UPGRADE: 'false' },
+      shell: true,
+      stdio: 'inherit',
+      env: { ...process.env, CDK8S_OUTDIR: staging, CDK8S_CHECK_UPGRADE: 'false' },
     });
     if (r.status !== 0) fail(`\`${config.app}\` failed (${r.status ?? r.signal}); ${name} was left as it was`);
     if (fingerprint(outdir) !== before) {
-      fail(`\`${config.app}\` wrote into ${name} itself instead of the folder in CDK8S_OUTDIR: create the App with \``
-        + 'new App()` (it reads CDK8S_OUTDIR) or with the outdir synthesizeOrExit passes to your build function');
+      fail(
+        `\`${config.app}\` wrote into ${name} itself instead of the folder in CDK8S_OUTDIR: create the App with \`` +
+          'new App()` (it reads CDK8S_OUTDIR) or with the outdir synthesizeOrExit passes to your build function',
+      );
     }
     if (readdirSync(staging).length === 0) {
       fail(`\`${config.app}\` wrote nothing into the folder in CDK8S_OUTDIR (does it ignore it?); ${name} was left as it was`);

@@ -54,8 +54,5 @@ export const PORTS: WellKnownPorts = {
  * @internal
  */
 export function thanosServerArgs(grpc: boolean): string[] {
-  return [
-    ...(grpc ? [`--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`] : []),
-    `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`,
-  ];
+  return [...(grpc ? [`--grpc-address=0.0.0.0:${PORTS.thanosGrpc.port}`] : []), `--http-address=0.0.0.0:${PORTS.thanosHttp.port}`];
 }

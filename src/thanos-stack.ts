@@ -306,7 +306,11 @@ export class ThanosStack extends Construct {
   /** Prometheus instances on the shared bucket whose external labels are defaults. */
   private readonly unchosenIdentities: string[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosStackProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosStackProps = {},
+  ) {
     super(scope, id);
     if (props.clusterDns) ClusterDns.use(this, ...props.clusterDns);
     this.defaults = { size: props.size ?? SizePreset.SMALL, networkPolicy: props.networkPolicies ?? true, placement: props.placement };
@@ -318,7 +322,7 @@ export class ThanosStack extends Construct {
     if (props.createNamespace ?? (ns !== undefined && !props.prometheusOperator)) this.addNamespace(props.enforcePodSecurity ?? false);
 
     const storageSecret = props.objectStorageSecret ?? Secret.fromSecretName(this, 'ObjectStorageSecret', 'thanos-objstore');
-    const inCluster = props.objectStorage ? undefined : props.inClusterObjectStore ?? InClusterObjectStore.MINIO;
+    const inCluster = props.objectStorage ? undefined : (props.inClusterObjectStore ?? InClusterObjectStore.MINIO);
     if (inCluster === InClusterObjectStore.MINIO && on(props.minio)) {
       this.minio = new MinIO(this, 'MinIO', { ...this.options(props.minio), credentials: storageSecret });
     }
@@ -341,10 +345,12 @@ export class ThanosStack extends Construct {
       return { addresses: m.addresses, networkPeer: m };
     };
     if (bucket && on(props.store)) {
-      const caches = preset ? {
-        indexCache: props.store?.indexCache ?? IndexCache.memcached(cache('IndexCache', 'memcached-index', preset.index)),
-        cachingBucket: props.store?.cachingBucket ?? CachingBucket.memcached(cache('BucketCache', 'memcached-bucket', preset.bucket)),
-      } : {};
+      const caches = preset
+        ? {
+            indexCache: props.store?.indexCache ?? IndexCache.memcached(cache('IndexCache', 'memcached-index', preset.index)),
+            cachingBucket: props.store?.cachingBucket ?? CachingBucket.memcached(cache('BucketCache', 'memcached-bucket', preset.bucket)),
+          }
+        : {};
       this.store = new ThanosStore(this, 'Store', { ...this.options(props.store), ...caches, objectStorage: bucket });
     }
     // Prometheus HA replicas upload every series twice: the compactor merges their blocks by the replica label with
@@ -356,7 +362,11 @@ export class ThanosStack extends Construct {
       const base = { ...dedup, ...this.options(compactor) };
       const name = compactor.name ?? 'thanos-compact';
       if (shards?.length) {
-        shards.forEach((shard, i) => this.compactors.push(new ThanosCompactor(this, i === 0 ? 'Compactor' : `Compactor${i}`, { ...base, name: `${name}-${i}`, shard, objectStorage: bucket })));
+        shards.forEach((shard, i) =>
+          this.compactors.push(
+            new ThanosCompactor(this, i === 0 ? 'Compactor' : `Compactor${i}`, { ...base, name: `${name}-${i}`, shard, objectStorage: bucket }),
+          ),
+        );
       } else {
         this.compactors.push(new ThanosCompactor(this, 'Compactor', { ...base, objectStorage: bucket }));
       }
@@ -375,11 +385,14 @@ export class ThanosStack extends Construct {
       const query = new ThanosQuery(this, 'Query', { ...this.options(props.query) });
       this.query = query;
       if (on(props.queryFrontend)) {
-        const results = preset && !(props.queryFrontend?.cache && props.queryFrontend?.labelsCache) ? cache('ResultsCache', 'memcached-results', preset.results) : undefined;
-        const caches = results ? {
-          cache: props.queryFrontend?.cache ?? ResultsCache.memcached(results),
-          labelsCache: props.queryFrontend?.labelsCache ?? ResultsCache.memcached(results),
-        } : {};
+        const results =
+          preset && !(props.queryFrontend?.cache && props.queryFrontend?.labelsCache) ? cache('ResultsCache', 'memcached-results', preset.results) : undefined;
+        const caches = results
+          ? {
+              cache: props.queryFrontend?.cache ?? ResultsCache.memcached(results),
+              labelsCache: props.queryFrontend?.labelsCache ?? ResultsCache.memcached(results),
+            }
+          : {};
         this.queryFrontend = new ThanosQueryFrontend(this, 'QueryFrontend', { ...this.options(props.queryFrontend), ...caches, query });
       }
       if (on(props.ruler)) {
@@ -387,7 +400,10 @@ export class ThanosStack extends Construct {
           externalLabels: props.objectStorage ? this.sharedBucketRulerLabels(props) : undefined,
           // Alert `Source` links open the query UI users can reach.
           alertQueryUrl: this.queryFrontend?.ingressUrl ?? query.ingressUrl ?? this.queryFrontend?.queryUrl,
-          ...this.options(props.ruler), query, alertmanagers: this.alertmanagers, objectStorage: bucket,
+          ...this.options(props.ruler),
+          query,
+          alertmanagers: this.alertmanagers,
+          objectStorage: bucket,
         });
       }
       if (on(props.grafana)) {
@@ -418,12 +434,31 @@ export class ThanosStack extends Construct {
       if (props.prometheusOperator) this.operatorAlerts = new OperatorAlertSource(this, 'Alerts', 'thanos-stack-alerts');
       const { minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler } = this;
       const receive = this.receive && {
-        router: this.receive, ingestors: this.receive.ingestors, replicationFactor: this.receive.replicationFactor, uploads: this.receive.ingestors.objectStorage !== undefined,
+        router: this.receive,
+        ingestors: this.receive.ingestors,
+        replicationFactor: this.receive.replicationFactor,
+        uploads: this.receive.ingestors.objectStorage !== undefined,
       };
       // With the stack's memcached clusters, the store gateway and frontend are their clients.
       const caches = { servers: this.caches, stores: store ? [store] : [], frontends: queryFrontend ? [queryFrontend] : [] };
       this.addPrometheusAlerts(this.prometheus);
-      for (const g of componentGroups({ minio, seaweedfs, store, compactor, bucketWeb, alertmanager, query, queryFrontend, ruler, receive, caches, rulerAlerting: this.alertmanagers.length > 0 }, this.alertThresholds)) {
+      for (const g of componentGroups(
+        {
+          minio,
+          seaweedfs,
+          store,
+          compactor,
+          bucketWeb,
+          alertmanager,
+          query,
+          queryFrontend,
+          ruler,
+          receive,
+          caches,
+          rulerAlerting: this.alertmanagers.length > 0,
+        },
+        this.alertThresholds,
+      )) {
         this.alertSink(this.prometheus).addRuleGroup(g);
       }
       if (this.ruler) {
@@ -486,8 +521,16 @@ export class ThanosStack extends Construct {
     const job = (c: IScrapeTarget | undefined) => c?.scrapeEndpoints[0].jobName;
     const [self, sidecar] = this.prometheus.scrapeEndpoints;
     return {
-      prometheus: [self.jobName], sidecar: sidecar ? [sidecar.jobName] : [], query: job(this.query), queryFrontend: job(this.queryFrontend), store: job(this.store),
-      compactor: job(this.compactor), ruler: job(this.ruler), bucketWeb: job(this.bucketWeb), minio: job(this.minio), seaweedfs: job(this.seaweedfs),
+      prometheus: [self.jobName],
+      sidecar: sidecar ? [sidecar.jobName] : [],
+      query: job(this.query),
+      queryFrontend: job(this.queryFrontend),
+      store: job(this.store),
+      compactor: job(this.compactor),
+      ruler: job(this.ruler),
+      bucketWeb: job(this.bucketWeb),
+      minio: job(this.minio),
+      seaweedfs: job(this.seaweedfs),
       receive: this.receive && { router: job(this.receive)!, ingestors: job(this.receive.ingestors)! },
       memcached: this.caches.map((c) => job(c)!),
       remoteWrite: this.prometheus.remoteWrite ? [self.jobName] : [],
@@ -509,10 +552,21 @@ export class ThanosStack extends Construct {
   /** Every component of the stack (the first Prometheus included), e.g. to generate ServiceMonitors. */
   public get components(): IScrapeTarget[] {
     return [
-      this.prometheus, this.minio, this.seaweedfs, ...this.caches, this.receive, this.receive?.ingestors, this.store, ...this.compactors, this.bucketWeb, this.alertmanager,
-      this.query, this.queryFrontend, this.ruler, this.grafana,
-    ]
-      .filter((c): c is NonNullable<typeof c> => c !== undefined);
+      this.prometheus,
+      this.minio,
+      this.seaweedfs,
+      ...this.caches,
+      this.receive,
+      this.receive?.ingestors,
+      this.store,
+      ...this.compactors,
+      this.bucketWeb,
+      this.alertmanager,
+      this.query,
+      this.queryFrontend,
+      this.ruler,
+      this.grafana,
+    ].filter((c): c is NonNullable<typeof c> => c !== undefined);
   }
 
   /**
@@ -531,7 +585,12 @@ export class ThanosStack extends Construct {
           // `latest`: each cluster applies its own, current "restricted" profile (the admission default,
           // kubernetes.io "Enforce Pod Security Standards"). A pinned v1.27 would keep evaluating 1.27's
           // rules on a 1.36 cluster; the pods here meet the profile, so a rule added later should be heard.
-          ...Object.fromEntries(modes.flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'restricted'], [`pod-security.kubernetes.io/${m}-version`, 'latest']])),
+          ...Object.fromEntries(
+            modes.flatMap((m) => [
+              [`pod-security.kubernetes.io/${m}`, 'restricted'],
+              [`pod-security.kubernetes.io/${m}-version`, 'latest'],
+            ]),
+          ),
         },
       },
     });
@@ -544,7 +603,9 @@ export class ThanosStack extends Construct {
     const problems: string[] = [];
     const ns = namespaceOf(this);
     if (ns && SYSTEM_NAMESPACES.includes(ns) && (props.createNamespace ?? true)) {
-      problems.push(`namespace ${JSON.stringify(ns)} is not valid for a Namespace object: the stack would relabel a namespace the cluster owns (Pod Security "restricted" breaks its system pods, and deleting the stack deletes it); use a namespace of its own, or set createNamespace: false`);
+      problems.push(
+        `namespace ${JSON.stringify(ns)} is not valid for a Namespace object: the stack would relabel a namespace the cluster owns (Pod Security "restricted" breaks its system pods, and deleting the stack deletes it); use a namespace of its own, or set createNamespace: false`,
+      );
     }
     if (props.createNamespace && !namespaceOf(this)) {
       problems.push('createNamespace is true but the chart sets no namespace: give the chart a namespace or drop createNamespace');
@@ -556,10 +617,18 @@ export class ThanosStack extends Construct {
     const why: Array<[keyof ThanosStackProps, unknown, string, string]> = [
       ...inClusterWhy('minio', this.minio, InClusterObjectStore.MINIO, props),
       ...inClusterWhy('seaweedfs', this.seaweedfs, InClusterObjectStore.SEAWEEDFS, props),
-      ...(['store', 'compactor', 'bucketWeb'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
-        [k, this[k], 'there is no bucket', 'give objectStorage or enable the in-cluster store']),
-      ...(['queryFrontend', 'ruler', 'grafana'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] =>
-        [k, this[k], 'query is off and it needs the querier', 'enable query']),
+      ...(['store', 'compactor', 'bucketWeb'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] => [
+        k,
+        this[k],
+        'there is no bucket',
+        'give objectStorage or enable the in-cluster store',
+      ]),
+      ...(['queryFrontend', 'ruler', 'grafana'] as const).map((k): [keyof ThanosStackProps, unknown, string, string] => [
+        k,
+        this[k],
+        'query is off and it needs the querier',
+        'enable query',
+      ]),
     ];
     for (const [key, component, reason, fix] of why) {
       const o = props[key] as ComponentSwitch | undefined;
@@ -569,16 +638,24 @@ export class ThanosStack extends Construct {
     }
     // Defaults are the same in every install: on a bucket others may share they overlap blocks (#14.4).
     for (const who of this.unchosenIdentities) {
-      problems.push(`${who} has no externalLabels, but objectStorage is a bucket other installs may share, and the default { cluster: "<name>" } is the same in each of them: their blocks would overlap and halt the compactor; set externalLabels that name this cluster, e.g. { cluster: "eu1" }`);
+      problems.push(
+        `${who} has no externalLabels, but objectStorage is a bucket other installs may share, and the default { cluster: "<name>" } is the same in each of them: their blocks would overlap and halt the compactor; set externalLabels that name this cluster, e.g. { cluster: "eu1" }`,
+      );
     }
     if (this.sharedBucket && this.compactor && props.compactor?.enabled === undefined) {
-      problems.push(`compactor.enabled is not set, but objectStorage ${this.objectStorage!.bucketId} may be shared by other clusters and exactly one compactor may run per bucket (two corrupt it; no single app sees them all): set compactor: { enabled: true } in the one cluster that compacts this bucket and { enabled: false } in every other`);
+      problems.push(
+        `compactor.enabled is not set, but objectStorage ${this.objectStorage!.bucketId} may be shared by other clusters and exactly one compactor may run per bucket (two corrupt it; no single app sees them all): set compactor: { enabled: true } in the one cluster that compacts this bucket and { enabled: false } in every other`,
+      );
     }
     if (props.objectStorageSecret && !this.minio && !this.seaweedfs) {
-      problems.push('objectStorageSecret is set but the in-cluster store is off, and only it reads the Secret: give credentials to the bucket given as objectStorage, or drop objectStorageSecret');
+      problems.push(
+        'objectStorageSecret is set but the in-cluster store is off, and only it reads the Secret: give credentials to the bucket given as objectStorage, or drop objectStorageSecret',
+      );
     }
     if (props.caches && this.caches.length === 0) {
-      problems.push('caches is set but neither the store gateway nor the query frontend is on, so nothing would use memcached: turn one of them on, or drop caches');
+      problems.push(
+        'caches is set but neither the store gateway nor the query frontend is on, so nothing would use memcached: turn one of them on, or drop caches',
+      );
     }
     problems.push(...alertOptionProblems(props.alerts));
     if (props.grafanaAdminSecret && !this.grafana) {
@@ -589,9 +666,21 @@ export class ThanosStack extends Construct {
 }
 
 /** Why an in-cluster store's options have no effect: an external bucket, or the other store chosen. */
-function inClusterWhy(key: 'minio' | 'seaweedfs', component: unknown, store: InClusterObjectStore, props: ThanosStackProps): Array<[keyof ThanosStackProps, unknown, string, string]> {
+function inClusterWhy(
+  key: 'minio' | 'seaweedfs',
+  component: unknown,
+  store: InClusterObjectStore,
+  props: ThanosStackProps,
+): Array<[keyof ThanosStackProps, unknown, string, string]> {
   if (props.objectStorage) return [[key, component, 'objectStorage is given (the stack uses one bucket)', 'drop objectStorage']];
-  return [[key, component, `inClusterObjectStore is ${props.inClusterObjectStore ?? InClusterObjectStore.MINIO}`, `set inClusterObjectStore: InClusterObjectStore.${store === InClusterObjectStore.MINIO ? 'MINIO' : 'SEAWEEDFS'}`]];
+  return [
+    [
+      key,
+      component,
+      `inClusterObjectStore is ${props.inClusterObjectStore ?? InClusterObjectStore.MINIO}`,
+      `set inClusterObjectStore: InClusterObjectStore.${store === InClusterObjectStore.MINIO ? 'MINIO' : 'SEAWEEDFS'}`,
+    ],
+  ];
 }
 
 /** Namespaces the cluster creates and owns. */

@@ -56,10 +56,12 @@ export function buildApp(outdir?: string): App {
       // The app holds both clusters: discovery would also find the leaf's sidecar, whose in-cluster
       // address does not resolve here. The observer's own StoreAPIs are added below.
       autoDiscover: false,
-      endpoints: [StoreEndpoint.staticAddress(LEAF_SIDECAR_ADDRESS, {
-        tls: GrpcClientTls.fromSecret(Secret.fromSecretName(observer, 'QueryClientTls', 'thanos-query-client-tls')),
-        replicaLabels: ['replica'],
-      })],
+      endpoints: [
+        StoreEndpoint.staticAddress(LEAF_SIDECAR_ADDRESS, {
+          tls: GrpcClientTls.fromSecret(Secret.fromSecretName(observer, 'QueryClientTls', 'thanos-query-client-tls')),
+          replicaLabels: ['replica'],
+        }),
+      ],
     },
     ruler: { enabled: false },
     alertmanager: { enabled: false },

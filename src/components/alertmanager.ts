@@ -2,7 +2,13 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import { ServiceType, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import {
-  AlertmanagerConfigParts, InhibitRule, Receiver, Route, SecretKeyRef, alertmanagerConfigDocument, alertmanagerConfigProblems,
+  AlertmanagerConfigParts,
+  InhibitRule,
+  Receiver,
+  Route,
+  SecretKeyRef,
+  alertmanagerConfigDocument,
+  alertmanagerConfigProblems,
 } from '../config/alertmanager-config';
 import { Component } from '../private/component';
 import { IngressOptions, addIngress } from '../wiring/ingress';
@@ -20,7 +26,17 @@ import { componentRules, replicaProblems, validateWith } from '../private/proble
 import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import * as g from '../private/grammar';
 import {
-  checksum, claimTemplate, configMapVolume, configYaml, container, emptyDir, lazy, namespaceOf, service, serviceAccount, serviceHost,
+  checksum,
+  claimTemplate,
+  configMapVolume,
+  configYaml,
+  container,
+  emptyDir,
+  lazy,
+  namespaceOf,
+  service,
+  serviceAccount,
+  serviceHost,
   statefulSet,
 } from '../private/kubernetes';
 
@@ -135,7 +151,11 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
 
   private readonly parts: AlertmanagerConfigParts;
 
-  constructor(scope: Construct, id: string, private readonly props: AlertmanagerProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AlertmanagerProps = {},
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'alertmanager',
@@ -176,11 +196,16 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const headless = service(this, 'ClusterService', {
-      name: this.clusterServiceName, labels, selector, headless: true, publishNotReadyAddresses: true,
+      name: this.clusterServiceName,
+      labels,
+      selector,
+      headless: true,
+      publishNotReadyAddresses: true,
       ports: [PORTS.alertmanager, PORTS.alertmanagerCluster],
     });
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.alertmanager] });
-    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.alertmanager }, props.ingress);
+    if (props.ingress)
+      this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.alertmanager }, props.ingress);
 
     const persistent = props.persistentStorage ?? DEFAULTS.persistentStorage;
     const am = container({
@@ -211,17 +236,20 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
       // Alertmanager does not watch its config file: a new checksum rolls the pods.
       annotations: { 'checksum/config': lazy(() => checksum(this.renderConfig())) },
       containers: [am],
-      volumes: [
-        configMapVolume('config', `${this.name}-config`),
-        ...(persistent ? [] : [emptyDir('data')]),
-        ...secretMounts.map((s) => s.volume),
-      ],
+      volumes: [configMapVolume('config', `${this.name}-config`), ...(persistent ? [] : [emptyDir('data')]), ...secretMounts.map((s) => s.volume)],
       claims: persistent ? [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)] : [],
     });
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ retention: g.positiveDuration, persistentStorage: g.bool, storageSize: g.size, externalUrl: g.url('give the URL users open, without credentials') }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({
+        retention: g.positiveDuration,
+        persistentStorage: g.bool,
+        storageSize: g.size,
+        externalUrl: g.url('give the URL users open, without credentials'),
+      }),
+    });
   }
-
 
   /** The web port of every replica (job named after the Service). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -236,23 +264,26 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     const p = this.props;
     const clusterPort = PORTS.alertmanagerCluster.port;
     // An invalid count gets no peer list: synth refuses it anyway, and 2**31 peers would exhaust memory first.
-    const peers = Array.from({ length: replicaProblems('replicas', this.replicas).length ? 0 : this.replicas }, (_, i) => `--cluster.peer=${this.name}-${i}.${this.alertmanagerHost}:${clusterPort}`);
+    const peers = Array.from(
+      { length: replicaProblems('replicas', this.replicas).length ? 0 : this.replicas },
+      (_, i) => `--cluster.peer=${this.name}-${i}.${this.alertmanagerHost}:${clusterPort}`,
+    );
     return [
       `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
       `--storage.path=${DATA_PATH}`,
       `--data.retention=${goDuration(p.retention ?? DEFAULTS.retention)}`,
       `--web.listen-address=:${PORTS.alertmanager.port}`,
-      ...(p.externalUrl ?? this.ingressUrl ? [`--web.external-url=${p.externalUrl ?? this.ingressUrl}`, '--web.route-prefix=/'] : []),
+      ...((p.externalUrl ?? this.ingressUrl) ? [`--web.external-url=${p.externalUrl ?? this.ingressUrl}`, '--web.route-prefix=/'] : []),
       ...(this.replicas > 1
         ? [
-          `--cluster.listen-address=0.0.0.0:${clusterPort}`,
-          // Advertise the pod IP explicitly: Alertmanager refuses to start when it finds no private address.
-          `--cluster.advertise-address=[$(POD_IP)]:${clusterPort}`,
-          // Gossip packets carry the label and peers drop others' (flag help): two clusters that can reach each
-          // other (IP reuse across namespaces) cannot merge.
-          `--cluster.label=${this.clusterLabel}`,
-          ...peers,
-        ]
+            `--cluster.listen-address=0.0.0.0:${clusterPort}`,
+            // Advertise the pod IP explicitly: Alertmanager refuses to start when it finds no private address.
+            `--cluster.advertise-address=[$(POD_IP)]:${clusterPort}`,
+            // Gossip packets carry the label and peers drop others' (flag help): two clusters that can reach each
+            // other (IP reuse across namespaces) cannot merge.
+            `--cluster.label=${this.clusterLabel}`,
+            ...peers,
+          ]
         : ['--cluster.listen-address=']),
     ];
   }
@@ -296,10 +327,7 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
     // Same key order as the rendered (sorted) TCP rules: patches are applied after sorting.
     const peer = sortKeys(this.connections.toNetworkPolicyPeer());
     const udp = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(port) }];
-    policy.addJsonPatch(
-      JsonPatch.add('/spec/ingress/-', { from: [peer], ports: udp }),
-      JsonPatch.add('/spec/egress/-', { to: [peer], ports: udp }),
-    );
+    policy.addJsonPatch(JsonPatch.add('/spec/ingress/-', { from: [peer], ports: udp }), JsonPatch.add('/spec/egress/-', { to: [peer], ports: udp }));
   }
 
   private problems(): string[] {
@@ -323,5 +351,9 @@ export class Alertmanager extends Component implements IAlertmanagerApi, IScrape
 function sortKeys<T>(value: T): T {
   if (Array.isArray(value)) return value.map(sortKeys) as unknown as T;
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])])) as T;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  ) as T;
 }

@@ -15,9 +15,7 @@ import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
 import { componentRules, literalSecret, secretKeyProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
-import {
-  checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount,
-} from '../private/kubernetes';
+import { checksum, claimTemplate, configYaml, container, deployment, emptyDir, lazy, namespaceOf, service, serviceAccount } from '../private/kubernetes';
 
 /**
  * Properties of `Grafana`.
@@ -149,7 +147,11 @@ export class Grafana extends Component implements IScrapeTarget {
 
   private readonly dashboards: Dashboard[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: GrafanaProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: GrafanaProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'grafana',
@@ -181,7 +183,8 @@ export class Grafana extends Component implements IScrapeTarget {
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.grafana] });
-    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.grafana }, props.ingress);
+    if (props.ingress)
+      this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.grafana }, props.ingress);
 
     const staticVolumes: k8s.Volume[] = [
       { name: 'datasources', configMap: { name: `${this.name}-provisioning`, items: [{ key: DATASOURCES_FILE, path: DATASOURCES_FILE }] } },
@@ -205,7 +208,8 @@ export class Grafana extends Component implements IScrapeTarget {
       { name: 'GF_SECURITY_ADMIN_PASSWORD__FILE', value: `${ADMIN_DIR}/${passwordKey}` },
       ...Object.entries(FIXED_ENV).map(([name, value]) => ({ name, value })),
       ...Object.entries({ ...(this.ingressUrl ? { GF_SERVER_ROOT_URL: this.ingressUrl } : {}), ...g.mapOr<{ [name: string]: string }>(props.env, {}) })
-        .sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, value]) => ({ name, value })),
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([name, value]) => ({ name, value })),
     ];
 
     deployment(this, 'Resource', {
@@ -219,24 +223,26 @@ export class Grafana extends Component implements IScrapeTarget {
       serviceAccountName: sa.name,
       // Lazy: dashboards added after construction add mounts and volumes and change the checksum.
       annotations: { 'checksum/config': lazy(() => this.configChecksum()) },
-      containers: [container({
-        name: 'grafana',
-        image,
-        user: USERS.grafana,
-        ports: [PORTS.grafana],
-        env,
-        volumeMounts: lazy(() => [
-          ...staticMounts,
-          ...this.dashboards.map((d) => ({ name: dashboardVolume(d), mountPath: `${DASHBOARDS_DIR}/${d.slug}`, readOnly: true })),
-        ]),
-        probes: {
-          // First start runs the database migrations.
-          startupProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.slowStartup),
-          livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
-          readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
-        },
-        resources: this.resources,
-      })],
+      containers: [
+        container({
+          name: 'grafana',
+          image,
+          user: USERS.grafana,
+          ports: [PORTS.grafana],
+          env,
+          volumeMounts: lazy(() => [
+            ...staticMounts,
+            ...this.dashboards.map((d) => ({ name: dashboardVolume(d), mountPath: `${DASHBOARDS_DIR}/${d.slug}`, readOnly: true })),
+          ]),
+          probes: {
+            // First start runs the database migrations.
+            startupProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.slowStartup),
+            livenessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.liveness),
+            readinessProbe: httpProbe('/api/health', PORTS.grafana.name, PROBE_TIMINGS.readiness),
+          },
+          resources: this.resources,
+        }),
+      ],
       volumes: lazy(() => [
         ...staticVolumes,
         ...this.dashboards.map((d) => ({ name: dashboardVolume(d), configMap: { name: this.dashboardConfigMapName(d) } })),
@@ -245,9 +251,15 @@ export class Grafana extends Component implements IScrapeTarget {
 
     for (const d of props.dashboards ?? [Dashboard.thanosOverview()]) this.addDashboard(d);
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ persistence: g.size, env: g.literalEnv('give it from a Secret file instead: mount the Secret and set <NAME>__FILE to its path'), adminSecret: literalSecret }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({
+        persistence: g.size,
+        env: g.literalEnv('give it from a Secret file instead: mount the Secret and set <NAME>__FILE to its path'),
+        adminSecret: literalSecret,
+      }),
+    });
   }
-
 
   /** Grafana's own metrics (job named after the Service). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -271,36 +283,40 @@ export class Grafana extends Component implements IScrapeTarget {
   private renderDatasources(): string {
     return configYaml({
       apiVersion: 1,
-      datasources: [{
-        name: 'Thanos',
-        uid: GRAFANA_DATASOURCE_UID,
-        type: 'prometheus',
-        access: 'proxy',
-        url: this.props.datasource.queryUrl,
-        isDefault: true,
-        editable: false,
-        jsonData: {
-          prometheusType: 'Thanos',
-          timeInterval: promDuration(this.props.scrapeInterval ?? DEFAULTS.scrapeInterval),
-          timeout: (this.props.queryTimeout ?? DEFAULTS.queryTimeout).toSeconds() + DEFAULTS.timeoutMarginSeconds,
+      datasources: [
+        {
+          name: 'Thanos',
+          uid: GRAFANA_DATASOURCE_UID,
+          type: 'prometheus',
+          access: 'proxy',
+          url: this.props.datasource.queryUrl,
+          isDefault: true,
+          editable: false,
+          jsonData: {
+            prometheusType: 'Thanos',
+            timeInterval: promDuration(this.props.scrapeInterval ?? DEFAULTS.scrapeInterval),
+            timeout: (this.props.queryTimeout ?? DEFAULTS.queryTimeout).toSeconds() + DEFAULTS.timeoutMarginSeconds,
+          },
         },
-      }],
+      ],
     });
   }
 
   private renderProviders(): string {
     return configYaml({
       apiVersion: 1,
-      providers: [{
-        name: 'cdk8s-thanos',
-        orgId: 1,
-        folder: FOLDER,
-        type: 'file',
-        disableDeletion: true,
-        allowUiUpdates: false,
-        // Grafana walks the directory tree: one sub-directory per dashboard ConfigMap.
-        options: { path: DASHBOARDS_DIR },
-      }],
+      providers: [
+        {
+          name: 'cdk8s-thanos',
+          orgId: 1,
+          folder: FOLDER,
+          type: 'file',
+          disableDeletion: true,
+          allowUiUpdates: false,
+          // Grafana walks the directory tree: one sub-directory per dashboard ConfigMap.
+          options: { path: DASHBOARDS_DIR },
+        },
+      ],
     });
   }
 
@@ -311,30 +327,39 @@ export class Grafana extends Component implements IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const replicas = p.replicas ?? DEFAULTS.replicas;
-    const problems = [
-      ...this._commonProblems({ replicas, serviceTypes: { serviceType: p.serviceType } }),
-      ...this.dashboards.flatMap((d) => d._problems()),
-    ];
+    const problems = [...this._commonProblems({ replicas, serviceTypes: { serviceType: p.serviceType } }), ...this.dashboards.flatMap((d) => d._problems())];
     if (replicas > 1) {
-      problems.push(`replicas ${replicas} is not supported: each Grafana pod keeps users and login sessions in its own SQLite database, so users are logged out as requests move between pods; use replicas: 1`);
+      problems.push(
+        `replicas ${replicas} is not supported: each Grafana pod keeps users and login sessions in its own SQLite database, so users are logged out as requests move between pods; use replicas: 1`,
+      );
     }
     // Grafana provisions one dashboard per uid, and per title in a folder.
-    for (const [what, key] of [['slug', (d: Dashboard) => d.slug], ['uid', (d: Dashboard) => d.uid], ['title', (d: Dashboard) => d.title]] as const) {
+    for (const [what, key] of [
+      ['slug', (d: Dashboard) => d.slug],
+      ['uid', (d: Dashboard) => d.uid],
+      ['title', (d: Dashboard) => d.title],
+    ] as const) {
       const seen = new Set<string>();
       for (const value of this.dashboards.map(key)) {
-        if (value !== undefined && seen.has(value)) problems.push(`dashboard ${what} ${JSON.stringify(value)} is used by two dashboards: give each dashboard a unique ${what}`);
+        if (value !== undefined && seen.has(value))
+          problems.push(`dashboard ${what} ${JSON.stringify(value)} is used by two dashboards: give each dashboard a unique ${what}`);
         if (value !== undefined) seen.add(value);
       }
     }
-    for (const [what, key] of [['adminUserKey', p.adminUserKey], ['adminPasswordKey', p.adminPasswordKey]] as const) {
+    for (const [what, key] of [
+      ['adminUserKey', p.adminUserKey],
+      ['adminPasswordKey', p.adminPasswordKey],
+    ] as const) {
       if (key !== undefined) problems.push(...secretKeyProblems(what, key));
     }
     if ((p.adminUserKey ?? DEFAULTS.adminUserKey) === (p.adminPasswordKey ?? DEFAULTS.adminPasswordKey)) {
       problems.push('adminUserKey and adminPasswordKey are the same key: the user name would be the password; use two keys');
     }
     for (const name of Object.keys(g.mapOr(p.env, {})).sort()) {
-      if (!/^GF_[A-Z0-9_]+$/.test(name)) problems.push(`env ${JSON.stringify(name)} is not a Grafana setting: use GF_<SECTION>_<KEY> in upper case, e.g. GF_SERVER_ROOT_URL`);
-      else if (name in FIXED_ENV || name.startsWith('GF_SECURITY_ADMIN_')) problems.push(`env ${name} is managed by this construct: remove it (admin credentials come from adminSecret)`);
+      if (!/^GF_[A-Z0-9_]+$/.test(name))
+        problems.push(`env ${JSON.stringify(name)} is not a Grafana setting: use GF_<SECTION>_<KEY> in upper case, e.g. GF_SERVER_ROOT_URL`);
+      else if (name in FIXED_ENV || name.startsWith('GF_SECURITY_ADMIN_'))
+        problems.push(`env ${name} is managed by this construct: remove it (admin credentials come from adminSecret)`);
       else if (name.endsWith('__FILE')) problems.push(`env ${name} reads a file this construct does not mount: pass the value itself`);
     }
     if (!p.persistence && p.storageClassName) problems.push('storageClassName is set without persistence: set persistence (a Size) or drop storageClassName');

@@ -90,7 +90,11 @@ export class Memcached extends Component implements IScrapeTarget {
   /** Thanos address of every server: `dnssrvnoa+_memcached._tcp.<name>.<namespace>.svc`. */
   public readonly addresses: string[];
 
-  constructor(scope: Construct, id: string, private readonly props: MemcachedProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: MemcachedProps = {},
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'memcached',
@@ -120,7 +124,12 @@ export class Memcached extends Component implements IScrapeTarget {
       image,
       user: MEMCACHE_USER,
       // The image's entrypoint runs `memcached` with these args.
-      args: ['memcached', `-m${cacheMiB}`, `-I${Math.floor((props.maxItemSize ?? DEFAULTS.maxItemSize).toKibibytes())}k`, `-c${props.maxConnections ?? DEFAULTS.maxConnections}`],
+      args: [
+        'memcached',
+        `-m${cacheMiB}`,
+        `-I${Math.floor((props.maxItemSize ?? DEFAULTS.maxItemSize).toKibibytes())}k`,
+        `-c${props.maxConnections ?? DEFAULTS.maxConnections}`,
+      ],
       ports: [PORTS.memcached],
       probes: { livenessProbe: tcp(PROBE_TIMINGS.liveness), readinessProbe: tcp(PROBE_TIMINGS.readiness) },
       resources: this.resources,
@@ -131,7 +140,10 @@ export class Memcached extends Component implements IScrapeTarget {
       user: USERS.nobody,
       args: [`--memcached.address=localhost:${PORTS.memcached.port}`, `--web.listen-address=:${METRICS.port}`],
       ports: [METRICS],
-      probes: { livenessProbe: httpProbe('/metrics', METRICS.name, PROBE_TIMINGS.liveness), readinessProbe: httpProbe('/metrics', METRICS.name, PROBE_TIMINGS.readiness) },
+      probes: {
+        livenessProbe: httpProbe('/metrics', METRICS.name, PROBE_TIMINGS.liveness),
+        readinessProbe: httpProbe('/metrics', METRICS.name, PROBE_TIMINGS.readiness),
+      },
       resources: Resources.of({ cpu: Cpu.millis(10), memory: Size.mebibytes(32) }),
     });
 
@@ -158,11 +170,13 @@ export class Memcached extends Component implements IScrapeTarget {
   private problems(): string[] {
     const p = this.props;
     const problems = [...nameProblems('name', this.name, MAX_STATEFULSET_NAME), ...replicaProblems('replicas', this.replicas)];
-    if (this.cacheSize.toMebibytes() < 64) problems.push(`cacheSize ${this.cacheSize.toMebibytes()}MiB is too small to be useful: give at least Size.mebibytes(64)`);
+    if (this.cacheSize.toMebibytes() < 64)
+      problems.push(`cacheSize ${this.cacheSize.toMebibytes()}MiB is too small to be useful: give at least Size.mebibytes(64)`);
     const item = (p.maxItemSize ?? DEFAULTS.maxItemSize).toKibibytes();
     if (item < 1 || item > 1024 * 1024) problems.push(`maxItemSize ${item}KiB is outside what memcached accepts (1 KiB to 1 GiB): use e.g. Size.mebibytes(1)`);
     // memcached refuses to start with an item limit above half its memory.
-    else if (item * 2 > this.cacheSize.toKibibytes()) problems.push(`maxItemSize ${item}KiB is more than half of cacheSize: memcached refuses to start; raise cacheSize or lower maxItemSize`);
+    else if (item * 2 > this.cacheSize.toKibibytes())
+      problems.push(`maxItemSize ${item}KiB is more than half of cacheSize: memcached refuses to start; raise cacheSize or lower maxItemSize`);
     const conns = p.maxConnections ?? DEFAULTS.maxConnections;
     if (!Number.isInteger(conns) || conns < 1) problems.push(`maxConnections ${conns} is not a connection limit: use a whole number >= 1`);
     return problems;

@@ -18,7 +18,17 @@ import { componentRules, literalSecret, secretKeyProblems, validateWith } from '
 import { MAX_JOB_NAME, maxNameWith } from '../private/invariants';
 import * as g from '../private/grammar';
 import {
-  checksum, claimTemplate, container, emptyDir, namespaceOf, podTemplate, secretEnv, service, serviceAccount, serviceHost, statefulSet,
+  checksum,
+  claimTemplate,
+  container,
+  emptyDir,
+  namespaceOf,
+  podTemplate,
+  secretEnv,
+  service,
+  serviceAccount,
+  serviceHost,
+  statefulSet,
 } from '../private/kubernetes';
 
 /**
@@ -110,7 +120,11 @@ export class MinIO extends Component implements IScrapeTarget {
   /** The bucket, for `objectStorage` of Thanos components. */
   public readonly objectStorage: IObjectStorage;
 
-  constructor(scope: Construct, id: string, private readonly props: MinIOProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: MinIOProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'minio',
@@ -149,7 +163,10 @@ export class MinIO extends Component implements IScrapeTarget {
         { name: 'MINIO_PROMETHEUS_AUTH_TYPE', value: 'public' },
         { name: 'HOME', value: TMP_DIR },
       ],
-      volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, { name: 'tmp', mountPath: TMP_DIR }],
+      volumeMounts: [
+        { name: 'data', mountPath: DATA_DIR },
+        { name: 'tmp', mountPath: TMP_DIR },
+      ],
       probes: {
         livenessProbe: httpProbe('/minio/health/live', PORTS.minio.name, PROBE_TIMINGS.liveness),
         readinessProbe: httpProbe('/minio/health/ready', PORTS.minio.name, PROBE_TIMINGS.readiness),
@@ -184,14 +201,17 @@ export class MinIO extends Component implements IScrapeTarget {
     });
 
     // The bucket name is validated by the S3ObjectStorage child.
-    validateWith(this, () => [
-      // Its longest object name is the bucket Job's.
-      ...this._commonProblems({ maxNameLength: maxNameWith(bucketJobSuffix(checksum()), MAX_JOB_NAME) }),
-      ...secretKeyProblems('accessKeyKey', accessKeyKey),
-      ...secretKeyProblems('secretKeyKey', secretKeyKey),
-    ], { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) });
+    validateWith(
+      this,
+      () => [
+        // Its longest object name is the bucket Job's.
+        ...this._commonProblems({ maxNameLength: maxNameWith(bucketJobSuffix(checksum()), MAX_JOB_NAME) }),
+        ...secretKeyProblems('accessKeyKey', accessKeyKey),
+        ...secretKeyProblems('secretKeyKey', secretKeyKey),
+      ],
+      { props, rules: componentRules({ storageSize: g.size, clientImage: g.image, credentials: literalSecret }) },
+    );
   }
-
 
   /** MinIO's cluster metrics (public: `MINIO_PROMETHEUS_AUTH_TYPE=public`). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -216,27 +236,41 @@ export class MinIO extends Component implements IScrapeTarget {
     const selector = selectorLabels(identity);
 
     const connections = new Connections(scope, 'NetworkPolicy', {
-      name: instance, labels, selector, namespace: namespaceOf(this), enabled: this.props.networkPolicy,
+      name: instance,
+      labels,
+      selector,
+      namespace: namespaceOf(this),
+      enabled: this.props.networkPolicy,
     });
     connections.allowTo(this, PORTS.minio.port);
 
-    const mcContainer = (name: string, args: string[]) => container({
-      name,
-      image: clientImage,
-      user: USERS.minio,
-      args,
-      env: [
-        secretEnv('MINIO_ACCESS_KEY', secretName, accessKeyKey),
-        secretEnv('MINIO_SECRET_KEY', secretName, secretKeyKey),
-        { name: 'MC_HOST_minio', value: `http://$(MINIO_ACCESS_KEY):$(MINIO_SECRET_KEY)@${this.endpoint}` },
-        { name: 'MC_CONFIG_DIR', value: `${TMP_DIR}/.mc` },
-      ],
-      volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
-      resources: presetResources(PresetWorkload.JOB, size),
-    });
+    const mcContainer = (name: string, args: string[]) =>
+      container({
+        name,
+        image: clientImage,
+        user: USERS.minio,
+        args,
+        env: [
+          secretEnv('MINIO_ACCESS_KEY', secretName, accessKeyKey),
+          secretEnv('MINIO_SECRET_KEY', secretName, secretKeyKey),
+          { name: 'MC_HOST_minio', value: `http://$(MINIO_ACCESS_KEY):$(MINIO_SECRET_KEY)@${this.endpoint}` },
+          { name: 'MC_CONFIG_DIR', value: `${TMP_DIR}/.mc` },
+        ],
+        volumeMounts: [{ name: 'tmp', mountPath: TMP_DIR }],
+        resources: presetResources(PresetWorkload.JOB, size),
+      });
     const ready = mcContainer('wait-for-minio', ['ready', 'minio']);
     const mc = mcContainer('mc', ['mb', '--ignore-existing', `minio/${this.bucket}`]);
-    const template = podTemplate({ labels, selector, user: USERS.minio, serviceAccountName, spread: false, initContainers: [ready], containers: [mc], volumes: [emptyDir('tmp')] });
+    const template = podTemplate({
+      labels,
+      selector,
+      user: USERS.minio,
+      serviceAccountName,
+      spread: false,
+      initContainers: [ready],
+      containers: [mc],
+      volumes: [emptyDir('tmp')],
+    });
 
     new k8s.KubeJob(scope, 'Resource', {
       metadata: { name: `${this.name}${bucketJobSuffix(checksum(JSON.stringify([ready, mc])))}`, labels },

@@ -1,7 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
 import {
-  PrometheusRule, PrometheusRuleSpecGroups, PrometheusRuleSpecGroupsRules, PrometheusRuleSpecGroupsRulesExpr,
+  PrometheusRule,
+  PrometheusRuleSpecGroups,
+  PrometheusRuleSpecGroupsRules,
+  PrometheusRuleSpecGroupsRulesExpr,
 } from '../../imports/prometheusrule-monitoring.coreos.com';
 import { ServiceMonitor, ServiceMonitorSpecEndpointsRelabelingsAction } from '../../imports/servicemonitor-monitoring.coreos.com';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
@@ -80,7 +83,11 @@ export class PrometheusOperator extends Construct {
   private readonly ruleScope: Construct;
   private readonly problemList: string[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: PrometheusOperatorProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: PrometheusOperatorProps = {},
+  ) {
     super(scope, id);
     // Namespace AND pod selector in one peer; without a namespace, the policy's own namespace.
     this.scraper = props.scraper ?? NetworkPeer.pods(OPERATOR_PROMETHEUS_LABELS, props.scraperNamespace ?? namespaceOf(this));
@@ -88,10 +95,18 @@ export class PrometheusOperator extends Construct {
     this.ruleScope = new Construct(this, 'PrometheusRules');
     for (const target of props.scrapeTargets ?? []) this.addScrapeTarget(target);
     for (const source of props.ruleSources ?? []) this.addRuleSource(source);
-    validateWith(this, () => [
-      ...this.problemList,
-      ...(props.scraper && props.scraperNamespace ? ['scraperNamespace is set but scraper is given too, and only the default scraper reads it: put the namespace into scraper, or drop scraperNamespace'] : []),
-    ], { props, rules: { labels: g.labelMap, scraperNamespace: g.dnsLabel } });
+    validateWith(
+      this,
+      () => [
+        ...this.problemList,
+        ...(props.scraper && props.scraperNamespace
+          ? [
+              'scraperNamespace is set but scraper is given too, and only the default scraper reads it: put the namespace into scraper, or drop scraperNamespace',
+            ]
+          : []),
+      ],
+      { props, rules: { labels: g.labelMap, scraperNamespace: g.dnsLabel } },
+    );
   }
 
   /** A ServiceMonitor for each metrics endpoint of `target`; its NetworkPolicy admits the scraper. */
@@ -105,23 +120,27 @@ export class PrometheusOperator extends Construct {
       }
       const serviceLabels = this.serviceLabels(endpoint);
       target.connections.allowFrom(this.scraper, endpoint.port.port);
-      this.serviceMonitors.push(new ServiceMonitor(this.monitorScope, name, {
-        metadata: { name, labels: { ...serviceLabels, ...this.props.labels } },
-        spec: {
-          selector: { matchLabels: serviceLabels },
-          ...(endpoint.namespace ? { namespaceSelector: { matchNames: [endpoint.namespace] } } : {}),
-          endpoints: [{
-            port: endpoint.port.name,
-            ...(endpoint.path ? { path: endpoint.path } : {}),
-            relabelings: [
-              // Components have several Services with the same labels (e.g. a headless one): keep this one.
-              { sourceLabels: ['__meta_kubernetes_service_name'], regex: endpoint.serviceName, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP },
-              // The operator names the job after the Service; the mixin dashboards expect the job name.
-              { targetLabel: 'job', replacement: name, action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE },
+      this.serviceMonitors.push(
+        new ServiceMonitor(this.monitorScope, name, {
+          metadata: { name, labels: { ...serviceLabels, ...this.props.labels } },
+          spec: {
+            selector: { matchLabels: serviceLabels },
+            ...(endpoint.namespace ? { namespaceSelector: { matchNames: [endpoint.namespace] } } : {}),
+            endpoints: [
+              {
+                port: endpoint.port.name,
+                ...(endpoint.path ? { path: endpoint.path } : {}),
+                relabelings: [
+                  // Components have several Services with the same labels (e.g. a headless one): keep this one.
+                  { sourceLabels: ['__meta_kubernetes_service_name'], regex: endpoint.serviceName, action: ServiceMonitorSpecEndpointsRelabelingsAction.KEEP },
+                  // The operator names the job after the Service; the mixin dashboards expect the job name.
+                  { targetLabel: 'job', replacement: name, action: ServiceMonitorSpecEndpointsRelabelingsAction.REPLACE },
+                ],
+              },
             ],
-          }],
-        },
-      }));
+          },
+        }),
+      );
     }
   }
 
@@ -134,19 +153,26 @@ export class PrometheusOperator extends Construct {
     // A source that renders no object of its own (the stack's alert set) has only the given labels.
     const owner = source.node.findAll().some((c) => c instanceof ApiObject) ? ApiObject.of(source) : undefined;
     const labels = owner ? withoutVersion(owner.metadata.toJson().labels ?? {}) : {};
-    this.prometheusRules.push(new PrometheusRule(this.ruleScope, source.name, {
-      metadata: { name: source.name, labels: { ...labels, ...this.props.labels } },
-      spec: { groups: lazy(() => source.ruleGroups.map(specGroup)) },
-    }));
+    this.prometheusRules.push(
+      new PrometheusRule(this.ruleScope, source.name, {
+        metadata: { name: source.name, labels: { ...labels, ...this.props.labels } },
+        spec: { groups: lazy(() => source.ruleGroups.map(specGroup)) },
+      }),
+    );
   }
 
   /** The labels of the Service an endpoint names (without the version), found in the app. */
   private serviceLabels(endpoint: ScrapeEndpoint): { [key: string]: string } {
-    const service = this.node.root.node.findAll().find((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Service'
-      && c.name === endpoint.serviceName && c.metadata.namespace === endpoint.namespace);
+    const service = this.node.root.node
+      .findAll()
+      .find(
+        (c): c is ApiObject => c instanceof ApiObject && c.kind === 'Service' && c.name === endpoint.serviceName && c.metadata.namespace === endpoint.namespace,
+      );
     if (!service) {
       const where = endpoint.namespace ? `${endpoint.namespace}/${endpoint.serviceName}` : endpoint.serviceName;
-      this.problemList.push(`no Service ${where} in the app for scrape job ${JSON.stringify(endpoint.jobName)}: a ServiceMonitor selects a Service by its labels; create the component before adding it`);
+      this.problemList.push(
+        `no Service ${where} in the app for scrape job ${JSON.stringify(endpoint.jobName)}: a ServiceMonitor selects a Service by its labels; create the component before adding it`,
+      );
       return {};
     }
     return withoutVersion(service.metadata.toJson().labels ?? {});

@@ -26,7 +26,17 @@ import { durationOr, escapeDollar, mapOr, sizeOr } from '../private/grammar';
 import { re2Problem } from '../private/re2';
 import { alertmanagerProblems } from '../wiring/alertmanager-endpoint';
 import {
-  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceAccountToken, serviceHost,
+  POD_NAME_ENV,
+  claimTemplate,
+  configMapVolume,
+  configYaml,
+  container,
+  lazy,
+  namespaceOf,
+  service,
+  serviceAccount,
+  serviceAccountToken,
+  serviceHost,
   statefulSet,
 } from '../private/kubernetes';
 
@@ -281,7 +291,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private readonly retention: Duration;
   private readonly blockDuration: Duration;
 
-  constructor(scope: Construct, id: string, private readonly props: PrometheusProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: PrometheusProps = {},
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'prometheus',
@@ -322,7 +336,8 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     if (rw) this.connections.allowTo(rw.peer, rw.port);
     this.connections.allowFromOutside(props.serviceType, PORTS.prometheus.port);
     this.connections.allowFromOutside(props.sidecarServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the sidecar\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.sidecarServiceType);
+    if (!props.grpcServerTls)
+      this.connections.refuseUnprotectedExposure("the sidecar's plaintext StoreAPI (gRPC)", 'give grpcServerTls', props.sidecarServiceType);
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: `${this.name}-config`, labels },
@@ -336,8 +351,12 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     this.namespacedDiscovery = namespace !== undefined && !(props.annotationDiscovery ?? true);
     discoveryRbac(this, {
-      name: this.name, labels, serviceAccountName: sa.name, namespace,
-      namespaced: this.namespacedDiscovery, jobs: () => this.scrapeJobs,
+      name: this.name,
+      labels,
+      serviceAccountName: sa.name,
+      namespace,
+      namespaced: this.namespacedDiscovery,
+      jobs: () => this.scrapeJobs,
     });
     // Only the Prometheus container talks to the API server: the sidecar, which holds the bucket keys, gets no token.
     const token = serviceAccountToken();
@@ -396,7 +415,11 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     service(this, 'Service', { name: this.name, labels, selector, type: props.serviceType, ports: [PORTS.prometheus] });
     if (props.sidecarServiceType) {
       service(this, 'SidecarExternalService', {
-        name: `${this.sidecarServiceName}-external`, labels, selector, type: props.sidecarServiceType, ports: [PORTS.thanosGrpc],
+        name: `${this.sidecarServiceName}-external`,
+        labels,
+        selector,
+        type: props.sidecarServiceType,
+        ports: [PORTS.thanosGrpc],
       });
     }
 
@@ -416,15 +439,21 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
       containers: sidecarMode ? [prometheus, sidecar] : [prometheus],
       volumes: [
-        configMapVolume('config', `${this.name}-config`), configMapVolume('rules', `${this.name}-rules`), ...(storage?.volumes ?? []),
-        ...(tls ? [tls.volume] : []), token.volume,
+        configMapVolume('config', `${this.name}-config`),
+        configMapVolume('rules', `${this.name}-rules`),
+        ...(storage?.volumes ?? []),
+        ...(tls ? [tls.volume] : []),
+        token.volume,
       ],
       claims: [claimTemplate('tsdb', sizeOr(props.storageSize, DEFAULTS.storageSize), selector, props.storageClassName)],
     });
 
     this.generatedJobs.push(this.name, this.sidecarServiceName);
     this.addScrapeJob(ScrapeJob.kubernetesService(this.name, { serviceName: this.name, portName: PORTS.prometheus.name, namespace }));
-    if (sidecarMode) this.addScrapeJob(ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }));
+    if (sidecarMode)
+      this.addScrapeJob(
+        ScrapeJob.kubernetesService(this.sidecarServiceName, { serviceName: this.sidecarServiceName, portName: PORTS.thanosHttp.name, namespace }),
+      );
     if (props.annotationDiscovery ?? DEFAULTS.annotationDiscovery) {
       const pods = ScrapeJob.annotatedPods();
       const services = ScrapeJob.annotatedServices();
@@ -526,21 +555,27 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       rule_files: [`${RULES_DIR}/*.rules.yaml`],
       // Remote write 1.0 (Prometheus' default message, prometheus.WriteRequest): what a released Thanos Receive accepts.
       ...(this.remoteWrite ? { remote_write: [this.remoteWrite._toYaml()] } : {}),
-      ...(this.alertmanagers.length ? {
-        alerting: {
-          // Replicas send the same alerts with different replica labels: drop it so Alertmanager merges them.
-          alert_relabel_configs: [{ action: 'labeldrop', regex: this.replicaLabel }],
-          alertmanagers: this.alertmanagers.map((am) => ({
-            api_version: 'v2',
-            ...(am.alertmanagerScheme && am.alertmanagerScheme !== 'http' ? { scheme: am.alertmanagerScheme } : {}),
-            ...(am.alertmanagerPathPrefix ? { path_prefix: am.alertmanagerPathPrefix } : {}),
-            // Every replica of a headless Service gets every alert; anything else is one address.
-            ...(am.alertmanagerDnsDiscovery
-              ? { dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }] }
-              : { static_configs: [{ targets: [`${am.alertmanagerHost.includes(':') ? `[${am.alertmanagerHost}]` : am.alertmanagerHost}:${am.alertmanagerPort.port}`] }] }),
-          })),
-        },
-      } : {}),
+      ...(this.alertmanagers.length
+        ? {
+            alerting: {
+              // Replicas send the same alerts with different replica labels: drop it so Alertmanager merges them.
+              alert_relabel_configs: [{ action: 'labeldrop', regex: this.replicaLabel }],
+              alertmanagers: this.alertmanagers.map((am) => ({
+                api_version: 'v2',
+                ...(am.alertmanagerScheme && am.alertmanagerScheme !== 'http' ? { scheme: am.alertmanagerScheme } : {}),
+                ...(am.alertmanagerPathPrefix ? { path_prefix: am.alertmanagerPathPrefix } : {}),
+                // Every replica of a headless Service gets every alert; anything else is one address.
+                ...(am.alertmanagerDnsDiscovery
+                  ? { dns_sd_configs: [{ names: [am.alertmanagerHost], type: 'A', port: am.alertmanagerPort.port }] }
+                  : {
+                      static_configs: [
+                        { targets: [`${am.alertmanagerHost.includes(':') ? `[${am.alertmanagerHost}]` : am.alertmanagerHost}:${am.alertmanagerPort.port}`] },
+                      ],
+                    }),
+              })),
+            },
+          }
+        : {}),
       scrape_configs: this.scrapeJobs.map((j) => j._toYaml()),
     };
     return configYaml(config);
@@ -548,12 +583,18 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
 
   /** What Prometheus refuses to load that synth can see: two jobs of one name, relabel regexes Go cannot compile. */
   private scrapeJobProblems(): string[] {
-    const problems = uniqueScrapeJobNames(this.scrapeJobs.map((j) => j.jobName), this.generatedJobs);
+    const problems = uniqueScrapeJobNames(
+      this.scrapeJobs.map((j) => j.jobName),
+      this.generatedJobs,
+    );
     for (const job of this.scrapeJobs) {
       const yaml = job._toYaml() as { relabel_configs?: Array<{ regex?: string }> };
       for (const r of yaml.relabel_configs ?? []) {
         const why = r.regex === undefined ? undefined : re2Problem(r.regex);
-        if (why) problems.push(`scrape job ${JSON.stringify(job.jobName)} has relabel regex ${JSON.stringify(r.regex)}, which Prometheus (Go's RE2 syntax) cannot compile: ${why}; fix the pattern (RE2 has no lookaround or backreferences)`);
+        if (why)
+          problems.push(
+            `scrape job ${JSON.stringify(job.jobName)} has relabel regex ${JSON.stringify(r.regex)}, which Prometheus (Go's RE2 syntax) cannot compile: ${why}; fix the pattern (RE2 has no lookaround or backreferences)`,
+          );
       }
     }
     return problems;
@@ -576,28 +617,38 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
       // 2.x expands external labels only with --enable-feature=expand-external-labels, which 3.x removed
       // (prometheus.io/docs/prometheus/2.55/feature_flags/): every replica would carry
       // the literal "${POD_NAME}", so their blocks overlap and the querier cannot deduplicate them.
-      problems.push(`image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`);
+      problems.push(
+        `image ${JSON.stringify(this.image)} is Prometheus ${major}.x, which does not expand \${POD_NAME} in the replica label ${JSON.stringify(this.replicaLabel)} (only Prometheus 3 does by default): use a Prometheus 3 image, e.g. ${JSON.stringify(DEFAULT_IMAGES.prometheus)}`,
+      );
     }
     problems.push(...this.scrapeJobProblems(), ...this.alertmanagers.flatMap(alertmanagerProblems));
     const alerting = alertingGroups(this.groups);
     if (alerting.length && !this.alertmanagers.length) {
-      problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but this Prometheus has no Alertmanager, so their alerts would go nowhere: call addAlertmanager (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
+      problems.push(
+        `rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but this Prometheus has no Alertmanager, so their alerts would go nowhere: call addAlertmanager (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`,
+      );
     }
     if (p.externalUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.externalUrl)) {
       problems.push(`externalUrl ${JSON.stringify(p.externalUrl)} is not an http(s) URL: use e.g. "https://prometheus.example.com"`);
     }
     for (const t of this.unplacedTargets) {
-      problems.push(`static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`);
+      problems.push(
+        `static target ${t} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc:<port>", or open it with prometheus.connections.allowTo(NetworkPeer.pods({...}, "<namespace>"), <port>)`,
+      );
     }
     const outside = this.namespacedDiscovery ? discoveryOutside(this.scrapeJobs, namespaceOf(this)!) : [];
     if (outside.length) {
-      problems.push(`scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`);
+      problems.push(
+        `scrape jobs ${outside.join(', ')} discover outside namespace ${namespaceOf(this)}, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace: scrape only that namespace, or set annotationDiscovery true (cluster-wide RBAC)`,
+      );
     }
     problems.push(...invariantProblems(this));
     const retentionSize = sizeOr(p.retentionSize);
     const storageSize = sizeOr(p.storageSize, DEFAULTS.storageSize);
     if (retentionSize && retentionSize.toMebibytes() > storageSize.toMebibytes()) {
-      problems.push(`retentionSize ${retentionSize.toMebibytes()}MiB is larger than storageSize ${storageSize.toMebibytes()}MiB: the volume fills before size retention deletes anything; lower retentionSize or raise storageSize`);
+      problems.push(
+        `retentionSize ${retentionSize.toMebibytes()}MiB is larger than storageSize ${storageSize.toMebibytes()}MiB: the volume fills before size retention deletes anything; lower retentionSize or raise storageSize`,
+      );
     }
     if (p.remoteWrite) {
       problems.push(...p.remoteWrite._problems(), ...this.remoteWriteProblems());
@@ -606,10 +657,14 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
     // The 3 x blockDuration minimum protects blocks not yet shipped: without a bucket it does not apply.
     const minRetention = this.blockDuration.toMilliseconds() * 3;
     if (p.objectStorage && this.retention.toMilliseconds() < minRetention) {
-      problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`);
+      problems.push(
+        `retention ${promDuration(this.retention)} is shorter than 3 x blockDuration (${promDuration(Duration.millis(minRetention))}): blocks could be deleted before the sidecar ships them; raise retention`,
+      );
     }
     if (p.blockDuration && (!p.objectStorage || p.localCompaction === LocalCompaction.DELAYED)) {
-      problems.push(`blockDuration ${promDuration(p.blockDuration)} has no effect ${p.objectStorage ? 'with delayed compaction (Prometheus sizes its blocks)' : 'without objectStorage (Prometheus compacts as usual)'}: drop blockDuration`);
+      problems.push(
+        `blockDuration ${promDuration(p.blockDuration)} has no effect ${p.objectStorage ? 'with delayed compaction (Prometheus sizes its blocks)' : 'without objectStorage (Prometheus compacts as usual)'}: drop blockDuration`,
+      );
     }
     if (!p.objectStorage && p.localCompaction === LocalCompaction.DELAYED) {
       problems.push('localCompaction DELAYED needs objectStorage: delayed compaction waits for uploads; set objectStorage or drop localCompaction');
@@ -624,12 +679,20 @@ export class Prometheus extends Component implements IStoreApi, IScrapeTarget, I
   private remoteWriteProblems(): string[] {
     const p = this.props;
     const sidecarOnly: Array<[string, unknown]> = [
-      ['objectStorage', p.objectStorage], ['blockDuration', p.blockDuration], ['localCompaction', p.localCompaction],
-      ['uploadCompacted', p.uploadCompacted], ['sidecarServiceType', p.sidecarServiceType], ['grpcServerTls', p.grpcServerTls],
-      ['thanosImage', p.thanosImage], ['sidecarResources', p.sidecarResources],
+      ['objectStorage', p.objectStorage],
+      ['blockDuration', p.blockDuration],
+      ['localCompaction', p.localCompaction],
+      ['uploadCompacted', p.uploadCompacted],
+      ['sidecarServiceType', p.sidecarServiceType],
+      ['grpcServerTls', p.grpcServerTls],
+      ['thanosImage', p.thanosImage],
+      ['sidecarResources', p.sidecarResources],
     ];
-    return sidecarOnly.filter(([, v]) => v !== undefined).map(([k]) =>
-      `${k} is set with remoteWrite, which runs no sidecar (the Receive stores and uploads the samples): drop ${k}, or drop remoteWrite for sidecar mode`);
+    return sidecarOnly
+      .filter(([, v]) => v !== undefined)
+      .map(
+        ([k]) =>
+          `${k} is set with remoteWrite, which runs no sidecar (the Receive stores and uploads the samples): drop ${k}, or drop remoteWrite for sidecar mode`,
+      );
   }
 }
-

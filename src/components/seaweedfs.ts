@@ -13,9 +13,7 @@ import { PresetWorkload } from '../private/presets';
 import { USERS } from '../private/security';
 import { nameProblems, secretKeyProblems, validateWith } from '../private/problems';
 import { MAX_STATEFULSET_NAME } from '../private/invariants';
-import {
-  claimTemplate, container, emptyDir, namespaceOf, secretEnv, service, serviceAccount, serviceHost, statefulSet,
-} from '../private/kubernetes';
+import { claimTemplate, container, emptyDir, namespaceOf, secretEnv, service, serviceAccount, serviceHost, statefulSet } from '../private/kubernetes';
 
 /**
  * Properties of `SeaweedFS`.
@@ -147,7 +145,10 @@ export class SeaweedFS extends Component implements IScrapeTarget {
           { name: 'S3_BUCKET', value: this.bucket },
           { name: 'HOME', value: TMP_DIR },
         ],
-        volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, { name: 'tmp', mountPath: TMP_DIR }],
+        volumeMounts: [
+          { name: 'data', mountPath: DATA_DIR },
+          { name: 'tmp', mountPath: TMP_DIR },
+        ],
         probes: {
           // The S3 gateway answers /healthz and /readyz on its own port (/readyz since 4.30, seaweedfs/seaweedfs#9738;
           // weed/s3api/s3api_server.go registerRouter); it starts last, after master, volume server and filer.

@@ -78,7 +78,11 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
   private readonly refresh: Duration;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosBucketWebProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosBucketWebProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-bucketweb',
@@ -99,19 +103,36 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port);
-    this.connections.refuseUnprotectedExposure('the bucket web UI (it marks blocks for deletion, without authentication)', 'keep serviceType CLUSTER_IP and use kubectl port-forward', serviceType);
+    this.connections.refuseUnprotectedExposure(
+      'the bucket web UI (it marks blocks for deletion, without authentication)',
+      'keep serviceType CLUSTER_IP and use kubectl port-forward',
+      serviceType,
+    );
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
-    if (props.ingress) this.ingressUrl = addIngress(this, {
-      connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp,
-      unauthenticatedRisk: (props.disableAdminOperations ?? false) ? undefined : 'the bucket web UI, which marks blocks for deletion without authentication: set disableAdminOperations: true',
-    }, props.ingress);
+    if (props.ingress)
+      this.ingressUrl = addIngress(
+        this,
+        {
+          connections: this.connections,
+          serviceName: this.name,
+          labels,
+          port: PORTS.thanosHttp,
+          unauthenticatedRisk:
+            (props.disableAdminOperations ?? false)
+              ? undefined
+              : 'the bucket web UI, which marks blocks for deletion without authentication: set disableAdminOperations: true',
+        },
+        props.ingress,
+      );
 
     const ownArgs = [
-      'tools', 'bucket', 'web',
+      'tools',
+      'bucket',
+      'web',
       ...thanosServerArgs(false),
       `--refresh=${goDuration(this.refresh)}`,
       ...(props.label ? [`--label=${props.label}`] : []),
@@ -148,7 +169,6 @@ export class ThanosBucketWeb extends Component implements IScrapeTarget {
 
     validateWith(this, () => this.problems(), { props, rules: componentRules({ refresh: g.duration, disableAdminOperations: g.bool }) });
   }
-
 
   /** The UI's metrics endpoint. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {

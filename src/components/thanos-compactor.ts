@@ -59,7 +59,8 @@ export class CompactorShard {
   public _problems(): string[] {
     const problems = labelNameProblems('shard label', this.label);
     if (this.values.length === 0) problems.push(`shard on ${JSON.stringify(this.label)} has no values: it would compact nothing; give at least one value`);
-    if (this.values.some((v) => !v)) problems.push(`shard on ${JSON.stringify(this.label)} has an empty value: blocks without the label are not selected by it; give the label's values`);
+    if (this.values.some((v) => !v))
+      problems.push(`shard on ${JSON.stringify(this.label)} has an empty value: blocks without the label are not selected by it; give the label's values`);
     return problems;
   }
 }
@@ -166,7 +167,11 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
   private readonly retention5m: Duration;
   private readonly retention1h: Duration;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosCompactorProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosCompactorProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-compact',
@@ -187,7 +192,6 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     this.retention1h = props.retention1h ?? DEFAULTS.retention1h;
 
     const { image, labels, selector } = this;
-
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = bindObjectStorage(props.objectStorage, this, sa, this.connections);
@@ -244,9 +248,11 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ retentionRaw: g.duration, retention5m: g.duration, retention1h: g.duration, downsampling: g.bool, storageSize: g.size }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({ retentionRaw: g.duration, retention5m: g.duration, retention1h: g.duration, downsampling: g.bool, storageSize: g.size }),
+    });
   }
-
 
   /** Compactor metrics (including `thanos_compact_halted`). */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -261,11 +267,15 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       ...(p.deduplicationReplicaLabels ?? []).flatMap((l) => labelNameProblems('deduplicationReplicaLabels entry', l)),
     ];
     if (replicas !== 1) {
-      problems.push(`replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`);
+      problems.push(
+        `replicas ${replicas} is not allowed: compactors take no lock on the bucket, so anything but exactly one corrupts it or stops compaction; use replicas: 1`,
+      );
     }
     problems.push(...(p.shard?._problems() ?? []), ...invariantProblems(this));
     if (p.deduplicationFunc && !p.deduplicationReplicaLabels?.length) {
-      problems.push('deduplicationFunc is set without deduplicationReplicaLabels: it has nothing to deduplicate; set the replica labels or drop deduplicationFunc');
+      problems.push(
+        'deduplicationFunc is set without deduplicationReplicaLabels: it has nothing to deduplicate; set the replica labels or drop deduplicationFunc',
+      );
     }
     problems.push(...this.retentionProblems());
     return problems;
@@ -283,12 +293,18 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
     const forever = (d: Duration) => d.toMilliseconds() === 0;
     const ms = (d: Duration) => (forever(d) ? Infinity : d.toMilliseconds());
     const text = (d: Duration) => (forever(d) ? 'forever' : promDuration(d));
-    const steps = [['retentionRaw', this.retentionRaw], ['retention5m', this.retention5m], ['retention1h', this.retention1h]] as const;
+    const steps = [
+      ['retentionRaw', this.retentionRaw],
+      ['retention5m', this.retention5m],
+      ['retention1h', this.retention1h],
+    ] as const;
     for (let i = 1; i < steps.length; i++) {
       const [finer, finerValue] = steps[i - 1];
       const [coarser, coarserValue] = steps[i];
       if (ms(coarserValue) < ms(finerValue)) {
-        problems.push(`${coarser} ${text(coarserValue)} is shorter than ${finer} ${text(finerValue)}: downsampled data would be deleted before the raw data it summarises; set ${coarser} to at least ${text(finerValue)}`);
+        problems.push(
+          `${coarser} ${text(coarserValue)} is shorter than ${finer} ${text(finerValue)}: downsampled data would be deleted before the raw data it summarises; set ${coarser} to at least ${text(finerValue)}`,
+        );
       }
     }
     for (const [prop, value, min, step] of [
@@ -296,7 +312,9 @@ export class ThanosCompactor extends Component implements IScrapeTarget {
       ['retention5m', this.retention5m, DOWNSAMPLE_1H_AFTER, '1h'],
     ] as const) {
       if (!forever(value) && value.toMilliseconds() < min.toMilliseconds()) {
-        problems.push(`${prop} ${promDuration(value)} is shorter than ${promDuration(min)}, the block span after which ${step} downsampling happens: the compactor refuses to start; raise ${prop} to at least ${promDuration(min)} or set downsampling: false`);
+        problems.push(
+          `${prop} ${promDuration(value)} is shorter than ${promDuration(min)}, the block span after which ${step} downsampling happens: the compactor refuses to start; raise ${prop} to at least ${promDuration(min)} or set downsampling: false`,
+        );
       }
     }
     return problems;

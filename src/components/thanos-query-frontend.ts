@@ -18,9 +18,7 @@ import { USERS } from '../private/security';
 import { goDuration, sizeBytesText } from '../private/units';
 import { componentRules, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
-import {
-  checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost,
-} from '../private/kubernetes';
+import { checksum, configMapVolume, configYaml, container, deployment, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Options of `ResultsCache.memcached`. */
 export interface MemcachedResultsCacheOptions {
@@ -207,7 +205,11 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
   private readonly labelsCache: ResultsCache;
   private readonly splitInterval: Duration;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosQueryFrontendProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosQueryFrontendProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-query-frontend',
@@ -243,7 +245,8 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosHttp] });
-    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
+    if (props.ingress)
+      this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
     const ownArgs = [
       'query-frontend',
@@ -286,7 +289,6 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
     validateWith(this, () => this.problems(), { props, rules: componentRules({ splitInterval: g.duration }) });
   }
 
-
   /** The frontend's metrics endpoint; the job name contains `thanos-query-frontend` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
     const jobName = mixinJobName(this.name, MIXIN_JOB);
@@ -299,10 +301,14 @@ export class ThanosQueryFrontend extends Component implements IQueryApi, IScrape
       ...this._commonProblems({ replicas: this.replicas, serviceTypes: { serviceType: p.serviceType } }),
       ...this.cache._problems(),
       ...this.labelsCache._problems(),
-      ...memoryFitProblems('thanos-query-frontend', this.resources, [
-        { what: 'cache (in memory)', mib: this.cache._inMemoryMiB() ?? 0 },
-        { what: 'labelsCache (in memory)', mib: this.labelsCache._inMemoryMiB() ?? 0 },
-      ].filter((c) => c.mib > 0)),
+      ...memoryFitProblems(
+        'thanos-query-frontend',
+        this.resources,
+        [
+          { what: 'cache (in memory)', mib: this.cache._inMemoryMiB() ?? 0 },
+          { what: 'labelsCache (in memory)', mib: this.labelsCache._inMemoryMiB() ?? 0 },
+        ].filter((c) => c.mib > 0),
+      ),
     ];
     if (this.splitInterval.toMilliseconds() <= 0) {
       problems.push('splitInterval 0 is not allowed: the results cache needs queries split; use e.g. Duration.hours(24)');

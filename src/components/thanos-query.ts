@@ -19,9 +19,7 @@ import { goDuration } from '../private/units';
 import { componentRules, labelNameProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import { deferWiring } from '../private/lifecycle';
-import {
-  checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost,
-} from '../private/kubernetes';
+import { checksum, configMapVolume, configYaml, container, deployment, lazy, namespaceOf, service, serviceAccount, serviceHost } from '../private/kubernetes';
 
 /** Properties of `ThanosQuery`. */
 export interface ThanosQueryProps extends ComponentOptions, ExtraArgsOptions {
@@ -113,7 +111,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   private readonly endpoints: StoreEndpoint[];
   private readonly wired = new Set<IStoreApi>();
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosQueryProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosQueryProps = {},
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-query',
@@ -135,7 +137,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     const serviceType = props.serviceType ?? DEFAULTS.serviceType;
 
     this.connections.allowFromOutside(serviceType, PORTS.thanosHttp.port, PORTS.thanosGrpc.port);
-    this.connections.refuseUnprotectedExposure('the querier\'s plaintext StoreAPI (gRPC) and HTTP API', 'keep serviceType CLUSTER_IP and expose it through an authenticating proxy', serviceType);
+    this.connections.refuseUnprotectedExposure(
+      "the querier's plaintext StoreAPI (gRPC) and HTTP API",
+      'keep serviceType CLUSTER_IP and expose it through an authenticating proxy',
+      serviceType,
+    );
     for (const e of this.endpoints) this.connections.allowTo(e.peer, e.port);
     for (const s of props.stores ?? []) this.addStore(s);
     // Discovery needs the whole app; it runs before the first NetworkPolicy renders.
@@ -148,10 +154,17 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     service(this, 'Service', { name: this.name, labels, selector, type: serviceType, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
-    if (props.ingress) this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
+    if (props.ingress)
+      this.ingressUrl = addIngress(this, { connections: this.connections, serviceName: this.name, labels, port: PORTS.thanosHttp }, props.ingress);
 
-    const tls = uniqueBy(this.endpoints.flatMap((e) => e._tlsVolume() ?? []), (t) => t.volume.name);
-    for (const t of uniqueBy(this.endpoints.flatMap((e) => e.tls ?? []), (t) => t.secretName)) {
+    const tls = uniqueBy(
+      this.endpoints.flatMap((e) => e._tlsVolume() ?? []),
+      (t) => t.volume.name,
+    );
+    for (const t of uniqueBy(
+      this.endpoints.flatMap((e) => e.tls ?? []),
+      (t) => t.secretName,
+    )) {
       requireSecret(this, { name: t.secretName, keys: t.keys, purpose: 'gRPC client TLS of the Thanos querier' });
     }
 
@@ -184,9 +197,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
       volumes: [configMapVolume('endpoints', `${this.name}-endpoints`), ...tls.map((t) => t.volume)],
     });
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ autoDiscover: g.bool, autoDownsampling: g.bool, timeout: g.duration, replicaLabels: g.listOf(() => []) }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({ autoDiscover: g.bool, autoDownsampling: g.bool, timeout: g.duration, replicaLabels: g.listOf(() => []) }),
+    });
   }
-
 
   /** The querier's metrics endpoint; the job name contains `thanos-query` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -211,9 +226,10 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
   }
 
   private allStores(): IStoreApi[] {
-    const found = (this.props.autoDiscover ?? DEFAULTS.autoDiscover)
-      ? this.node.root.node.findAll().filter((c): c is IStoreApi & Construct => c !== this && isStoreApi(c))
-      : [];
+    const found =
+      (this.props.autoDiscover ?? DEFAULTS.autoDiscover)
+        ? this.node.root.node.findAll().filter((c): c is IStoreApi & Construct => c !== this && isStoreApi(c))
+        : [];
     return [...new Set<IStoreApi>([...this.addedStores, ...found])];
   }
 
@@ -271,9 +287,11 @@ export class ThanosQuery extends Component implements IQueryApi, IScrapeTarget {
     if (p.timeout && p.timeout.toMilliseconds() <= 0) problems.push('timeout 0 would fail every query: give a positive duration, e.g. Duration.minutes(2)');
     // Thanos dials every dns+/dnssrv+ endpoint with the global client TLS and ignores per-endpoint TLS.
     for (const s of this.allStores().filter((x) => grpcServerTlsOf(x))) {
-      problems.push(`${(s as unknown as Construct).node.path} serves gRPC with TLS (grpcServerTls) but this querier would dial it through ${s.storeApiAddress}, `
-        + 'and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: set autoDiscover: false (or leave it out of stores) and add it as '
-        + 'StoreEndpoint.staticAddress("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet');
+      problems.push(
+        `${(s as unknown as Construct).node.path} serves gRPC with TLS (grpcServerTls) but this querier would dial it through ${s.storeApiAddress}, ` +
+          'and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: set autoDiscover: false (or leave it out of stores) and add it as ' +
+          'StoreEndpoint.staticAddress("<host>:10901", { tls: GrpcClientTls.fromSecret(...) }), with one address per replica for a StatefulSet',
+      );
     }
     return problems;
   }

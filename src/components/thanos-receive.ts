@@ -14,13 +14,20 @@ import { PresetWorkload } from '../private/presets';
 import { Discovery } from '../private/shutdown';
 import { USERS } from '../private/security';
 import { promDuration } from '../private/units';
-import {
-  externalLabelProblems, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith,
-} from '../private/problems';
+import { externalLabelProblems, labelNameProblems, nameProblems, replicaProblems, serviceTypeProblems, validateWith } from '../private/problems';
 import { MAX_STATEFULSET_NAME } from '../private/invariants';
 import {
-  POD_NAME_ENV, checksum, claimTemplate, configMapVolume, container, deployment, namespaceOf, service,
-  serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV,
+  checksum,
+  claimTemplate,
+  configMapVolume,
+  container,
+  deployment,
+  namespaceOf,
+  service,
+  serviceAccount,
+  serviceHost,
+  statefulSet,
 } from '../private/kubernetes';
 
 /** Options of `ThanosReceive`: everything but its wiring. */
@@ -163,7 +170,11 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
   public readonly remoteWritePort = PORTS.receiveRemoteWrite.port;
   public readonly tenantHeader: string;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosReceiveProps = {}) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosReceiveProps = {},
+  ) {
     const prefix = props.name ?? DEFAULTS.name;
     super(scope, id, {
       name: `${prefix}-router`,
@@ -257,13 +268,16 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
     if (!Number.isInteger(rf) || rf < 1) {
       problems.push(`replicationFactor ${rf} is not a valid replication factor: use a whole number >= 1`);
     } else if (rf > this.ingestors.replicas) {
-      problems.push(`replicationFactor ${rf} is more than the ${this.ingestors.replicas} ingestors: every write would miss its quorum; raise ingestors to at least ${rf} or lower replicationFactor`);
+      problems.push(
+        `replicationFactor ${rf} is more than the ${this.ingestors.replicas} ingestors: every write would miss its quorum; raise ingestors to at least ${rf} or lower replicationFactor`,
+      );
     }
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(this.tenantHeader)) {
       problems.push(`tenantHeader ${JSON.stringify(this.tenantHeader)} is not an HTTP header name: use letters, digits and '-'`);
     }
     const tenant = p.defaultTenant ?? DEFAULTS.defaultTenant;
-    if (!tenant || /[\s"]/.test(tenant)) problems.push(`defaultTenant ${JSON.stringify(tenant)} is not a tenant id: give a non-empty id without spaces or quotes`);
+    if (!tenant || /[\s"]/.test(tenant))
+      problems.push(`defaultTenant ${JSON.stringify(tenant)} is not a tenant id: give a non-empty id without spaces or quotes`);
     return problems;
   }
 }
@@ -304,7 +318,11 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
   private readonly retention: Duration;
 
   /** Created by `ThanosReceive`, which passes its own props. */
-  constructor(scope: Construct, id: string, private readonly props: ThanosReceiveIngestorsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosReceiveIngestorsProps,
+  ) {
     super(scope, id, {
       name: `${props.name ?? DEFAULTS.name}-ingestor`,
       kind: 'thanos-receive',
@@ -324,15 +342,17 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
     this.storeApiAddress = `dnssrv+_grpc._tcp.${serviceHost(this, this.name)}`;
     // `<pod>.<headless service>.<namespace>.svc`: stable per ordinal, and free of the cluster domain
     // (kube-thanos#325 stopped assuming cluster.local); the pods' DNS search path completes it.
-    this.endpoints = Array.from({ length: Math.max(0, Math.floor(this.replicas)) }, (_, i) => `${serviceHost(this, `${this.name}-${i}.${this.name}`)}:${PORTS.thanosGrpc.port}`);
+    this.endpoints = Array.from(
+      { length: Math.max(0, Math.floor(this.replicas)) },
+      (_, i) => `${serviceHost(this, `${this.name}-${i}.${this.name}`)}:${PORTS.thanosGrpc.port}`,
+    );
 
     const { image, labels, selector } = this;
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
     const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
     const headless = service(this, 'Service', { name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp] });
 
-    const labelArgs = Object.entries({ ...this.externalLabels, [this.replicaLabel]: '$(POD_NAME)' })
-      .map(([k, v]) => `--label=${k}="${v}"`);
+    const labelArgs = Object.entries({ ...this.externalLabels, [this.replicaLabel]: '$(POD_NAME)' }).map(([k, v]) => `--label=${k}="${v}"`);
     const ingestorShutdown = this._thanosShutdown(Discovery.DNS, true);
     const ingestor = container({
       name: 'thanos-receive',
@@ -383,9 +403,12 @@ export class ThanosReceiveIngestors extends Component implements IStoreApi, IScr
    * the app that remote-write to this Receive, and `writerReplicaLabels`).
    */
   public get replicaLabels(): string[] {
-    const writers = this.node.root.node.findAll()
-      .filter((c): c is Construct & { remoteWrite?: { target?: unknown }; replicaLabel: string } =>
-        (c as { remoteWrite?: { target?: unknown } }).remoteWrite?.target === this.props.receive)
+    const writers = this.node.root.node
+      .findAll()
+      .filter(
+        (c): c is Construct & { remoteWrite?: { target?: unknown }; replicaLabel: string } =>
+          (c as { remoteWrite?: { target?: unknown } }).remoteWrite?.target === this.props.receive,
+      )
       .map((c) => c.replicaLabel);
     return [...new Set([this.replicaLabel, ...writers, ...(this.props.writerReplicaLabels ?? [])])].sort();
   }

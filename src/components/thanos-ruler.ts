@@ -20,7 +20,17 @@ import { goDuration, promDuration } from '../private/units';
 import { componentRules, externalLabelProblems, validateWith } from '../private/problems';
 import * as g from '../private/grammar';
 import {
-  POD_NAME_ENV, claimTemplate, configMapVolume, configYaml, container, lazy, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
+  POD_NAME_ENV,
+  claimTemplate,
+  configMapVolume,
+  configYaml,
+  container,
+  lazy,
+  namespaceOf,
+  service,
+  serviceAccount,
+  serviceHost,
+  statefulSet,
 } from '../private/kubernetes';
 
 /** Options of `ThanosRuler`: everything but its wiring (what `ThanosStack` derives). */
@@ -145,7 +155,11 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   private readonly evaluationInterval: Duration;
   private readonly retention: Duration;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosRulerProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosRulerProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-rule',
@@ -185,7 +199,11 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     const storage = props.objectStorage && bindObjectStorage(props.objectStorage, this, sa, this.connections);
 
     const headless = service(this, 'Service', {
-      name: this.name, labels, selector, headless: true, ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
+      name: this.name,
+      labels,
+      selector,
+      headless: true,
+      ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
     });
 
     // Queriers find its StoreAPI by dnssrv+ on the headless Service.
@@ -195,14 +213,14 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       name: 'thanos-rule',
       image,
       user: USERS.nobody,
-      args: [...this.args(), ...(storage?.args ?? []), ...this._extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])])],
+      args: [
+        ...this.args(),
+        ...(storage?.args ?? []),
+        ...this._extraArgs({ binary: 'thanos', command: 'rule' }, () => [...this.args(), ...(storage?.args ?? [])]),
+      ],
       ports: [PORTS.thanosGrpc, PORTS.thanosHttp],
       env: [POD_NAME_ENV, ...(storage?.env ?? [])],
-      volumeMounts: [
-        { name: 'data', mountPath: DATA_DIR },
-        rulesMount,
-        ...(storage?.volumeMounts ?? []),
-      ],
+      volumeMounts: [{ name: 'data', mountPath: DATA_DIR }, rulesMount, ...(storage?.volumeMounts ?? [])],
       // WAL replay on start can take minutes.
       probes: healthyReadyProbes(PORTS.thanosHttp.name, '/-/healthy'),
       lifecycle: shutdown.lifecycle,
@@ -221,21 +239,26 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
       // No checksum of the rules: a rule change must not restart evaluation (see the reloader below). The objstore
       // config is read once at start, so it still rolls the pods.
       annotations: storage ? { 'checksum/objstore': storage.configChecksum } : undefined,
-      containers: [ruler, configReloader({
-        image: props.configReloaderImage ?? DEFAULT_IMAGES.configReloader,
-        resources: presetResources(PresetWorkload.CONFIG_RELOADER, this.size),
-        watched: [rulesMount],
-        // cmd/thanos/rule.go: "rules are not automatically detected, use SIGHUP or do HTTP POST /-/reload"; the
-        // handler re-reads every --rule-file glob and swaps the groups without stopping evaluation.
-        reloadUrl: `http://127.0.0.1:${PORTS.thanosHttp.port}/-/reload`,
-      })],
+      containers: [
+        ruler,
+        configReloader({
+          image: props.configReloaderImage ?? DEFAULT_IMAGES.configReloader,
+          resources: presetResources(PresetWorkload.CONFIG_RELOADER, this.size),
+          watched: [rulesMount],
+          // cmd/thanos/rule.go: "rules are not automatically detected, use SIGHUP or do HTTP POST /-/reload"; the
+          // handler re-reads every --rule-file glob and swaps the groups without stopping evaluation.
+          reloadUrl: `http://127.0.0.1:${PORTS.thanosHttp.port}/-/reload`,
+        }),
+      ],
       volumes: [configMapVolume('rules', rulesConfigMap), ...(storage?.volumes ?? [])],
       claims: [claimTemplate('data', props.storageSize ?? DEFAULTS.storageSize, selector, props.storageClassName)],
     });
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ externalLabels: g.anyMap, evaluationInterval: g.positiveDuration, retention: g.positiveDuration, storageSize: g.size }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({ externalLabels: g.anyMap, evaluationInterval: g.positiveDuration, retention: g.positiveDuration, storageSize: g.size }),
+    });
   }
-
 
   /** The ruler's metrics endpoint; the job name contains `thanos-rule` for the mixin. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -254,7 +277,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
   }
 
   private args(): string[] {
-    const labels = Object.keys(this.externalLabels).sort().map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
+    const labels = Object.keys(this.externalLabels)
+      .sort()
+      .map((k) => `--label=${k}=${quoteLabelValue(this.externalLabels[k])}`);
     return [
       'rule',
       ...thanosServerArgs(true),
@@ -283,12 +308,14 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     const p = this.props;
     const problems = [
       ...this._commonProblems({ maxNameLength: MAX_STATEFULSET_NAME, replicas: this.replicas }),
-      ...externalLabelProblems(this.externalLabels, this.replicaLabel, 'the ruler\'s series and blocks need a label set of their own', '{ ruler: "global" }'),
+      ...externalLabelProblems(this.externalLabels, this.replicaLabel, "the ruler's series and blocks need a label set of their own", '{ ruler: "global" }'),
       ...ruleGroupProblems(this.groups),
     ];
     const alerting = alertingGroups(this.groups);
     if (alerting.length && !p.alertmanagers?.length) {
-      problems.push(`rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but the ruler has no Alertmanager, so their alerts would go nowhere: give alertmanagers (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`);
+      problems.push(
+        `rule groups ${alerting.map((g) => JSON.stringify(g.name)).join(', ')} have alerting rules but the ruler has no Alertmanager, so their alerts would go nowhere: give alertmanagers (an Alertmanager of the app, or AlertmanagerEndpoint.url("http://<service>.<namespace>.svc:9093"))`,
+      );
     }
     problems.push(...(p.alertmanagers ?? []).flatMap(alertmanagerProblems));
     if (p.alertQueryUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(p.alertQueryUrl)) {
@@ -299,7 +326,9 @@ export class ThanosRuler extends Component implements IStoreApi, IScrapeTarget {
     }
     const minRetention = BLOCK_DURATION.toMilliseconds() * 3;
     if (this.retention.toMilliseconds() < minRetention) {
-      problems.push(`retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`);
+      problems.push(
+        `retention ${promDuration(this.retention)} is shorter than 3 x the 2h block duration: blocks could be deleted before they ship or are queried; use at least Duration.hours(6)`,
+      );
     }
     problems.push(...invariantProblems(this));
     return problems;

@@ -21,9 +21,7 @@ import { sizeBytesText } from '../private/units';
 import { componentRules, instanceOf, validateWith } from '../private/problems';
 import { MAX_STATEFULSET_NAME, maxNameWith } from '../private/invariants';
 import * as g from '../private/grammar';
-import {
-  claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet,
-} from '../private/kubernetes';
+import { claimTemplate, configYaml, container, emptyDir, namespaceOf, service, serviceAccount, serviceHost, statefulSet } from '../private/kubernetes';
 
 /** Properties of `TimePartition.of`. */
 export interface TimePartitionProps {
@@ -136,8 +134,11 @@ export class CachingBucket {
   /** A memcached cluster shared by every store pod. */
   public static memcached(options: MemcachedCachingBucketOptions): CachingBucket {
     const addresses = [...options.addresses];
-    return new CachingBucket({ type: 'MEMCACHED', config: { addresses } }, memcachedEgress(addresses, options.networkPeer),
-      memcachedAddressProblems('cachingBucket memcached', addresses));
+    return new CachingBucket(
+      { type: 'MEMCACHED', config: { addresses } },
+      memcachedEgress(addresses, options.networkPeer),
+      memcachedAddressProblems('cachingBucket memcached', addresses),
+    );
   }
 
   private constructor(
@@ -288,7 +289,11 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
   private readonly partitions: TimePartition[];
   private readonly indexCache: IndexCache;
 
-  constructor(scope: Construct, id: string, private readonly props: ThanosStoreProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ThanosStoreProps,
+  ) {
     super(scope, id, {
       name: props.name ?? DEFAULTS.name,
       kind: 'thanos-store',
@@ -313,7 +318,8 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
 
     for (const e of [...this.indexCache._egress, ...(props.cachingBucket?._egress ?? [])]) this.connections.allowTo(e.peer, e.port);
     this.connections.allowFromOutside(props.grpcServiceType, PORTS.thanosGrpc.port);
-    if (!props.grpcServerTls) this.connections.refuseUnprotectedExposure('the store gateway\'s plaintext StoreAPI (gRPC)', 'give grpcServerTls', props.grpcServiceType);
+    if (!props.grpcServerTls)
+      this.connections.refuseUnprotectedExposure("the store gateway's plaintext StoreAPI (gRPC)", 'give grpcServerTls', props.grpcServiceType);
     const tls = props.grpcServerTls?._bind(this, 'gRPC server TLS of the Thanos store gateway');
 
     const sa = serviceAccount(this, 'ServiceAccount', this.name, labels);
@@ -344,7 +350,7 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
           `--index-cache.config=${this.indexCache._configYaml()}`,
           ...(this.props.cachingBucket ? [`--store.caching-bucket.config=${this.props.cachingBucket._configYaml()}`] : []),
           `--chunk-pool-size=${this.chunkPoolMiB}MiB`,
-          ...(this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader ? ['--store.enable-index-header-lazy-reader'] : []),
+          ...((this.props.lazyIndexHeader ?? DEFAULTS.lazyIndexHeader) ? ['--store.enable-index-header-lazy-reader'] : []),
           `--store.limits.request-series=${this.seriesLimit}`,
           `--store.limits.request-samples=${this.samplesLimit}`,
           ...(byShard ? [`--selector.relabel-config=${shardSelector(s, this.shards)}`] : []),
@@ -384,9 +390,16 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
       }
     });
 
-    validateWith(this, () => this.problems(), { props, rules: componentRules({ storageSize: g.size, ephemeralStorage: g.bool, grpcServiceType: g.serviceType, indexCache: instanceOf(IndexCache, 'IndexCache.inMemory(Size.gibibytes(1))') }) });
+    validateWith(this, () => this.problems(), {
+      props,
+      rules: componentRules({
+        storageSize: g.size,
+        ephemeralStorage: g.bool,
+        grpcServiceType: g.serviceType,
+        indexCache: instanceOf(IndexCache, 'IndexCache.inMemory(Size.gibibytes(1))'),
+      }),
+    });
   }
-
 
   /** Metrics of every shard, through the shared Service. */
   public get scrapeEndpoints(): ScrapeEndpoint[] {
@@ -413,20 +426,31 @@ export class ThanosStore extends Component implements IStoreApi, IScrapeTarget, 
     // The StatefulSet of the last partition and shard has the longest name.
     const longestSuffix = `${this.partitions.length > 1 ? `-t${this.partitions.length - 1}` : ''}${this.shards > 1 ? `-${this.shards - 1}` : ''}`;
     const problems = [
-      ...this._commonProblems({ maxNameLength: maxNameWith(longestSuffix, MAX_STATEFULSET_NAME), replicas: this.replicas, serviceTypes: { grpcServiceType: this.props.grpcServiceType } }),
+      ...this._commonProblems({
+        maxNameLength: maxNameWith(longestSuffix, MAX_STATEFULSET_NAME),
+        replicas: this.replicas,
+        serviceTypes: { grpcServiceType: this.props.grpcServiceType },
+      }),
       ...(Number.isInteger(this.shards) && this.shards >= 1 ? [] : [`shards ${this.shards} is not a valid shard count: use a whole number >= 1`]),
       ...this.indexCache._problems,
       ...(this.props.cachingBucket?._problems ?? []),
       ...partitionProblems(this.partitions),
       ...(this.props.grpcServerTls?._problems() ?? []),
-      ...(this.props.ephemeralStorage && this.props.storageClassName ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them'] : []),
+      ...(this.props.ephemeralStorage && this.props.storageClassName
+        ? ['storageClassName is set with ephemeralStorage, which uses no volume claim: drop one of them']
+        : []),
     ];
     const cache = this.indexCache._inMemorySize;
-    problems.push(...memoryFitProblems('thanos-store', this.resources, [
-      ...(cache ? [{ what: 'indexCache (in memory)', mib: cache.toMebibytes() }] : []),
-      { what: 'chunk pool', mib: this.chunkPoolMiB },
-    ]));
-    for (const [prop, v] of [['seriesLimit', this.props.seriesLimit], ['samplesLimit', this.props.samplesLimit]] as const) {
+    problems.push(
+      ...memoryFitProblems('thanos-store', this.resources, [
+        ...(cache ? [{ what: 'indexCache (in memory)', mib: cache.toMebibytes() }] : []),
+        { what: 'chunk pool', mib: this.chunkPoolMiB },
+      ]),
+    );
+    for (const [prop, v] of [
+      ['seriesLimit', this.props.seriesLimit],
+      ['samplesLimit', this.props.samplesLimit],
+    ] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 0)) problems.push(`${prop} ${v} is not a limit: use a whole number >= 0 (0: no limit)`);
     }
     return problems;
@@ -470,10 +494,15 @@ function partitionProblems(partitions: TimePartition[]): string[] {
   const ranges: Array<{ p: TimePartition; min: number; max: number }> = [];
   for (const p of partitions) {
     const bounds: number[] = [];
-    for (const [prop, value, open] of [['minTime', p.minTime, -Infinity], ['maxTime', p.maxTime, Infinity]] as const) {
+    for (const [prop, value, open] of [
+      ['minTime', p.minTime, -Infinity],
+      ['maxTime', p.maxTime, Infinity],
+    ] as const) {
       const t = value === undefined ? open : thanosTime(value, now);
       if (t === undefined) {
-        problems.push(`time partition ${prop} ${JSON.stringify(value)} is not a Thanos time: use RFC3339 (e.g. "2024-01-01T00:00:00Z") or a duration relative to now (e.g. "-8w", units ms s m h d w y)`);
+        problems.push(
+          `time partition ${prop} ${JSON.stringify(value)} is not a Thanos time: use RFC3339 (e.g. "2024-01-01T00:00:00Z") or a duration relative to now (e.g. "-8w", units ms s m h d w y)`,
+        );
       } else {
         bounds.push(t);
       }

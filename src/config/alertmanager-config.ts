@@ -100,7 +100,9 @@ export class Receiver {
   public static webhook(name: string, options: WebhookReceiverOptions): Receiver {
     const problems: string[] = [];
     if ((options.url === undefined) === (options.urlSecret === undefined)) {
-      problems.push(`webhook receiver ${JSON.stringify(name)} needs exactly one of url and urlSecret: give the URL inline, or urlSecret when it contains a token`);
+      problems.push(
+        `webhook receiver ${JSON.stringify(name)} needs exactly one of url and urlSecret: give the URL inline, or urlSecret when it contains a token`,
+      );
     }
     // The URL lands in the Alertmanager ConfigMap: one with a credential must come from a Secret.
     problems.push(...url('use urlSecret: the URL is then read from a Secret file')(`webhook receiver ${JSON.stringify(name)} url`, options.url));
@@ -110,12 +112,14 @@ export class Receiver {
     const secrets = options.urlSecret ? [options.urlSecret] : [];
     const port = options.url ? urlPort(options.url) : 443;
     return new Receiver(name, 'webhook', secrets, port ? [{ port }] : [], problems, (fileOf) => ({
-      webhook_configs: [{
-        ...sendResolved(options),
-        ...(options.url !== undefined ? { url: options.url } : {}),
-        ...(options.urlSecret ? { url_file: fileOf(options.urlSecret) } : {}),
-        ...(options.maxAlerts !== undefined ? { max_alerts: options.maxAlerts } : {}),
-      }],
+      webhook_configs: [
+        {
+          ...sendResolved(options),
+          ...(options.url !== undefined ? { url: options.url } : {}),
+          ...(options.urlSecret ? { url_file: fileOf(options.urlSecret) } : {}),
+          ...(options.maxAlerts !== undefined ? { max_alerts: options.maxAlerts } : {}),
+        },
+      ],
     }));
   }
 
@@ -149,15 +153,17 @@ export class Receiver {
     }
     const secrets = options.authPasswordSecret ? [options.authPasswordSecret] : [];
     return new Receiver(name, 'email', secrets, port ? [{ port: Number(port[1]) }] : [], problems, (fileOf) => ({
-      email_configs: [{
-        ...sendResolved(options),
-        to: options.to,
-        from: options.sender,
-        smarthost: options.smarthost,
-        ...(options.authUsername ? { auth_username: options.authUsername } : {}),
-        ...(options.authPasswordSecret ? { auth_password_file: fileOf(options.authPasswordSecret) } : {}),
-        ...(options.requireTls !== undefined ? { require_tls: options.requireTls } : {}),
-      }],
+      email_configs: [
+        {
+          ...sendResolved(options),
+          to: options.to,
+          from: options.sender,
+          smarthost: options.smarthost,
+          ...(options.authUsername ? { auth_username: options.authUsername } : {}),
+          ...(options.authPasswordSecret ? { auth_password_file: fileOf(options.authPasswordSecret) } : {}),
+          ...(options.requireTls !== undefined ? { require_tls: options.requireTls } : {}),
+        },
+      ],
     }));
   }
 
@@ -260,15 +266,23 @@ export class Route {
     const p = this.props;
     const problems: string[] = [];
     if (p.receiver !== undefined && !receivers.has(p.receiver)) {
-      problems.push(`${path} sends to receiver ${JSON.stringify(p.receiver)}, which does not exist: add it to receivers or use one of ${JSON.stringify([...receivers])}`);
+      problems.push(
+        `${path} sends to receiver ${JSON.stringify(p.receiver)}, which does not exist: add it to receivers or use one of ${JSON.stringify([...receivers])}`,
+      );
     }
     for (const l of p.groupBy ?? []) {
-      if (l !== '...' && !isLabelName(l)) problems.push(`${path} groupBy label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*, or use '...' alone to group by all labels`);
+      if (l !== '...' && !isLabelName(l))
+        problems.push(
+          `${path} groupBy label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*, or use '...' alone to group by all labels`,
+        );
     }
     if (p.groupBy?.includes('...') && p.groupBy.length > 1) {
       problems.push(`${path} groupBy ${JSON.stringify(p.groupBy)} mixes '...' with label names: '...' already groups by every label; use ['...'] alone`);
     }
-    for (const [field, d] of [['groupInterval', p.groupInterval], ['repeatInterval', p.repeatInterval]] as const) {
+    for (const [field, d] of [
+      ['groupInterval', p.groupInterval],
+      ['repeatInterval', p.repeatInterval],
+    ] as const) {
       if (d && d.toMilliseconds() <= 0) problems.push(`${path} ${field} ${goDuration(d)} is not allowed: Alertmanager refuses zero; use a positive duration`);
     }
     if (p.groupWait && p.groupWait.toMilliseconds() < 0) problems.push(`${path} groupWait is negative: use a duration >= 0`);
@@ -309,11 +323,9 @@ export class InhibitRule {
   /** @internal */
   public _problems(path: string): string[] {
     const p = this.props;
-    const problems = [
-      ...matcherListProblems(`${path} sourceMatchers`, p.sourceMatchers),
-      ...matcherListProblems(`${path} targetMatchers`, p.targetMatchers),
-    ];
-    if (!p.sourceMatchers.length) problems.push(`${path} has no sourceMatchers: an inhibit rule without them mutes targets whenever any alert fires; add e.g. 'severity="critical"'`);
+    const problems = [...matcherListProblems(`${path} sourceMatchers`, p.sourceMatchers), ...matcherListProblems(`${path} targetMatchers`, p.targetMatchers)];
+    if (!p.sourceMatchers.length)
+      problems.push(`${path} has no sourceMatchers: an inhibit rule without them mutes targets whenever any alert fires; add e.g. 'severity="critical"'`);
     if (!p.targetMatchers.length) problems.push(`${path} has no targetMatchers: it would mute every alert; add e.g. 'severity="warning"'`);
     for (const l of p.equal ?? []) {
       if (!isLabelName(l)) problems.push(`${path} equal label ${JSON.stringify(l)} is not a valid label name: match [a-zA-Z_][a-zA-Z0-9_]*`);
@@ -332,11 +344,13 @@ const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|[
 export function matcherProblems(what: string, matcher: string): string[] {
   const m = MATCHER.exec(matcher.trim());
   if (!m) {
-    return [`${what} ${JSON.stringify(matcher)} is not a valid matcher: write name, an operator (=, !=, =~, !~) and a double-quoted value, e.g. severity="critical"`];
+    return [
+      `${what} ${JSON.stringify(matcher)} is not a valid matcher: write name, an operator (=, !=, =~, !~) and a double-quoted value, e.g. severity="critical"`,
+    ];
   }
   const [, , op, raw] = m;
   if (op === '=~' || op === '!~') {
-    const value = raw.startsWith('"') ? JSON.parse(raw) as string : raw;
+    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
     // Alertmanager compiles it with Go's regexp (RE2): JavaScript's RegExp accepts lookaround and refuses `(?i)`.
     const why = re2Problem(value);
     if (why) return [`${what} ${JSON.stringify(matcher)} has an invalid regular expression (RE2 syntax: ${why}): fix the pattern after ${op}`];
@@ -397,7 +411,8 @@ export function alertmanagerConfigProblems(parts: AlertmanagerConfigParts): stri
   }
   const root = parts.route.props;
   if (root.receiver === undefined) problems.push('the root route has no receiver: set route.receiver; it catches every alert no child route takes');
-  if (root.matchers?.length) problems.push(`the root route has matchers ${JSON.stringify(root.matchers)}: the root matches every alert; move them to a child route under routes`);
+  if (root.matchers?.length)
+    problems.push(`the root route has matchers ${JSON.stringify(root.matchers)}: the root matches every alert; move them to a child route under routes`);
   if (root.continueMatching) problems.push('the root route sets continueMatching: it has no siblings; remove continueMatching');
   problems.push(...parts.route._problems(names));
   parts.inhibitRules.forEach((r, i) => problems.push(...r._problems(`inhibitRules[${i}]`)));

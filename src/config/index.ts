@@ -1,6 +1,15 @@
 export {
-  SecretKeyRef, NotifierOptions, WebhookReceiverOptions, SlackReceiverOptions, PagerDutyReceiverOptions, EmailReceiverOptions,
-  Receiver, RouteProps, Route, InhibitRuleProps, InhibitRule,
+  SecretKeyRef,
+  NotifierOptions,
+  WebhookReceiverOptions,
+  SlackReceiverOptions,
+  PagerDutyReceiverOptions,
+  EmailReceiverOptions,
+  Receiver,
+  RouteProps,
+  Route,
+  InhibitRuleProps,
+  InhibitRule,
 } from './alertmanager-config';
 export { StackAlertsOptions } from './alerts';
 export { Dashboard } from './dashboards';

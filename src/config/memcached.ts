@@ -14,10 +14,15 @@ export function memcachedAddressProblems(what: string, addresses: string[], peer
   return addresses.flatMap((a) => {
     if (!ADDRESS.test(a)) return [`${what} address ${JSON.stringify(a)} is not valid: give host:port or a dns+/dnssrv+ name, without scheme or path`];
     // SRV records carry the port; every other form needs one.
-    if (!SRV.test(a) && !/:\d+$/.test(a)) return [`${what} address ${JSON.stringify(a)} has no port: write "${a}:${PORTS.memcached.port}" or use "dnssrvnoa+_memcached._tcp.<service>"`];
+    if (!SRV.test(a) && !/:\d+$/.test(a))
+      return [`${what} address ${JSON.stringify(a)} has no port: write "${a}:${PORTS.memcached.port}" or use "dnssrvnoa+_memcached._tcp.<service>"`];
     const port = portOf(a);
     if (port < 1 || port > 65535) return [`${what} address ${JSON.stringify(a)} has port ${port} outside 1-65535: fix the port`];
-    return peer || peerOf(a) ? [] : [`${what} address ${JSON.stringify(a)} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc", or give networkPeer (e.g. NetworkPeer.pods({ app: "memcached" }, "<namespace>"))`];
+    return peer || peerOf(a)
+      ? []
+      : [
+          `${what} address ${JSON.stringify(a)} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc", or give networkPeer (e.g. NetworkPeer.pods({ app: "memcached" }, "<namespace>"))`,
+        ];
   });
 }
 

@@ -38,12 +38,22 @@ export class Resources {
     const cpu = (c: unknown) => (c instanceof Cpu ? c.amount : undefined);
     // Checked by grammar; a mistyped value falls back so construction goes on and synth reports it.
     const problems = [
-      ...(props.cpu instanceof Cpu ? quantity('resources cpu', props.cpu.amount) : [`resources cpu ${show(props.cpu)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
-      ...(props.cpuLimit === undefined || props.cpuLimit instanceof Cpu ? quantity('resources cpuLimit', cpu(props.cpuLimit)) : [`resources cpuLimit ${show(props.cpuLimit)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
+      ...(props.cpu instanceof Cpu
+        ? quantity('resources cpu', props.cpu.amount)
+        : [`resources cpu ${show(props.cpu)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
+      ...(props.cpuLimit === undefined || props.cpuLimit instanceof Cpu
+        ? quantity('resources cpuLimit', cpu(props.cpuLimit))
+        : [`resources cpuLimit ${show(props.cpuLimit)} is not valid: expected a Cpu; use e.g. Cpu.millis(500)`]),
       ...size('resources memory', props.memory),
       ...size('resources memoryLimit', props.memoryLimit),
     ];
-    return new Resources(cpu(props.cpu) ?? '100m', sizeOr(props.memory, Size.mebibytes(256)).toMebibytes(), sizeOr(props.memoryLimit)?.toMebibytes(), cpu(props.cpuLimit), problems);
+    return new Resources(
+      cpu(props.cpu) ?? '100m',
+      sizeOr(props.memory, Size.mebibytes(256)).toMebibytes(),
+      sizeOr(props.memoryLimit)?.toMebibytes(),
+      cpu(props.cpuLimit),
+      problems,
+    );
   }
 
   private constructor(

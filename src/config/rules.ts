@@ -113,11 +113,13 @@ export class RuleGroup {
   /** @internal */
   public _toYaml(): object {
     return {
-      groups: [{
-        name: this.props.name,
-        ...(this.props.interval ? { interval: promDuration(this.props.interval) } : {}),
-        rules: this.rules.map((r) => r._toYaml()),
-      }],
+      groups: [
+        {
+          name: this.props.name,
+          ...(this.props.interval ? { interval: promDuration(this.props.interval) } : {}),
+          rules: this.rules.map((r) => r._toYaml()),
+        },
+      ],
     };
   }
 
@@ -130,7 +132,10 @@ export class RuleGroup {
     if (!this.props.name.trim()) problems.push('rule group name is empty: give every group a name');
     if (this.rules.length === 0) problems.push(`rule group ${JSON.stringify(this.props.name)} has no rules: add at least one Rule.alert() or Rule.record()`);
     for (const r of this.rules) {
-      if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(r.name)) problems.push(`rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)} is not a valid metric/alert name: match [a-zA-Z_:][a-zA-Z0-9_:]*`);
+      if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(r.name))
+        problems.push(
+          `rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)} is not a valid metric/alert name: match [a-zA-Z_:][a-zA-Z0-9_:]*`,
+        );
       problems.push(...promqlProblems(`rule ${JSON.stringify(r.name)} in group ${JSON.stringify(this.props.name)}`, r.expr));
     }
     return problems;

@@ -82,7 +82,11 @@ export class ScrapeJob {
     return new ScrapeJob(jobName, o, DISCOVERY_ONLY, {
       kubernetes_sd_configs: [{ role: SERVICE_ROLE, ...(o.namespace ? { namespaces: { names: [o.namespace] } } : {}) }],
       relabel_configs: [
-        { source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: `${o.serviceName};${o.portName}`, action: 'keep' },
+        {
+          source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'],
+          regex: `${o.serviceName};${o.portName}`,
+          action: 'keep',
+        },
         ...POD_LABELS,
       ],
     });
@@ -101,11 +105,7 @@ export class ScrapeJob {
   public static annotatedPods(jobName = 'kubernetes-pods', o: ScrapeOptions = {}): ScrapeJob {
     return new ScrapeJob(jobName, o, DISCOVERY_ONLY, {
       kubernetes_sd_configs: [{ role: 'pod' }],
-      relabel_configs: [
-        { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' },
-        ...annotationRelabels('pod'),
-        ...POD_LABELS,
-      ],
+      relabel_configs: [{ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' }, ...annotationRelabels('pod'), ...POD_LABELS],
     });
   }
 
@@ -147,10 +147,7 @@ export class ScrapeJob {
   public static nodeExporter(jobName = 'node-exporter', o: ScrapeOptions = {}): ScrapeJob {
     return new ScrapeJob(jobName, o, DISCOVERY_ONLY, {
       kubernetes_sd_configs: [{ role: SERVICE_ROLE }],
-      relabel_configs: [
-        ...exporterRelabels('(prometheus-)?node-exporter'),
-        { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' },
-      ],
+      relabel_configs: [...exporterRelabels('(prometheus-)?node-exporter'), { source_labels: ['__meta_kubernetes_pod_node_name'], target_label: 'node' }],
     });
   }
 
@@ -168,14 +165,19 @@ export class ScrapeJob {
   }
 
   private static kubeletPath(jobName: string, path: string, o: KubeletScrapeOptions, sampleLimit: number): ScrapeJob {
-    return new ScrapeJob(jobName, { sampleLimit, ...o, path: o.path ?? path }, { nodeMetrics: true }, {
-      scheme: 'https',
-      authorization: { credentials_file: `${SA_DIR}/token` },
-      tls_config: (o.verifyTls ?? true) ? { ca_file: `${SA_DIR}/ca.crt` } : { insecure_skip_verify: true },
-      // role: node targets each node's InternalIP at the kubelet port it reports (status.daemonEndpoints).
-      kubernetes_sd_configs: [{ role: 'node' }],
-      relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
-    });
+    return new ScrapeJob(
+      jobName,
+      { sampleLimit, ...o, path: o.path ?? path },
+      { nodeMetrics: true },
+      {
+        scheme: 'https',
+        authorization: { credentials_file: `${SA_DIR}/token` },
+        tls_config: (o.verifyTls ?? true) ? { ca_file: `${SA_DIR}/ca.crt` } : { insecure_skip_verify: true },
+        // role: node targets each node's InternalIP at the kubelet port it reports (status.daemonEndpoints).
+        kubernetes_sd_configs: [{ role: 'node' }],
+        relabel_configs: [{ source_labels: ['__meta_kubernetes_node_name'], target_label: 'node' }],
+      },
+    );
   }
 
   private constructor(

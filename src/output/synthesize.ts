@@ -12,7 +12,11 @@ const VALIDATION_HEADER = 'Validation failed with the following errors:';
 export function formatSynthError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   if (!message.startsWith(VALIDATION_HEADER)) return `cdk8s-thanos: synthesis failed: ${message}\n`;
-  const problems = message.slice(VALIDATION_HEADER.length).split('\n').map((l) => l.trim()).filter(Boolean);
+  const problems = message
+    .slice(VALIDATION_HEADER.length)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return `cdk8s-thanos: ${problems.length} problem${problems.length === 1 ? '' : 's'} in the stack, nothing was written:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`;
 }
 
@@ -65,8 +69,10 @@ export const KUSTOMIZATION_FILE = 'kustomization.yaml';
 export function synthesize(build: (outdir: string) => App, outdir: string, options: SynthesizeOptions = {}): void {
   const foreign = existsSync(outdir) ? filesUnder(outdir).filter((f) => !/\.ya?ml$/.test(f)) : [];
   if (foreign.length) {
-    throw new Error(`${outdir} holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}, which synthesis does not write; `
-      + 'the output folder is replaced as a whole: give synthesize a folder of its own');
+    throw new Error(
+      `${outdir} holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}, which synthesis does not write; ` +
+        'the output folder is replaced as a whole: give synthesize a folder of its own',
+    );
   }
   mkdirSync(dirname(resolve(outdir)), { recursive: true });
   // A sibling of outdir, so the final rename stays on one file system.
@@ -75,8 +81,7 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
     const layout = options.layout ?? OutputLayout.FILE_PER_CHART;
     const app = build(staging);
     if (resolve(app.outdir) !== staging) {
-      throw new Error(`the build function created its App with outdir ${app.outdir}, not the one it was given; `
-        + 'write `(outdir) => new App({ outdir })`');
+      throw new Error(`the build function created its App with outdir ${app.outdir}, not the one it was given; ` + 'write `(outdir) => new App({ outdir })`');
     }
     const files = renderingEachObjectOnce(app, () => {
       const written = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
@@ -84,11 +89,14 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
       return written;
     });
     if (options.kustomization ?? layout === OutputLayout.FOLDER_PER_COMPONENT) {
-      writeFileSync(join(staging, KUSTOMIZATION_FILE), Yaml.stringify({
-        apiVersion: 'kustomize.config.k8s.io/v1beta1',
-        kind: 'Kustomization',
-        resources: files,
-      }));
+      writeFileSync(
+        join(staging, KUSTOMIZATION_FILE),
+        Yaml.stringify({
+          apiVersion: 'kustomize.config.k8s.io/v1beta1',
+          kind: 'Kustomization',
+          resources: files,
+        }),
+      );
     }
     swap(staging, outdir);
   } finally {
@@ -192,7 +200,9 @@ function writeFolderPerComponent(app: App, dir: string): string[] {
     paths.set(path, o);
   }
   if (clashes.length) {
-    throw new Error(`${VALIDATION_HEADER}\n  ${clashes.map((c) => `[layout] two objects would be written to ${c}; synthesize each namespace to its own outdir, rename one, or use OutputLayout.FILE_PER_CHART`).join('\n  ')}`);
+    throw new Error(
+      `${VALIDATION_HEADER}\n  ${clashes.map((c) => `[layout] two objects would be written to ${c}; synthesize each namespace to its own outdir, rename one, or use OutputLayout.FILE_PER_CHART`).join('\n  ')}`,
+    );
   }
   for (const [path, o] of paths) {
     mkdirSync(join(dir, dirname(path)), { recursive: true });
@@ -203,9 +213,19 @@ function writeFolderPerComponent(app: App, dir: string): string[] {
 
 /** Built-in kinds that live outside namespaces. */
 const CLUSTER_SCOPED = new Set([
-  'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'PersistentVolume', 'StorageClass', 'CustomResourceDefinition',
-  'PriorityClass', 'IngressClass', 'RuntimeClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-  'APIService', 'CSIDriver',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'PersistentVolume',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'IngressClass',
+  'RuntimeClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'CSIDriver',
 ]);
 
 function folderOf(o: Manifest): string {
@@ -231,10 +251,14 @@ export class Synth {
     // for this synth, so nothing reaches `outdir` unless every validation passed.
     const writable = app as { outdir: string };
     try {
-      synthesize((staging) => {
-        writable.outdir = staging;
-        return app;
-      }, outdir, options);
+      synthesize(
+        (staging) => {
+          writable.outdir = staging;
+          return app;
+        },
+        outdir,
+        options,
+      );
     } finally {
       writable.outdir = outdir;
     }

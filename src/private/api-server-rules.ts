@@ -24,9 +24,20 @@ const OBJECT_LIMIT = 1048576;
 
 /** Kinds without a namespace: one object per cluster. */
 export const CLUSTER_SCOPED = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass',
-  'CustomResourceDefinition', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-  'APIService', 'CSIDriver', 'IngressClass', 'RuntimeClass',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'CSIDriver',
+  'IngressClass',
+  'RuntimeClass',
 ]);
 
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v : []);
@@ -36,12 +47,22 @@ const q = (v: unknown): string => JSON.stringify(v);
 /** The pod template of a workload (or the pod itself), with the field path to it. */
 export function podTemplateOf(obj: Obj): { path: string; metadata: Obj; spec: Obj } | undefined {
   switch (obj.kind) {
-    case 'Pod': return { path: 'spec', metadata: rec(obj.metadata), spec: rec(obj.spec) };
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job':
+    case 'Pod':
+      return { path: 'spec', metadata: rec(obj.metadata), spec: rec(obj.spec) };
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
       return { path: 'spec.template.spec', metadata: rec(obj.spec?.template?.metadata), spec: rec(obj.spec?.template?.spec) };
     case 'CronJob':
-      return { path: 'spec.jobTemplate.spec.template.spec', metadata: rec(obj.spec?.jobTemplate?.spec?.template?.metadata), spec: rec(obj.spec?.jobTemplate?.spec?.template?.spec) };
-    default: return undefined;
+      return {
+        path: 'spec.jobTemplate.spec.template.spec',
+        metadata: rec(obj.spec?.jobTemplate?.spec?.template?.metadata),
+        spec: rec(obj.spec?.jobTemplate?.spec?.template?.spec),
+      };
+    default:
+      return undefined;
   }
 }
 
@@ -49,7 +70,8 @@ function labelProblems(field: string, labels: unknown, values: boolean): string[
   const problems: string[] = [];
   for (const [k, v] of Object.entries(rec(labels))) {
     if (!isQualifiedName(k)) problems.push(`${field} key ${q(k)} is not a valid qualified name ([prefix/]name, name <= 63 alphanumerics, '-', '_', '.')`);
-    if (values && (typeof v !== 'string' || !isLabelValue(v))) problems.push(`${field} ${k}=${q(v)} is not a valid label value (<= 63 chars, alphanumeric, '-', '_', '.')`);
+    if (values && (typeof v !== 'string' || !isLabelValue(v)))
+      problems.push(`${field} ${k}=${q(v)} is not a valid label value (<= 63 chars, alphanumeric, '-', '_', '.')`);
   }
   return problems;
 }
@@ -61,7 +83,8 @@ function nameProblems(obj: Obj): string[] {
   // RBAC names are path segments ('system:metrics-server' is valid), not DNS subdomains.
   if (RBAC_KINDS.has(kind)) return name === '.' || name === '..' || /[/%]/.test(name) ? [`metadata.name ${q(name)} is not a valid path segment name`] : [];
   if (!isDnsSubdomain(name)) return [`metadata.name ${q(name)} is not a valid DNS subdomain (lower-case alphanumeric, '-', '.', <= 253)`];
-  if (kind === 'Service' && (name.length > DNS_LABEL_MAX_LENGTH || !DNS_1035_LABEL.test(name))) return [`Service name ${q(name)} must be a DNS-1035 label (start with a letter, <= 63, no '.')`];
+  if (kind === 'Service' && (name.length > DNS_LABEL_MAX_LENGTH || !DNS_1035_LABEL.test(name)))
+    return [`Service name ${q(name)} must be a DNS-1035 label (start with a letter, <= 63, no '.')`];
   if (kind === 'Namespace' && !isDnsLabel(name)) return [`Namespace name ${q(name)} must be a DNS label (<= 63, no '.')`];
   return [];
 }
@@ -95,7 +118,8 @@ function resourceProblems(field: string, resources: Obj): string[] {
   for (const [k, v] of Object.entries(limits)) {
     problems.push(...quantityProblems(`${field}.limits.${k}`, v));
     const r = requests[k];
-    if (r !== undefined && parseQuantity(String(r)) > parseQuantity(String(v))) problems.push(`${field}.requests.${k} ${q(r)} must be less than or equal to its limit ${q(v)}`);
+    if (r !== undefined && parseQuantity(String(r)) > parseQuantity(String(v)))
+      problems.push(`${field}.requests.${k} ${q(r)} must be less than or equal to its limit ${q(v)}`);
   }
   return problems;
 }
@@ -109,7 +133,8 @@ function podProblems(path: string, spec: Obj): string[] {
     if (typeof c.name !== 'string' || !isDnsLabel(c.name)) problems.push(`${at}: the name is not a DNS label`);
     if (names.has(c.name)) problems.push(`${at}: the name is used twice in the pod`);
     names.add(c.name);
-    if (typeof c.image !== 'string' || c.image.trim() === '' || c.image.trim() !== c.image) problems.push(`${at}: image ${q(c.image)} is empty or has surrounding whitespace`);
+    if (typeof c.image !== 'string' || c.image.trim() === '' || c.image.trim() !== c.image)
+      problems.push(`${at}: image ${q(c.image)} is empty or has surrounding whitespace`);
     const portNames = new Set<string>();
     for (const p of arr(c.ports)) {
       problems.push(...portNameProblems(`${at}: port name`, p.name), ...portNumberProblems(`${at}: containerPort`, p.containerPort));
@@ -119,7 +144,8 @@ function podProblems(path: string, spec: Obj): string[] {
     for (const e of arr(c.env)) {
       if (typeof e.name !== 'string' || !ENV_NAME.test(e.name)) problems.push(`${at}: env name ${q(e.name)} is not a valid environment variable name`);
       const key = e.valueFrom?.secretKeyRef?.key ?? e.valueFrom?.configMapKeyRef?.key;
-      if (key !== undefined && (typeof key !== 'string' || !CONFIG_KEY.test(key))) problems.push(`${at}: env ${q(e.name)} references key ${q(key)}, not a valid key ([-._a-zA-Z0-9]+)`);
+      if (key !== undefined && (typeof key !== 'string' || !CONFIG_KEY.test(key)))
+        problems.push(`${at}: env ${q(e.name)} references key ${q(key)}, not a valid key ([-._a-zA-Z0-9]+)`);
     }
     problems.push(...resourceProblems(`${at}: resources`, rec(c.resources)));
   }
@@ -152,7 +178,11 @@ function serviceProblems(spec: Obj): string[] {
   problems.push(...labelProblems('spec.selector', spec.selector, true));
   const names = new Set<string>();
   for (const p of arr(spec.ports)) {
-    problems.push(...portNameProblems('spec.ports name', p.name), ...portNumberProblems('spec.ports port', p.port), ...portNumberProblems('spec.ports targetPort', p.targetPort));
+    problems.push(
+      ...portNameProblems('spec.ports name', p.name),
+      ...portNumberProblems('spec.ports port', p.port),
+      ...portNumberProblems('spec.ports targetPort', p.targetPort),
+    );
     if (typeof p.targetPort === 'string') problems.push(...portNameProblems('spec.ports targetPort', p.targetPort));
     if (p.name !== undefined && names.has(p.name)) problems.push(`spec.ports name ${q(p.name)} is used twice`);
     names.add(p.name);
@@ -192,10 +222,12 @@ function networkPolicyProblems(spec: Obj): string[] {
 function claimProblems(field: string, spec: Obj): string[] {
   const problems: string[] = [];
   const sc = spec.storageClassName;
-  if (sc !== undefined && sc !== '' && (typeof sc !== 'string' || !isDnsSubdomain(sc))) problems.push(`${field}.storageClassName ${q(sc)} is not a valid DNS subdomain`);
+  if (sc !== undefined && sc !== '' && (typeof sc !== 'string' || !isDnsSubdomain(sc)))
+    problems.push(`${field}.storageClassName ${q(sc)} is not a valid DNS subdomain`);
   const storage = spec.resources?.requests?.storage;
   problems.push(...quantityProblems(`${field}.resources.requests.storage`, storage));
-  if (storage !== undefined && parseQuantity(String(storage)) === 0) problems.push(`${field}.resources.requests.storage ${q(storage)} must be greater than zero`);
+  if (storage !== undefined && parseQuantity(String(storage)) === 0)
+    problems.push(`${field}.resources.requests.storage ${q(storage)} must be greater than zero`);
   return problems;
 }
 
@@ -205,7 +237,8 @@ export function apiServerProblems(obj: Obj): string[] {
   const kind = String(obj.kind ?? '');
   const ns = obj.metadata?.namespace;
   if (CLUSTER_SCOPED.has(kind) && ns !== undefined) problems.push(`cluster-scoped ${kind} must not set metadata.namespace (got ${q(ns)})`);
-  else if (ns !== undefined && (typeof ns !== 'string' || !isDnsLabel(ns))) problems.push(`metadata.namespace ${q(ns)} is not a valid DNS label (<= 63 lower-case alphanumerics and '-', no '.')`);
+  else if (ns !== undefined && (typeof ns !== 'string' || !isDnsLabel(ns)))
+    problems.push(`metadata.namespace ${q(ns)} is not a valid DNS label (<= 63 lower-case alphanumerics and '-', no '.')`);
   problems.push(...labelProblems('metadata.labels', obj.metadata?.labels, true));
   problems.push(...labelProblems('metadata.annotations', obj.metadata?.annotations, false));
   if (kind === 'ConfigMap' || kind === 'Secret') {
@@ -223,7 +256,8 @@ export function apiServerProblems(obj: Obj): string[] {
   if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'PodDisruptionBudget'].includes(kind)) {
     problems.push(...selectorProblems(obj, kind === 'PodDisruptionBudget' ? undefined : pod?.metadata));
   }
-  if (kind === 'StatefulSet') arr(obj.spec?.volumeClaimTemplates).forEach((t, i) => problems.push(...claimProblems(`spec.volumeClaimTemplates[${i}].spec`, rec(t.spec))));
+  if (kind === 'StatefulSet')
+    arr(obj.spec?.volumeClaimTemplates).forEach((t, i) => problems.push(...claimProblems(`spec.volumeClaimTemplates[${i}].spec`, rec(t.spec))));
   if (kind === 'PersistentVolumeClaim') problems.push(...claimProblems('spec', rec(obj.spec)));
   if (kind === 'Service') problems.push(...serviceProblems(rec(obj.spec)));
   if (kind === 'NetworkPolicy') problems.push(...networkPolicyProblems(rec(obj.spec)));

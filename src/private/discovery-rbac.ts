@@ -11,8 +11,16 @@ import { ScrapeJob } from '../config/scrape-job';
  * join (prometheus/prometheus `discovery/kubernetes/kubernetes.go`, `Discovery.Run`).
  */
 const ROLE_RESOURCES: { [role: string]: Array<[apiGroup: string, resource: string]> } = {
-  endpoints: [['', 'endpoints'], ['', 'services'], ['', 'pods']],
-  endpointslice: [['discovery.k8s.io', 'endpointslices'], ['', 'services'], ['', 'pods']],
+  endpoints: [
+    ['', 'endpoints'],
+    ['', 'services'],
+    ['', 'pods'],
+  ],
+  endpointslice: [
+    ['discovery.k8s.io', 'endpointslices'],
+    ['', 'services'],
+    ['', 'pods'],
+  ],
   pod: [['', 'pods']],
   service: [['', 'services']],
   node: [['', 'nodes']],

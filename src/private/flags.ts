@@ -44,9 +44,13 @@ export function extraArgProblems(prop: string, set: FlagSet, extra: string[], ow
     } else if (t.removed[name] !== undefined) {
       problems.push(`${at}: ${name} was removed before ${t.what} ${t.version} (the pinned binary; ${t.removed[name]}): remove it`);
     } else if (kind === undefined) {
-      problems.push(`${at}: ${name} is not a flag of ${t.what} ${t.version} (the pinned binary), which refuses to start with it: remove it or fix the spelling`);
+      problems.push(
+        `${at}: ${name} is not a flag of ${t.what} ${t.version} (the pinned binary), which refuses to start with it: remove it or fix the spelling`,
+      );
     } else if (kind === 0 && hasValue) {
-      problems.push(`${at}: ${name} is a boolean flag of ${t.what} ${t.version}, which refuses a value: write ${name} or --no-${name.replace(/^--(no-)?/, '')}`);
+      problems.push(
+        `${at}: ${name} is a boolean flag of ${t.what} ${t.version}, which refuses a value: write ${name} or --no-${name.replace(/^--(no-)?/, '')}`,
+      );
     } else if (kind > 0 && !hasValue) {
       problems.push(`${at}: ${name} takes a value in ${t.what} ${t.version}: write ${name}=<value>`);
     } else if (kind !== 2 && ownNames.has(negated ? `--${name.slice(5)}` : name)) {

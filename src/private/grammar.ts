@@ -74,30 +74,50 @@ export function isLabelValue(v: string): boolean {
 }
 
 /** RFC 1123 label: namespaces, Service and StatefulSet names. */
-export const dnsLabel: Grammar = stringGrammar((path, v) => (isDnsLabel(v) ? []
-  : invalid(path, v, `use at most ${DNS_LABEL_MAX_LENGTH} lower-case letters, digits and '-', starting and ending with a letter or digit (no '.')`)));
+export const dnsLabel: Grammar = stringGrammar((path, v) =>
+  isDnsLabel(v)
+    ? []
+    : invalid(path, v, `use at most ${DNS_LABEL_MAX_LENGTH} lower-case letters, digits and '-', starting and ending with a letter or digit (no '.')`),
+);
 
 /** RFC 1123 subdomain: most object names, storage class names. */
-export const dnsSubdomain: Grammar = stringGrammar((path, v) => (isDnsSubdomain(v) ? []
-  : invalid(path, v, `use at most ${DNS_SUBDOMAIN_MAX_LENGTH} lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit`)));
+export const dnsSubdomain: Grammar = stringGrammar((path, v) =>
+  isDnsSubdomain(v)
+    ? []
+    : invalid(path, v, `use at most ${DNS_SUBDOMAIN_MAX_LENGTH} lower-case letters, digits, '-' and '.', each part starting and ending with a letter or digit`),
+);
 
 /** Kubernetes label or annotation key. */
-export const labelKey: Grammar = stringGrammar((path, v) => (isQualifiedName(v) ? []
-  : invalid(path, v, `use [prefix/]name: name at most ${QUALIFIED_NAME_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit; prefix a DNS subdomain`)));
+export const labelKey: Grammar = stringGrammar((path, v) =>
+  isQualifiedName(v)
+    ? []
+    : invalid(
+        path,
+        v,
+        `use [prefix/]name: name at most ${QUALIFIED_NAME_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit; prefix a DNS subdomain`,
+      ),
+);
 
 /** Kubernetes label value. */
-export const labelValue: Grammar = stringGrammar((path, v) => (isLabelValue(v) ? []
-  : invalid(path, v, `use at most ${LABEL_VALUE_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit`)));
+export const labelValue: Grammar = stringGrammar((path, v) =>
+  isLabelValue(v)
+    ? []
+    : invalid(path, v, `use at most ${LABEL_VALUE_MAX_LENGTH} letters, digits, '-', '_' and '.', starting and ending with a letter or digit`),
+);
 
 /** A map of Kubernetes labels (selectors, the prometheus-operator labels). */
 export const labelMap: Grammar = mapOf(labelKey, labelValue);
 
 /** A map of annotations: keys are qualified names, values any string. */
-export const annotationMap: Grammar = mapOf(labelKey, stringGrammar(() => []));
+export const annotationMap: Grammar = mapOf(
+  labelKey,
+  stringGrammar(() => []),
+);
 
 /** Prometheus label name (`__` is reserved for internal labels). */
-export const promLabelName: Grammar = stringGrammar((path, v) => (PROM_LABEL_NAME_RE.test(v) && !v.startsWith('__') ? []
-  : invalid(path, v, 'match [a-zA-Z_][a-zA-Z0-9_]* and do not start with "__"')));
+export const promLabelName: Grammar = stringGrammar((path, v) =>
+  PROM_LABEL_NAME_RE.test(v) && !v.startsWith('__') ? [] : invalid(path, v, 'match [a-zA-Z_][a-zA-Z0-9_]* and do not start with "__"'),
+);
 
 /**
  * Prometheus label value as a user writes it: whitespace at either end or a line break is kept by
@@ -113,12 +133,14 @@ export const promLabelValue: Grammar = stringGrammar((path, v) => {
 export const promLabels: Grammar = mapOf(promLabelName, promLabelValue);
 
 /** Kubernetes environment variable name. */
-export const envVarName: Grammar = stringGrammar((path, v) => (/^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v) ? []
-  : invalid(path, v, "use letters, digits, '_', '-' and '.', not starting with a digit")));
+export const envVarName: Grammar = stringGrammar((path, v) =>
+  /^[-._a-zA-Z][-._a-zA-Z0-9]*$/.test(v) ? [] : invalid(path, v, "use letters, digits, '_', '-' and '.', not starting with a digit"),
+);
 
 /** Key of a Secret or ConfigMap. */
-export const secretKey: Grammar = stringGrammar((path, v) => (v.length <= DNS_SUBDOMAIN_MAX_LENGTH && /^[-._a-zA-Z0-9]+$/.test(v) ? []
-  : invalid(path, v, "use letters, digits, '-', '_' and '.' (no '/')")));
+export const secretKey: Grammar = stringGrammar((path, v) =>
+  v.length <= DNS_SUBDOMAIN_MAX_LENGTH && /^[-._a-zA-Z0-9]+$/.test(v) ? [] : invalid(path, v, "use letters, digits, '-', '_' and '.' (no '/')"),
+);
 
 /** TCP/UDP port number. */
 export const port: Grammar = (path, v) => {
@@ -152,8 +174,22 @@ export const quantity: Grammar = stringGrammar((path, v) => {
 });
 
 const SUFFIX: { [s: string]: number } = {
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  '': 1,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
 };
 
 /** The numeric value of a quantity (NaN when it is not one). */
@@ -261,8 +297,9 @@ export function cidrContains(outer: string, inner: string): boolean {
 }
 
 /** An IPv4 or IPv6 CIDR (`10.0.0.0/8`, `fd00::/8`). */
-export const cidr: Grammar = stringGrammar((path, v) => (parseCidr(v) ? []
-  : invalid(path, v, "use an IPv4 or IPv6 CIDR such as '10.0.0.0/8' (prefix 0-32 for IPv4, 0-128 for IPv6)")));
+export const cidr: Grammar = stringGrammar((path, v) =>
+  parseCidr(v) ? [] : invalid(path, v, "use an IPv4 or IPv6 CIDR such as '10.0.0.0/8' (prefix 0-32 for IPv4, 0-128 for IPv6)"),
+);
 
 /** `except` entries of an ipBlock: each a CIDR strictly inside its `cidr`. */
 export function cidrExcept(path: string, outer: string, except: unknown): string[] {
@@ -274,7 +311,8 @@ export function cidrExcept(path: string, outer: string, except: unknown): string
 }
 
 // distribution/reference: lower-case path components, optional registry host[:port], tag or digest.
-const IMAGE_RE = /^(?:((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?)\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+const IMAGE_RE =
+  /^(?:((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?)\/)?([a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
 
 /**
  * An image reference, pinned: a tag other than `latest` or a digest. Without one the cluster pulls
@@ -283,7 +321,12 @@ const IMAGE_RE = /^(?:((?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(
 export const image: Grammar = stringGrammar((path, v) => {
   const m = IMAGE_RE.exec(v);
   // A first component without '.', ':' or 'localhost' is a repository path, not a registry.
-  if (!m) return invalid(path, v, "use registry/repository:tag with a lower-case repository and a tag of letters, digits, '_', '.', '-' (e.g. quay.io/thanos/thanos:v0.42.4)");
+  if (!m)
+    return invalid(
+      path,
+      v,
+      "use registry/repository:tag with a lower-case repository and a tag of letters, digits, '_', '.', '-' (e.g. quay.io/thanos/thanos:v0.42.4)",
+    );
   const [, , , tag, digest] = m;
   if (!tag && !digest) return invalid(path, v, 'pin a tag or digest (e.g. quay.io/thanos/thanos:v0.42.4)');
   if (tag === 'latest' && !digest) return invalid(path, v, "pin a version tag or digest instead of 'latest'");
@@ -308,7 +351,9 @@ export function url(secretFix: string): Grammar {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return invalid(path, v, 'use an http:// or https:// URL');
     const credentialParam = [...u.searchParams.keys()].find((k) => CREDENTIAL_QUERY.test(k));
     if (u.password || (u.username && !u.password) || credentialParam) {
-      return [`${path} ${JSON.stringify(redact(u))} carries a credential (${u.password || u.username ? 'userinfo' : `query parameter ${credentialParam}`}) that would be written into a ConfigMap: ${secretFix}`];
+      return [
+        `${path} ${JSON.stringify(redact(u))} carries a credential (${u.password || u.username ? 'userinfo' : `query parameter ${credentialParam}`}) that would be written into a ConfigMap: ${secretFix}`,
+      ];
     }
     return [];
   });
@@ -322,8 +367,9 @@ function redact(u: URL): string {
 }
 
 /** An e-mail address as Alertmanager's `to`/`from` take it (`name@domain`, optionally `Name <a@b>`). */
-export const email: Grammar = stringGrammar((path, v) => (/^([^<>\n]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v) ? []
-  : invalid(path, v, 'use an address such as alerts@example.com')));
+export const email: Grammar = stringGrammar((path, v) =>
+  /^([^<>\n]*<)?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?$/.test(v) ? [] : invalid(path, v, 'use an address such as alerts@example.com'),
+);
 
 /** An environment variable name that looks like it carries a credential (Grafana's GF_*). */
 export function isCredentialName(name: string): boolean {
@@ -335,11 +381,15 @@ export function isCredentialName(name: string): boolean {
  * credential (the value would be written into the output).
  */
 export function literalEnv(secretFix: string): Grammar {
-  const entries = mapOf(envVarName, stringGrammar(() => []));
+  const entries = mapOf(
+    envVarName,
+    stringGrammar(() => []),
+  );
   return (path, v) => {
     const problems = entries(path, v);
     if (problems.length || v === undefined) return problems;
-    return Object.keys(v as object).filter(isCredentialName)
+    return Object.keys(v as object)
+      .filter(isCredentialName)
       .map((k) => `${path}.${k} is not valid: a credential-shaped variable would be written into the output as a literal; ${secretFix}`);
   };
 }
@@ -353,7 +403,8 @@ export type PropRules = { readonly [prop: string]: Grammar };
  */
 export function propProblems(props: object | undefined, rules: PropRules, prefix = ''): string[] {
   if (props === undefined) return [];
-  if (props === null || typeof props !== 'object') return invalid(prefix.replace(/\.$/, '') || 'props', props, `expected an object of props, got ${typeName(props)}`);
+  if (props === null || typeof props !== 'object')
+    return invalid(prefix.replace(/\.$/, '') || 'props', props, `expected an object of props, got ${typeName(props)}`);
   const p = props as { [k: string]: unknown };
   return Object.entries(rules).flatMap(([name, grammar]) => grammar(`${prefix}${name}`, p[name]));
 }
@@ -377,7 +428,10 @@ export function durationOr(value: unknown, fallback?: Duration): Duration | unde
 }
 
 /** Any plain object map (the type check alone; the entries are checked where they are used). */
-export const anyMap: Grammar = mapOf(() => [], () => []);
+export const anyMap: Grammar = mapOf(
+  () => [],
+  () => [],
+);
 
 /** `value` when it is a plain object map, else `fallback`. */
 export function mapOr<T extends object>(value: unknown, fallback: T): T {

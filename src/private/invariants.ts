@@ -124,12 +124,12 @@ export function invariantProblems(c: IConstruct): string[] {
   const app = c.node.root;
   const part = parts.get(c);
   let found = results.get(app);
-  if (!found) results.set(app, found = new Map());
+  if (!found) results.set(app, (found = new Map()));
   const problems: string[] = [];
   for (const invariant of APP_INVARIANTS) {
     if (invariant.at !== part) continue;
     let violations = found.get(invariant);
-    if (!violations) found.set(invariant, violations = invariant.check(app));
+    if (!violations) found.set(invariant, (violations = invariant.check(app)));
     problems.push(...(violations.get(c) ?? []));
   }
   return problems;
@@ -163,7 +163,9 @@ function uniqueObjectNames(chart: Chart): string[] {
     const key = `${o.apiVersion}/${o.kind}/${ns}/${o.name}`;
     const first = seen.get(key);
     if (first) {
-      problems.push(`${o.kind} ${JSON.stringify(o.name)} is defined by both ${first.node.path} and ${o.node.path}: applying one overwrites the other; give one of them another name`);
+      problems.push(
+        `${o.kind} ${JSON.stringify(o.name)} is defined by both ${first.node.path} and ${o.node.path}: applying one overwrites the other; give one of them another name`,
+      );
     } else {
       seen.set(key, o);
     }
@@ -203,7 +205,11 @@ function uniquePrometheusLabels(app: IConstruct): Violations {
   const v: Violations = new Map();
   const prometheus = partsOf<LabelledSource>(app, Part.PROMETHEUS);
   for (const [p, twin] of twins(prometheus, prometheus)) {
-    add(v, p, `external labels ${JSON.stringify(p.externalLabels)} are the same as those of ${twin.node.path}${p.objectStorage ? `, on the same bucket ${p.objectStorage.bucketId}` : ''}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`);
+    add(
+      v,
+      p,
+      `external labels ${JSON.stringify(p.externalLabels)} are the same as those of ${twin.node.path}${p.objectStorage ? `, on the same bucket ${p.objectStorage.bucketId}` : ''}: every Prometheus needs a unique set, or their blocks overlap in the bucket; change a label value (e.g. cluster)`,
+    );
   }
   return v;
 }
@@ -212,7 +218,11 @@ function uniquePrometheusLabels(app: IConstruct): Violations {
 function uniqueRulerLabels(app: IConstruct): Violations {
   const v: Violations = new Map();
   for (const [r, twin] of twins(partsOf<LabelledSource>(app, Part.RULER), partsOf<LabelledSource>(app, Part.PROMETHEUS, Part.RULER))) {
-    add(v, r, `external labels ${JSON.stringify(r.externalLabels)} are the same as those of ${twin.node.path}${r.objectStorage ? `, on the same bucket ${r.objectStorage.bucketId}` : ''}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`);
+    add(
+      v,
+      r,
+      `external labels ${JSON.stringify(r.externalLabels)} are the same as those of ${twin.node.path}${r.objectStorage ? `, on the same bucket ${r.objectStorage.bucketId}` : ''}: the ruler needs a set of its own, or its series and blocks overlap with those; change a label value`,
+    );
   }
   return v;
 }
@@ -224,7 +234,11 @@ function replicaLabelsApart(app: IConstruct): Violations {
   for (const p of prometheus) {
     const merged = prometheus.find((c) => c !== p && p.replicaLabel in c.externalLabels);
     if (merged) {
-      add(v, p, `replicaLabel ${JSON.stringify(p.replicaLabel)} is an external label of ${merged.node.path}, where it tells Prometheus instances apart: queriers would deduplicate them as replicas of one; use another replica label (e.g. "replica")`);
+      add(
+        v,
+        p,
+        `replicaLabel ${JSON.stringify(p.replicaLabel)} is an external label of ${merged.node.path}, where it tells Prometheus instances apart: queriers would deduplicate them as replicas of one; use another replica label (e.g. "replica")`,
+      );
     }
   }
   return v;
@@ -254,26 +268,40 @@ function shardProblems(self: BucketCompactor, compactors: BucketCompactor[], eve
   for (const twin of all.filter((c) => c !== self)) {
     const theirs = twin.shard;
     if (!mine || !theirs) {
-      problems.push(`bucket ${bucket} is also compacted by ${twin.node.path}: two compactors on one bucket corrupt it unless each owns a disjoint shard; keep one ThanosCompactor per bucket or give each a shard (CompactorShard.byLabel)`);
+      problems.push(
+        `bucket ${bucket} is also compacted by ${twin.node.path}: two compactors on one bucket corrupt it unless each owns a disjoint shard; keep one ThanosCompactor per bucket or give each a shard (CompactorShard.byLabel)`,
+      );
     } else if (mine.label !== theirs.label) {
-      problems.push(`shard ${mine._describe()} and ${twin.node.path}'s shard ${theirs._describe()} split on different labels, so a block can be in both: shard every compactor of the bucket on the same label`);
+      problems.push(
+        `shard ${mine._describe()} and ${twin.node.path}'s shard ${theirs._describe()} split on different labels, so a block can be in both: shard every compactor of the bucket on the same label`,
+      );
     } else {
       const shared = mine.values.filter((x) => theirs.values.includes(x));
-      if (shared.length) problems.push(`shard ${mine._describe()} overlaps ${twin.node.path}'s shard ${theirs._describe()} on ${JSON.stringify(shared)}: two compactors on one block corrupt the bucket; give each value to one shard only`);
+      if (shared.length)
+        problems.push(
+          `shard ${mine._describe()} overlaps ${twin.node.path}'s shard ${theirs._describe()} on ${JSON.stringify(shared)}: two compactors on one block corrupt the bucket; give each value to one shard only`,
+        );
     }
   }
   // Gaps: reported by the first shard of the bucket, against every block source of the app uploading to it.
   if (mine && all[0] === self && problems.length === 0) {
     const owned = new Set(all.flatMap((c) => (c.shard?.label === mine.label ? c.shard.values : [])));
-    const sources = everything.filter((c): c is IConstruct & { externalLabels: { [k: string]: string }; objectStorage?: IObjectStorage } =>
-      parts.get(c) !== Part.COMPACTOR && typeof (c as { externalLabels?: unknown }).externalLabels === 'object'
-      && (c as { objectStorage?: IObjectStorage }).objectStorage?.bucketId === bucket);
+    const sources = everything.filter(
+      (c): c is IConstruct & { externalLabels: { [k: string]: string }; objectStorage?: IObjectStorage } =>
+        parts.get(c) !== Part.COMPACTOR &&
+        typeof (c as { externalLabels?: unknown }).externalLabels === 'object' &&
+        (c as { objectStorage?: IObjectStorage }).objectStorage?.bucketId === bucket,
+    );
     for (const s of sources) {
       const value = s.externalLabels[mine.label];
       if (value === undefined) {
-        problems.push(`${s.node.path} uploads blocks without the shard label ${JSON.stringify(mine.label)}, so no compactor shard compacts them: give it that external label, or shard on a label every source has`);
+        problems.push(
+          `${s.node.path} uploads blocks without the shard label ${JSON.stringify(mine.label)}, so no compactor shard compacts them: give it that external label, or shard on a label every source has`,
+        );
       } else if (!owned.has(value)) {
-        problems.push(`${s.node.path} uploads blocks with ${mine.label}=${JSON.stringify(value)}, which no compactor shard owns: add ${JSON.stringify(value)} to a shard's values`);
+        problems.push(
+          `${s.node.path} uploads blocks with ${mine.label}=${JSON.stringify(value)}, which no compactor shard owns: add ${JSON.stringify(value)} to a shard's values`,
+        );
       }
     }
   }
@@ -292,8 +320,10 @@ export function uniqueScrapeJobNames(jobNames: string[], generated: string[]): s
   const seen = new Set<string>();
   for (const name of jobNames) {
     if (seen.has(name)) {
-      const whose = generated.includes(name) ? ', a job the stack generates (see the README\'s list of generated job names)' : '';
-      problems.push(`scrape job ${JSON.stringify(name)} is defined twice${whose}: Prometheus refuses to load a config with duplicate job_name; give the job you added another name (e.g. ${JSON.stringify(`${name}-extra`)}), or add each target once`);
+      const whose = generated.includes(name) ? ", a job the stack generates (see the README's list of generated job names)" : '';
+      problems.push(
+        `scrape job ${JSON.stringify(name)} is defined twice${whose}: Prometheus refuses to load a config with duplicate job_name; give the job you added another name (e.g. ${JSON.stringify(`${name}-extra`)}), or add each target once`,
+      );
     }
     seen.add(name);
   }

@@ -90,7 +90,7 @@ export interface ContainerOptions {
  * GOMEMLIMIT from its memory limit (private/memory.ts).
  */
 export function container(o: ContainerOptions): k8s.Container {
-  const env = [...(o.env ?? []), ...(o.goRuntime ?? true ? [goMemLimitEnv(o.resources)] : [])];
+  const env = [...(o.env ?? []), ...((o.goRuntime ?? true) ? [goMemLimitEnv(o.resources)] : [])];
   return {
     name: o.name,
     image: o.image,
@@ -190,18 +190,24 @@ export interface StatefulSetOptions extends WorkloadOptions {
 
 /** A StatefulSet whose claims are kept on scale-down and delete. */
 export function statefulSet(scope: Construct, id: string, o: StatefulSetOptions): k8s.KubeStatefulSet {
-  return replicated(scope, id, o, (template) => new k8s.KubeStatefulSet(scope, id, {
-    metadata: { name: o.name, labels: { ...o.labels } },
-    spec: {
-      replicas: o.replicas,
-      serviceName: o.serviceName,
-      ...(o.orderedStart ? {} : { podManagementPolicy: 'Parallel' }),
-      selector: { matchLabels: { ...o.selector } },
-      persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
-      template,
-      ...(o.claims?.length ? { volumeClaimTemplates: o.claims } : {}),
-    },
-  }));
+  return replicated(
+    scope,
+    id,
+    o,
+    (template) =>
+      new k8s.KubeStatefulSet(scope, id, {
+        metadata: { name: o.name, labels: { ...o.labels } },
+        spec: {
+          replicas: o.replicas,
+          serviceName: o.serviceName,
+          ...(o.orderedStart ? {} : { podManagementPolicy: 'Parallel' }),
+          selector: { matchLabels: { ...o.selector } },
+          persistentVolumeClaimRetentionPolicy: RETAIN_CLAIMS,
+          template,
+          ...(o.claims?.length ? { volumeClaimTemplates: o.claims } : {}),
+        },
+      }),
+  );
 }
 
 /** What a Deployment needs. */
@@ -212,15 +218,21 @@ export interface DeploymentOptions extends WorkloadOptions {
 
 /** A Deployment of stateless replicas. */
 export function deployment(scope: Construct, id: string, o: DeploymentOptions): k8s.KubeDeployment {
-  return replicated(scope, id, o, (template) => new k8s.KubeDeployment(scope, id, {
-    metadata: { name: o.name, labels: { ...o.labels } },
-    spec: {
-      replicas: o.replicas,
-      selector: { matchLabels: { ...o.selector } },
-      ...(o.recreate !== undefined ? { strategy: { type: o.recreate ? 'Recreate' : 'RollingUpdate' } } : {}),
-      template,
-    },
-  }));
+  return replicated(
+    scope,
+    id,
+    o,
+    (template) =>
+      new k8s.KubeDeployment(scope, id, {
+        metadata: { name: o.name, labels: { ...o.labels } },
+        spec: {
+          replicas: o.replicas,
+          selector: { matchLabels: { ...o.selector } },
+          ...(o.recreate !== undefined ? { strategy: { type: o.recreate ? 'Recreate' : 'RollingUpdate' } } : {}),
+          template,
+        },
+      }),
+  );
 }
 
 /** A ReadWriteOnce claim template. */

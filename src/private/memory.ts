@@ -62,7 +62,9 @@ export function memoryFitProblems(container: string, resources: Resources, cache
   const budget = cacheBudgetMiB(resources);
   if (total <= budget) return [];
   const parts = caches.map((c) => `${c.what} ${c.mib}MiB`).join(' + ');
-  return [`${container}: ${parts} = ${total}MiB of in-memory caches do not fit a ${resources._memoryLimitMiB()}Mi memory limit: `
-    + `caches may hold at most ${budget}MiB (the Go runtime keeps ${WORKING_SHARE * 100}% for query work and ${OUTSIDE_GO_SHARE * 100}% stays outside its heap), `
-    + 'or the pod thrashes in GC and is OOM-killed once they fill; lower the cache sizes or raise resources'];
+  return [
+    `${container}: ${parts} = ${total}MiB of in-memory caches do not fit a ${resources._memoryLimitMiB()}Mi memory limit: ` +
+      `caches may hold at most ${budget}MiB (the Go runtime keeps ${WORKING_SHARE * 100}% for query work and ${OUTSIDE_GO_SHARE * 100}% stays outside its heap), ` +
+      'or the pod thrashes in GC and is OOM-killed once they fill; lower the cache sizes or raise resources',
+  ];
 }

@@ -73,7 +73,13 @@ export function presetResources(workload: PresetWorkload, size: SizePreset): Res
 }
 
 /** The stack's memcached clusters by `caches` preset: [servers, cache MiB per server]. */
-export const CACHE_PRESETS: { readonly [S in SizePreset]: { readonly index: readonly [number, number]; readonly bucket: readonly [number, number]; readonly results: readonly [number, number] } } = {
+export const CACHE_PRESETS: {
+  readonly [S in SizePreset]: {
+    readonly index: readonly [number, number];
+    readonly bucket: readonly [number, number];
+    readonly results: readonly [number, number];
+  };
+} = {
   small: { index: [1, 512], bucket: [1, 1024], results: [1, 256] },
   medium: { index: [2, 2048], bucket: [2, 4096], results: [2, 1024] },
   large: { index: [3, 8192], bucket: [3, 8192], results: [2, 2048] },

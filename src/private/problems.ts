@@ -35,7 +35,9 @@ export function validateWith(scope: IConstruct, problems: () => string[], rules?
 /** Problems with an object name that becomes a DNS label (Service, StatefulSet pods). */
 export function nameProblems(what: string, value: string, maxLength = DNS_LABEL_MAX_LENGTH): string[] {
   if (value.length > maxLength || !DNS_LABEL.test(value)) {
-    return [`${what} ${JSON.stringify(value)} is not a valid name: use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`];
+    return [
+      `${what} ${JSON.stringify(value)} is not a valid name: use at most ${maxLength} lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    ];
   }
   return [];
 }
@@ -113,7 +115,11 @@ export const literalSecret: grammar.Grammar = (path, v) => secretReferenceProble
 export const EXTERNAL_LABELS = grammar.promLabels;
 
 /** A literal cdk8s-plus Secret (with data) renders its values into the output: only references are accepted. */
-export function secretReferenceProblems(path: string, secret: unknown, fix = 'create the Secret outside the output and pass Secret.fromSecretName(scope, id, name)'): string[] {
+export function secretReferenceProblems(
+  path: string,
+  secret: unknown,
+  fix = 'create the Secret outside the output and pass Secret.fromSecretName(scope, id, name)',
+): string[] {
   if (secret instanceof Secret) {
     const json = ApiObject.of(secret).toJson() as { data?: object; stringData?: object };
     if (Object.keys(json.data ?? {}).length || Object.keys(json.stringData ?? {}).length) {

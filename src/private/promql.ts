@@ -27,5 +27,7 @@ export function promqlSyntaxError(expr: string, grafana = false): { line: number
 export function promqlProblems(what: string, expr: string, grafana = false): string[] {
   const error = promqlSyntaxError(expr, grafana);
   if (!error) return [];
-  return [`${what}: PromQL syntax error at line ${error.line}, column ${error.column} in ${JSON.stringify(expr)}: fix the expression (it must parse as PromQL)`];
+  return [
+    `${what}: PromQL syntax error at line ${error.line}, column ${error.column} in ${JSON.stringify(expr)}: fix the expression (it must parse as PromQL)`,
+  ];
 }

@@ -21,7 +21,8 @@ export function re2Problem(pattern: string): string | undefined {
         i = end < 0 ? pattern.length : end + 1;
         continue;
       }
-      if (n === '8' || n === '9' || (n !== '0' && /[1-7]/.test(n) && !/[0-7]/.test(pattern[i + 2] ?? ''))) return `\\${n} is a backreference, which RE2 does not support`;
+      if (n === '8' || n === '9' || (n !== '0' && /[1-7]/.test(n) && !/[0-7]/.test(pattern[i + 2] ?? '')))
+        return `\\${n} is a backreference, which RE2 does not support`;
       if (/[0-7]/.test(n)) {
         // An octal code of up to three digits.
         js += inClass ? '0' : '.';
@@ -68,7 +69,19 @@ export function re2Problem(pattern: string): string | undefined {
       js += c === '[' ? '\\[' : c;
       continue;
     }
-    if (c === '[') { inClass = true; js += c; if (pattern[i + 1] === '^') { js += '^'; i++; } if (pattern[i + 1] === ']') { js += '\\]'; i++; } continue; }
+    if (c === '[') {
+      inClass = true;
+      js += c;
+      if (pattern[i + 1] === '^') {
+        js += '^';
+        i++;
+      }
+      if (pattern[i + 1] === ']') {
+        js += '\\]';
+        i++;
+      }
+      continue;
+    }
     if (c === '(' && pattern[i + 1] === '?') {
       const rest = pattern.slice(i + 2);
       if (rest.startsWith(':')) {
@@ -77,7 +90,11 @@ export function re2Problem(pattern: string): string | undefined {
         continue;
       }
       const named = /^P?<([A-Za-z0-9_]+)>/.exec(rest);
-      if (named) { js += `(?<${named[1]}>`; i += 1 + named[0].length; continue; }
+      if (named) {
+        js += `(?<${named[1]}>`;
+        i += 1 + named[0].length;
+        continue;
+      }
       const flags = /^([imsU]+(-[imsU]+)?|-[imsU]+)([:)])/.exec(rest);
       if (flags) {
         // `(?i)` alone matches nothing and cannot be repeated: it vanishes.

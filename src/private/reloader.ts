@@ -37,11 +37,7 @@ export function configReloader(o: ConfigReloaderOptions): k8s.Container {
     name: 'config-reloader',
     image: o.image,
     user: USERS.nobody,
-    args: [
-      `--listen-address=0.0.0.0:${RELOADER_PORT.port}`,
-      `--reload-url=${o.reloadUrl}`,
-      ...o.watched.map((m) => `--watched-dir=${m.mountPath}`),
-    ],
+    args: [`--listen-address=0.0.0.0:${RELOADER_PORT.port}`, `--reload-url=${o.reloadUrl}`, ...o.watched.map((m) => `--watched-dir=${m.mountPath}`)],
     ports: [RELOADER_PORT],
     volumeMounts: o.watched.map((m) => ({ ...m, readOnly: true })),
     probes: {

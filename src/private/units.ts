@@ -1,6 +1,12 @@
 import { Duration, Size } from 'cdk8s';
 
-const UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
+const UNITS: Array<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
 
 /** Prometheus/Thanos `model.Duration` text (`15d`, `2h`, `90s`): the largest unit that divides evenly. */
 export function promDuration(d: Duration): string {

@@ -35,7 +35,10 @@ export class AlertmanagerEndpoint implements IAlertmanagerApi {
   public readonly alertmanagerPathPrefix?: string;
   private readonly parsed?: URL;
 
-  private constructor(private readonly url: string, private readonly options: AlertmanagerEndpointOptions) {
+  private constructor(
+    private readonly url: string,
+    private readonly options: AlertmanagerEndpointOptions,
+  ) {
     try {
       this.parsed = new URL(url);
     } catch {
@@ -61,10 +64,14 @@ export class AlertmanagerEndpoint implements IAlertmanagerApi {
   public _problems(): string[] {
     const u = this.parsed;
     if (!u || !['http:', 'https:'].includes(u.protocol) || u.search || u.hash || u.username) {
-      return [`Alertmanager URL ${JSON.stringify(this.url)} is not an http(s) URL without query or credentials: write e.g. "http://alertmanager.monitoring.svc:9093"`];
+      return [
+        `Alertmanager URL ${JSON.stringify(this.url)} is not an http(s) URL without query or credentials: write e.g. "http://alertmanager.monitoring.svc:9093"`,
+      ];
     }
     if (!this.options.networkPeer && !peerOfHost(this.alertmanagerHost)) {
-      return [`Alertmanager URL ${JSON.stringify(this.url)} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc", or give networkPeer (e.g. NetworkPeer.pods({...}, "<namespace>"))`];
+      return [
+        `Alertmanager URL ${JSON.stringify(this.url)} may be inside the cluster but names no namespace, so no NetworkPolicy can admit it: write "<service>.<namespace>.svc", or give networkPeer (e.g. NetworkPeer.pods({...}, "<namespace>"))`,
+      ];
     }
     return [];
   }

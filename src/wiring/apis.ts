@@ -53,8 +53,13 @@ export interface IStoreApi extends IConnectable {
  * `servesStoreApi: false`.
  */
 export function isStoreApi(x: unknown): x is IStoreApi {
-  return typeof x === 'object' && x !== null && typeof (x as IStoreApi).storeApiAddress === 'string' && typeof (x as IStoreApi).storeApiPort === 'number'
-    && (x as { servesStoreApi?: boolean }).servesStoreApi !== false;
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    typeof (x as IStoreApi).storeApiAddress === 'string' &&
+    typeof (x as IStoreApi).storeApiPort === 'number' &&
+    (x as { servesStoreApi?: boolean }).servesStoreApi !== false
+  );
 }
 
 /** A Prometheus-compatible HTTP query API (querier, query frontend, Prometheus). */

@@ -208,7 +208,11 @@ export class Connections extends Construct implements INetworkPeer {
   private readonly exposed: string[] = [];
   private readonly unprotected: string[] = [];
 
-  constructor(scope: Construct, id: string, private readonly props: ConnectionsProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ConnectionsProps,
+  ) {
     super(scope, id);
     this.exposure = props.exposure ?? {};
     validateWith(this, () => this.problems());
@@ -249,14 +253,21 @@ export class Connections extends Construct implements INetworkPeer {
    * @param serviceType the Service's type; ClusterIP or none exposes nothing
    */
   public refuseUnprotectedExposure(what: string, fix: string, serviceType?: ServiceType): void {
-    if (isExposed(serviceType)) this.unprotected.push(`${what} would be reachable from outside the cluster through a ${serviceType} Service: ${fix}, or set acknowledgePlaintextExposure: true`);
+    if (isExposed(serviceType))
+      this.unprotected.push(
+        `${what} would be reachable from outside the cluster through a ${serviceType} Service: ${fix}, or set acknowledgePlaintextExposure: true`,
+      );
   }
 
   private problems(): string[] {
     const e = this.exposure;
-    const problems = (e.sourceRanges ?? []).filter((c) => !CIDR.test(c)).map((c) => `sourceRanges ${JSON.stringify(c)} is not a CIDR: write e.g. "203.0.113.0/24"`);
+    const problems = (e.sourceRanges ?? [])
+      .filter((c) => !CIDR.test(c))
+      .map((c) => `sourceRanges ${JSON.stringify(c)} is not a CIDR: write e.g. "203.0.113.0/24"`);
     if (this.exposed.length && !e.sourceRanges?.length) {
-      problems.push(`${this.props.name}: a ${this.exposed.join(' and a ')} is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits (e.g. sourceRanges: ["203.0.113.0/24"]; ["0.0.0.0/0"] admits the whole internet), or keep the Service ClusterIP`);
+      problems.push(
+        `${this.props.name}: a ${this.exposed.join(' and a ')} is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits (e.g. sourceRanges: ["203.0.113.0/24"]; ["0.0.0.0/0"] admits the whole internet), or keep the Service ClusterIP`,
+      );
     }
     if (!e.acknowledgePlaintextExposure) problems.push(...this.unprotected);
     return problems;

@@ -1,8 +1,19 @@
 export { ScrapeEndpoint, IScrapeTarget, IStoreApi, IQueryApi, IAlertmanagerApi } from './apis';
 export { INetworkPeer, IConnectable, NetworkPeer, ClusterDns, Connections, ConnectionsProps, ExternalTrafficPolicy, ExposureOptions } from './connections';
 export {
-  ObjectStorageBinding, ObjectStorageEgress, IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorageProps, S3ObjectStorage,
-  GcsObjectStorageProps, GcsObjectStorage, AzureObjectStorageProps, AzureObjectStorage, ExistingObjectStorageProps, ObjectStorage,
+  ObjectStorageBinding,
+  ObjectStorageEgress,
+  IObjectStorage,
+  S3BucketLookup,
+  S3Credentials,
+  S3ObjectStorageProps,
+  S3ObjectStorage,
+  GcsObjectStorageProps,
+  GcsObjectStorage,
+  AzureObjectStorageProps,
+  AzureObjectStorage,
+  ExistingObjectStorageProps,
+  ObjectStorage,
 } from './object-storage';
 export { GrpcClientTlsOptions, GrpcClientTls, StaticEndpointOptions, DnsSrvEndpointOptions, StoreEndpoint } from './store-endpoint';
 export { GrpcServerTlsOptions, GrpcServerTls } from './tls';

@@ -61,10 +61,12 @@ export function addIngress(scope: Construct, target: IngressTarget, o: IngressOp
     spec: {
       ingressClassName: o.className,
       ...(o.tlsSecret ? { tls: [{ hosts: [o.host], secretName: o.tlsSecret.name }] } : {}),
-      rules: [{
-        host: o.host,
-        http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: target.serviceName, port: { name: target.port.name } } } }] },
-      }],
+      rules: [
+        {
+          host: o.host,
+          http: { paths: [{ path, pathType: 'Prefix', backend: { service: { name: target.serviceName, port: { name: target.port.name } } } }] },
+        },
+      ],
     },
   });
   // The controller proxies to the pods (the Service's endpoints), so the policy admits it on the pod port.
@@ -77,15 +79,25 @@ export function addIngress(scope: Construct, target: IngressTarget, o: IngressOp
 function ingressProblems(target: IngressTarget, o: IngressOptions): string[] {
   const problems: string[] = [];
   if (!HOST.test(o.host)) problems.push(`ingress.host ${JSON.stringify(o.host)} is not a DNS name: write e.g. "thanos.example.com" (no scheme, port or path)`);
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.className)) problems.push(`ingress.className ${JSON.stringify(o.className)} is not an IngressClass name: write e.g. "nginx"`);
-  if (o.path !== undefined && !/^\/[^\s?#]*$/.test(o.path)) problems.push(`ingress.path ${JSON.stringify(o.path)} is not a path: start it with "/", e.g. "/thanos"`);
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.className))
+    problems.push(`ingress.className ${JSON.stringify(o.className)} is not an IngressClass name: write e.g. "nginx"`);
+  if (o.path !== undefined && !/^\/[^\s?#]*$/.test(o.path))
+    problems.push(`ingress.path ${JSON.stringify(o.path)} is not a path: start it with "/", e.g. "/thanos"`);
   const peer = o.controller.toNetworkPolicyPeer();
   if (!peer.podSelector || !peer.namespaceSelector || Object.keys(peer.namespaceSelector).length === 0) {
-    problems.push(`ingress.controller must select the controller's namespace and its pods together (a namespace alone admits every pod in it; pod labels alone, anyone's pods): write e.g. NetworkPeer.pods({ "app.kubernetes.io/name": "ingress-nginx" }, "ingress-nginx")`);
+    problems.push(
+      `ingress.controller must select the controller's namespace and its pods together (a namespace alone admits every pod in it; pod labels alone, anyone's pods): write e.g. NetworkPeer.pods({ "app.kubernetes.io/name": "ingress-nginx" }, "ingress-nginx")`,
+    );
   }
   if (!target.connections.exposure.acknowledgePlaintextExposure) {
-    if (!o.tlsSecret) problems.push(`the Ingress ${o.host} serves ${target.serviceName} over plaintext HTTP: give ingress.tlsSecret, or set acknowledgePlaintextExposure: true`);
-    if (target.unauthenticatedRisk) problems.push(`the Ingress ${o.host} exposes ${target.unauthenticatedRisk}, or set acknowledgePlaintextExposure: true once the controller authenticates (ingress.annotations)`);
+    if (!o.tlsSecret)
+      problems.push(
+        `the Ingress ${o.host} serves ${target.serviceName} over plaintext HTTP: give ingress.tlsSecret, or set acknowledgePlaintextExposure: true`,
+      );
+    if (target.unauthenticatedRisk)
+      problems.push(
+        `the Ingress ${o.host} exposes ${target.unauthenticatedRisk}, or set acknowledgePlaintextExposure: true once the controller authenticates (ingress.annotations)`,
+      );
   }
   return problems;
 }

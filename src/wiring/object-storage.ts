@@ -20,7 +20,9 @@ const prefixGrammar: Grammar = (path, v) => (v === undefined || typeof v === 'st
 function regionProblems(endpoint: string, region: string | undefined): string[] {
   const m = /^s3[.-](?:dualstack\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(:\d+)?$/.exec(String(endpoint));
   if (!m || region === undefined || region === m[1]) return [];
-  return [`region ${JSON.stringify(region)} contradicts endpoint ${JSON.stringify(endpoint)} (region ${m[1]}): requests would be signed for the wrong region; use region ${JSON.stringify(m[1])} or drop region`];
+  return [
+    `region ${JSON.stringify(region)} contradicts endpoint ${JSON.stringify(endpoint)} (region ${m[1]}): requests would be signed for the wrong region; use region ${JSON.stringify(m[1])} or drop region`,
+  ];
 }
 
 /** Where every Thanos component finds its bucket config. */
@@ -70,12 +72,18 @@ const METADATA = {
    * with workload identity, traffic to it is DNAT-ed to the gke-metadata-server on 169.254.169.252:988
    * before policy applies, so both are admitted (GKE "Protecting cluster metadata" / network policy docs).
    */
-  gcp: [{ cidr: '169.254.169.254/32', port: 80 }, { cidr: '169.254.169.252/32', port: 988 }],
+  gcp: [
+    { cidr: '169.254.169.254/32', port: 80 },
+    { cidr: '169.254.169.252/32', port: 988 },
+  ],
   /**
    * AWS SDK chain without keys or IRSA: EC2 instance metadata (IMDS) and the EKS Pod Identity agent, which
    * listens on 169.254.170.23:80 (EKS user guide, "Set up the Amazon EKS Pod Identity Agent").
    */
-  aws: [{ cidr: '169.254.169.254/32', port: 80 }, { cidr: '169.254.170.23/32', port: 80 }],
+  aws: [
+    { cidr: '169.254.169.254/32', port: 80 },
+    { cidr: '169.254.170.23/32', port: 80 },
+  ],
   /**
    * Azure instance metadata (IMDS): thanos-io/objstore's Azure client uses ManagedIdentityCredential with
    * `user_assigned_id`, DefaultAzureCredential (which ends in managed identity) without.
@@ -240,16 +248,30 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
    */
   public readonly bucketId: string;
 
-  constructor(scope: Construct, id: string, private readonly props: S3ObjectStorageProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: S3ObjectStorageProps,
+  ) {
     super(scope, id, props.configMapName);
     // Normalised: one bucket spelled two ways (`eu1` vs `/eu1/`, with or without the default port) is one bucket;
     // an in-cluster endpoint (`*.svc`) names a different store in each cluster (chart).
     const local = /\.svc(\.cluster\.local)?\.?$/.test(splitHostPort(props.endpoint, 443).host);
-    this.bucketId = `s3://${String(props.endpoint).toLowerCase().replace(/:(443|80)$/, '')}/${props.bucket}/${normalisedPrefix(props.prefix)}${local ? ` in cluster ${Chart.of(this).node.path}` : ''}`;
+    this.bucketId = `s3://${String(props.endpoint)
+      .toLowerCase()
+      .replace(/:(443|80)$/, '')}/${props.bucket}/${normalisedPrefix(props.prefix)}${local ? ` in cluster ${Chart.of(this).node.path}` : ''}`;
     validateWith(this, () => [
       ...regionProblems(props.endpoint, props.region),
-      ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..') ? [] : [`bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`]),
-      ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535 ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`]),
+      ...(S3_BUCKET.test(props.bucket) && !props.bucket.includes('..')
+        ? []
+        : [
+            `bucket ${JSON.stringify(props.bucket)} is not a valid S3 bucket name: use 3-63 lower-case letters, digits, '.' and '-', starting and ending with a letter or digit`,
+          ]),
+      ...(ENDPOINT.test(props.endpoint) && portOf(props.endpoint) <= 65535
+        ? []
+        : [
+            `endpoint ${JSON.stringify(props.endpoint)} is not a valid S3 endpoint: give host or host:port without scheme or path, e.g. "minio.monitoring.svc:9000"`,
+          ]),
       ...peerProblems('endpoint', props.endpoint, props.networkPeer),
     ]);
   }
@@ -281,7 +303,9 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
   /** @internal */
   protected _secret(): SecretRequirement | undefined {
     const c = this.props.credentials;
-    return c._secretName ? { name: c._secretName, keys: [c._accessKeyKey!, c._secretKeyKey!], purpose: `S3 credentials for bucket ${this.props.bucket}` } : undefined;
+    return c._secretName
+      ? { name: c._secretName, keys: [c._accessKeyKey!, c._secretKeyKey!], purpose: `S3 credentials for bucket ${this.props.bucket}` }
+      : undefined;
   }
 
   /** @internal */
@@ -304,7 +328,9 @@ export class S3ObjectStorage extends ConfigMapObjectStorage {
 /** A host that may be in the cluster but names no namespace cannot become a NetworkPolicy peer by itself. */
 function peerProblems(what: string, address: string, given: INetworkPeer | undefined): string[] {
   if (given || peerOfHost(splitHostPort(address, 443).host)) return [];
-  return [`${what} ${JSON.stringify(address)} may be inside the cluster but names no namespace: write the full "<service>.<namespace>.svc:<port>" name, or give networkPeer (e.g. NetworkPeer.pods({...}, "<namespace>"))`];
+  return [
+    `${what} ${JSON.stringify(address)} may be inside the cluster but names no namespace: write the full "<service>.<namespace>.svc:<port>" name, or give networkPeer (e.g. NetworkPeer.pods({...}, "<namespace>"))`,
+  ];
 }
 
 function portOf(endpoint: string, otherwise = 443): number {
@@ -348,12 +374,23 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
   /** `gcs://<bucket>/<prefix>`: two compactors on one id corrupt it. */
   public readonly bucketId: string;
 
-  constructor(scope: Construct, id: string, private readonly props: GcsObjectStorageProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: GcsObjectStorageProps,
+  ) {
     super(scope, id, props.configMapName);
     this.bucketId = `gcs://${props.bucket}/${normalisedPrefix(props.prefix)}`;
-    validateWith(this, () => (props.serviceAccountKeySecret && props.workloadIdentityServiceAccount
-      ? [`serviceAccountKeySecret ${JSON.stringify(props.serviceAccountKeySecret.name)} and workloadIdentityServiceAccount ${JSON.stringify(props.workloadIdentityServiceAccount)} are both given: the key file silently wins over workload identity; drop one of them`]
-      : []), { props, rules: { serviceAccountKeySecret: literalSecret, serviceAccountKeyKey: secretKey, prefix: prefixGrammar } });
+    validateWith(
+      this,
+      () =>
+        props.serviceAccountKeySecret && props.workloadIdentityServiceAccount
+          ? [
+              `serviceAccountKeySecret ${JSON.stringify(props.serviceAccountKeySecret.name)} and workloadIdentityServiceAccount ${JSON.stringify(props.workloadIdentityServiceAccount)} are both given: the key file silently wins over workload identity; drop one of them`,
+            ]
+          : [],
+      { props, rules: { serviceAccountKeySecret: literalSecret, serviceAccountKeyKey: secretKey, prefix: prefixGrammar } },
+    );
   }
 
   /** What a consumer's container needs, the service account key file included. */
@@ -382,7 +419,9 @@ export class GcsObjectStorage extends ConfigMapObjectStorage {
   /** @internal */
   protected _secret(): SecretRequirement | undefined {
     const s = this.props.serviceAccountKeySecret;
-    return s ? { name: s.name, keys: [this.props.serviceAccountKeyKey ?? 'service-account.json'], purpose: `GCS key for bucket ${this.props.bucket}` } : undefined;
+    return s
+      ? { name: s.name, keys: [this.props.serviceAccountKeyKey ?? 'service-account.json'], purpose: `GCS key for bucket ${this.props.bucket}` }
+      : undefined;
   }
 
   /** @internal */
@@ -431,12 +470,23 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
   /** `azure://<storageAccount>/<container>`: two compactors on one id corrupt it. */
   public readonly bucketId: string;
 
-  constructor(scope: Construct, id: string, private readonly props: AzureObjectStorageProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: AzureObjectStorageProps,
+  ) {
     super(scope, id, props.configMapName);
     this.bucketId = `azure://${String(props.storageAccount).toLowerCase()}/${props.container}`;
-    validateWith(this, () => (props.accountKeySecret && props.workloadIdentityClientId
-      ? [`accountKeySecret ${JSON.stringify(props.accountKeySecret.name)} and workloadIdentityClientId ${JSON.stringify(props.workloadIdentityClientId)} are both given: Thanos refuses a config with both an account key and a managed identity; drop one of them`]
-      : []), { props, rules: { accountKeySecret: literalSecret, accountKeyKey: secretKey } });
+    validateWith(
+      this,
+      () =>
+        props.accountKeySecret && props.workloadIdentityClientId
+          ? [
+              `accountKeySecret ${JSON.stringify(props.accountKeySecret.name)} and workloadIdentityClientId ${JSON.stringify(props.workloadIdentityClientId)} are both given: Thanos refuses a config with both an account key and a managed identity; drop one of them`,
+            ]
+          : [],
+      { props, rules: { accountKeySecret: literalSecret, accountKeyKey: secretKey } },
+    );
   }
 
   /** @internal */
@@ -461,7 +511,13 @@ export class AzureObjectStorage extends ConfigMapObjectStorage {
   /** @internal */
   protected _secret(): SecretRequirement | undefined {
     const s = this.props.accountKeySecret;
-    return s ? { name: s.name, keys: [this.props.accountKeyKey ?? 'storage_account_key'], purpose: `Azure key for ${this.props.storageAccount}/${this.props.container}` } : undefined;
+    return s
+      ? {
+          name: s.name,
+          keys: [this.props.accountKeyKey ?? 'storage_account_key'],
+          purpose: `Azure key for ${this.props.storageAccount}/${this.props.container}`,
+        }
+      : undefined;
   }
 
   /** @internal */
@@ -523,18 +579,32 @@ export class ObjectStorage {
 class SecretObjectStorage extends Construct implements IObjectStorage {
   public readonly bucketId: string;
 
-  constructor(scope: Construct, id: string, private readonly props: ExistingObjectStorageProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: ExistingObjectStorageProps,
+  ) {
     super(scope, id);
     registerInvariants(this);
     this.bucketId = `secret://${props.secret.name}/${this.key}`;
     const clouds = Object.keys(METADATA);
     validateWith(this, () => [
-      ...(props.endpoint || props.networkPeer ? [] : [`the store of Secret ${props.secret.name} is unknown, so no NetworkPolicy can admit it: give endpoint ("<host>:<port>" as in its config) or networkPeer and port`]),
-      ...(props.endpoint ? [
-        ...(ENDPOINT.test(props.endpoint) ? [] : [`endpoint ${JSON.stringify(props.endpoint)} is not host:port: give it without scheme or path, e.g. "minio.storage.svc:9000"`]),
-        ...peerProblems('endpoint', props.endpoint, props.networkPeer),
-      ] : []),
-      ...(props.metadataEndpoints ?? []).filter((m) => !clouds.includes(m)).map((m) => `metadataEndpoints ${JSON.stringify(m)} is not a cloud this library knows: use ${clouds.map((c) => JSON.stringify(c)).join(', ')}`),
+      ...(props.endpoint || props.networkPeer
+        ? []
+        : [
+            `the store of Secret ${props.secret.name} is unknown, so no NetworkPolicy can admit it: give endpoint ("<host>:<port>" as in its config) or networkPeer and port`,
+          ]),
+      ...(props.endpoint
+        ? [
+            ...(ENDPOINT.test(props.endpoint)
+              ? []
+              : [`endpoint ${JSON.stringify(props.endpoint)} is not host:port: give it without scheme or path, e.g. "minio.storage.svc:9000"`]),
+            ...peerProblems('endpoint', props.endpoint, props.networkPeer),
+          ]
+        : []),
+      ...(props.metadataEndpoints ?? [])
+        .filter((m) => !clouds.includes(m))
+        .map((m) => `metadataEndpoints ${JSON.stringify(m)} is not a cloud this library knows: use ${clouds.map((c) => JSON.stringify(c)).join(', ')}`),
     ]);
   }
 

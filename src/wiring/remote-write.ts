@@ -96,5 +96,5 @@ function urlPort(url: string): number | undefined {
     return undefined;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
-  return u.port ? Number(u.port) : (u.protocol === 'https:' ? 443 : 80);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
 }

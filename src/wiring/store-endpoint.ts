@@ -82,11 +82,17 @@ export class GrpcClientTls {
   /** @internal */
   public _problems(): string[] {
     const problems: string[] = [];
-    for (const [what, key] of [['caKey', this._caKey], ['certKey', this._certKey], ['keyKey', this._keyKey]]) {
+    for (const [what, key] of [
+      ['caKey', this._caKey],
+      ['certKey', this._certKey],
+      ['keyKey', this._keyKey],
+    ]) {
       problems.push(...secretKeyProblems(`TLS ${what}`, key));
     }
     if (this.serverName !== undefined && !isDnsName(this.serverName)) {
-      problems.push(`TLS serverName ${JSON.stringify(this.serverName)} is not a DNS name: give the name on the server certificate, e.g. "sidecar.eu1.example.com"`);
+      problems.push(
+        `TLS serverName ${JSON.stringify(this.serverName)} is not a DNS name: give the name on the server certificate, e.g. "sidecar.eu1.example.com"`,
+      );
     }
     return problems;
   }
@@ -155,7 +161,9 @@ export class StoreEndpoint {
     const srv = name.startsWith('dnssrv+') ? name.slice('dnssrv+'.length) : name;
     const port = options.port ?? PORTS.thanosGrpc.port;
     const problems = [
-      ...(isDnsName(srv, true) ? [] : [`SRV name ${JSON.stringify(name)} is not a DNS name: give the record name, e.g. "_grpc._tcp.thanos-store.monitoring.svc"`]),
+      ...(isDnsName(srv, true)
+        ? []
+        : [`SRV name ${JSON.stringify(name)} is not a DNS name: give the record name, e.g. "_grpc._tcp.thanos-store.monitoring.svc"`]),
       ...portProblems(`SRV port of ${JSON.stringify(name)}`, port),
     ];
     return new StoreEndpoint(`dnssrv+${srv}`, port, options.peer ?? NetworkPeer.anywhere(), options.replicaLabels ?? [], problems);
@@ -208,7 +216,10 @@ const IPV6 = /^[0-9a-f:.]*:[0-9a-f:.]*$/i;
 
 function isDnsName(name: string, srv = false): boolean {
   if (!name || name.length > 253) return false;
-  return name.replace(/\.$/, '').split('.').every((label) => DNS_LABEL.test(label) || (srv && SRV_LABEL.test(label)));
+  return name
+    .replace(/\.$/, '')
+    .split('.')
+    .every((label) => DNS_LABEL.test(label) || (srv && SRV_LABEL.test(label)));
 }
 
 function portProblems(what: string, port: number): string[] {
@@ -248,5 +259,8 @@ function tlsVolumeName(secretName: string): string {
   if (name.length <= DNS_LABEL_MAX_LENGTH && !name.includes('.')) return name;
   // As much of the name as fits beside the prefix, a '-' and the hash.
   const hash = checksum(secretName);
-  return `tls-${secretName.replace(/\./g, '-').slice(0, maxNameWith(`tls--${hash}`)).replace(/-+$/, '')}-${hash}`;
+  return `tls-${secretName
+    .replace(/\./g, '-')
+    .slice(0, maxNameWith(`tls--${hash}`))
+    .replace(/-+$/, '')}-${hash}`;
 }

@@ -79,7 +79,11 @@ export class GrpcServerTls {
   /** @internal */
   public _problems(): string[] {
     const problems: string[] = [];
-    const keys: Array<[string, string | undefined]> = [['certKey', this._certKey], ['keyKey', this._keyKey], ['clientCaKey', this._clientCaKey]];
+    const keys: Array<[string, string | undefined]> = [
+      ['certKey', this._certKey],
+      ['keyKey', this._keyKey],
+      ['clientCaKey', this._clientCaKey],
+    ];
     for (const [what, key] of keys) {
       if (key !== undefined) problems.push(...secretKeyProblems(`gRPC server TLS ${what}`, key));
     }
@@ -108,4 +112,3 @@ export function grpcServerTlsOf(x: unknown): GrpcServerTls | undefined {
   const tls = (x as IGrpcTlsServer | undefined)?.grpcServerTls;
   return tls instanceof GrpcServerTls ? tls : undefined;
 }
-

@@ -7,6 +7,9 @@ synthesizeOrExit((outdir) => {
   const app = new App({ outdir });
   const chart = new Chart(app, 'refused', { namespace: 'monitoring' });
   new ThanosStack(chart, 'Thanos');
-  new k8s.KubeService(chart, 'Extra', { metadata: { name: 'extra', labels: { 'team name': 'sre' } }, spec: { ports: [{ name: 'metrics-endpoint-http', port: 70000 }] } });
+  new k8s.KubeService(chart, 'Extra', {
+    metadata: { name: 'extra', labels: { 'team name': 'sre' } },
+    spec: { ports: [{ name: 'metrics-endpoint-http', port: 70000 }] },
+  });
   return app;
 });

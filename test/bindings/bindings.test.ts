@@ -10,9 +10,13 @@ const ROOT = join(__dirname, '..', '..');
 const ci = process.env.CI === 'true';
 
 const title = 'the Python and Go apps synthesize byte-identical to the TypeScript app (scripts/bindings.sh)';
-(ci ? test : test.skip)(ci ? title : `${title}: CI only; run scripts/bindings.sh or CI=true npx jest test/bindings`, () => {
-  const r = spawnSync('bash', [join(ROOT, 'scripts', 'bindings.sh')], { cwd: ROOT, encoding: 'utf8' });
-  const output = `${r.stdout}\n${r.stderr}`;
-  expect({ status: r.status, output }).toEqual({ status: 0, output: expect.stringContaining('go: identical to the TypeScript app') });
-  expect(output).toContain('python: identical to the TypeScript app');
-}, 900_000);
+(ci ? test : test.skip)(
+  ci ? title : `${title}: CI only; run scripts/bindings.sh or CI=true npx jest test/bindings`,
+  () => {
+    const r = spawnSync('bash', [join(ROOT, 'scripts', 'bindings.sh')], { cwd: ROOT, encoding: 'utf8' });
+    const output = `${r.stdout}\n${r.stderr}`;
+    expect({ status: r.status, output }).toEqual({ status: 0, output: expect.stringContaining('go: identical to the TypeScript app') });
+    expect(output).toContain('python: identical to the TypeScript app');
+  },
+  900_000,
+);

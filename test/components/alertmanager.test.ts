@@ -14,9 +14,15 @@ import { testWithTools, toolPath } from '../harness/tools';
 import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
-const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+const KUBE_DNS = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
 
-const FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager-flags.json'), 'utf8')).flags as Record<string, { takesValue: boolean; valueType?: string }>;
+const FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'alertmanager-flags.json'), 'utf8')).flags as Record<
+  string,
+  { takesValue: boolean; valueType?: string }
+>;
 
 /** A chart with an Alertmanager, its output, and the Secrets it reads. */
 function build(props: (chart: Chart) => AlertmanagerProps = () => ({})): { objects: Manifest[]; secrets: ReturnType<typeof prerequisiteSecrets> } {
@@ -65,8 +71,12 @@ function richProps(chart: Chart): AlertmanagerProps {
       Receiver.slack('slack', { apiUrlSecret: { secret, key: 'slack-url' }, channel: '#alerts', sendResolved: true }),
       Receiver.pagerDuty('pager', { routingKeySecret: { secret, key: 'pagerduty-key' } }),
       Receiver.email('mail', {
-        to: 'oncall@example.com', sender: 'alertmanager@example.com', smarthost: 'smtp.example.com:587',
-        authUsername: 'alertmanager', authPasswordSecret: { secret, key: 'smtp-password' }, requireTls: true,
+        to: 'oncall@example.com',
+        sender: 'alertmanager@example.com',
+        smarthost: 'smtp.example.com:587',
+        authUsername: 'alertmanager',
+        authPasswordSecret: { secret, key: 'smtp-password' },
+        requireTls: true,
       }),
     ],
     route: new Route({
@@ -196,7 +206,12 @@ describe('Alertmanager defaults', () => {
   test('probes on the web port, restricted security, resources', () => {
     expect(am.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'web', scheme: 'HTTP' });
     expect(am.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'web', scheme: 'HTTP' });
-    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(sts.spec.template.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      fsGroup: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(am.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(sts.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(am.resources).toEqual({ requests: { cpu: '20m', memory: '128Mi' }, limits: { memory: '128Mi' } });
@@ -214,7 +229,13 @@ describe('Alertmanager defaults', () => {
       { from: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);
     expect(np.spec.egress).toEqual([
-      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      {
+        to: [KUBE_DNS],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
       { to: [self], ports: [{ protocol: 'TCP', port: 9094 }] },
       { to: [self], ports: [{ protocol: 'UDP', port: 9094 }] },
     ]);
@@ -234,7 +255,10 @@ describe('Alertmanager wiring', () => {
     const ingress = find(objects, 'NetworkPolicy', 'alertmanager').spec.ingress;
     expect(ingress).toContainEqual({
       from: [
-        { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } }, podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } } },
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } },
+        },
       ],
       ports: [{ protocol: 'TCP', port: 9093 }],
     });
@@ -243,12 +267,18 @@ describe('Alertmanager wiring', () => {
   test('IScrapeTarget: job named after the Service, scraped on the web port', () => {
     const objects = synth((c) => {
       const am = new Alertmanager(c, 'AM');
-      expect(am.scrapeEndpoints).toEqual([{ jobName: 'alertmanager', serviceName: 'alertmanager', namespace: 'monitoring', port: { name: 'web', port: 9093 } }]);
+      expect(am.scrapeEndpoints).toEqual([
+        { jobName: 'alertmanager', serviceName: 'alertmanager', namespace: 'monitoring', port: { name: 'web', port: 9093 } },
+      ]);
       new Prometheus(c, 'P').scrape(am);
     });
     const jobs = parse(find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml']).scrape_configs;
     const job = jobs.find((j: any) => j.job_name === 'alertmanager');
-    expect(job.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: 'alertmanager;web', action: 'keep' });
+    expect(job.relabel_configs[0]).toEqual({
+      source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'],
+      regex: 'alertmanager;web',
+      action: 'keep',
+    });
   });
 });
 
@@ -275,8 +305,13 @@ describe('Alertmanager options', () => {
 
   test('name, retention, storage, external URL, service type and resources', () => {
     const { objects } = build(() => ({
-      name: 'am-eu1', retention: Duration.hours(240), storageSize: Size.gibibytes(5), storageClassName: 'fast',
-      externalUrl: 'https://alerts.example.com/am', serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'],
+      name: 'am-eu1',
+      retention: Duration.hours(240),
+      storageSize: Size.gibibytes(5),
+      storageClassName: 'fast',
+      externalUrl: 'https://alerts.example.com/am',
+      serviceType: ServiceType.LOAD_BALANCER,
+      sourceRanges: ['203.0.113.0/24'],
     }));
     const sts = find(objects, 'StatefulSet', 'am-eu1');
     const am = containerOf(sts, 'alertmanager');
@@ -288,7 +323,10 @@ describe('Alertmanager options', () => {
     expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: 'fast', resources: { requests: { storage: '5Gi' } } });
     expect(find(objects, 'Service', 'am-eu1').spec.type).toBe('LoadBalancer');
     expect(find(objects, 'ConfigMap', 'am-eu1-config')).toBeDefined();
-    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 9093 }] });
+    expect(find(objects, 'NetworkPolicy', 'am-eu1').spec.ingress).toContainEqual({
+      from: [{ ipBlock: { cidr: '203.0.113.0/24' } }],
+      ports: [{ protocol: 'TCP', port: 9093 }],
+    });
   });
 
   test('without persistent storage: an emptyDir for data, no claim templates', () => {
@@ -339,7 +377,9 @@ describe('Alertmanager rich config', () => {
         },
       ],
     });
-    expect(config.inhibit_rules).toEqual([{ source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] }]);
+    expect(config.inhibit_rules).toEqual([
+      { source_matchers: ['severity="critical"'], target_matchers: ['severity="warning"'], equal: ['alertname', 'cluster'] },
+    ]);
   });
 
   test('receivers reference credentials only as mounted files', () => {
@@ -350,10 +390,16 @@ describe('Alertmanager rich config', () => {
       { name: 'pager', pagerduty_configs: [{ routing_key_file: '/etc/alertmanager/secrets/alertmanager-notify/pagerduty-key' }] },
       {
         name: 'mail',
-        email_configs: [{
-          to: 'oncall@example.com', from: 'alertmanager@example.com', smarthost: 'smtp.example.com:587', auth_username: 'alertmanager',
-          auth_password_file: '/etc/alertmanager/secrets/alertmanager-notify/smtp-password', require_tls: true,
-        }],
+        email_configs: [
+          {
+            to: 'oncall@example.com',
+            from: 'alertmanager@example.com',
+            smarthost: 'smtp.example.com:587',
+            auth_username: 'alertmanager',
+            auth_password_file: '/etc/alertmanager/secrets/alertmanager-notify/smtp-password',
+            require_tls: true,
+          },
+        ],
       },
     ]);
   });
@@ -364,14 +410,20 @@ describe('Alertmanager rich config', () => {
       secret: { secretName: 'alertmanager-notify', items: ['pagerduty-key', 'slack-url', 'smtp-password'].map((k) => ({ key: k, path: k })) },
     });
     expect(am.volumeMounts).toContainEqual({ name: 'secret-0', mountPath: '/etc/alertmanager/secrets/alertmanager-notify', readOnly: true });
-    expect(secrets).toEqual([{ name: 'alertmanager-notify', keys: ['pagerduty-key', 'slack-url', 'smtp-password'], purpose: 'Alertmanager receiver mail, pager, slack' }]);
+    expect(secrets).toEqual([
+      { name: 'alertmanager-notify', keys: ['pagerduty-key', 'slack-url', 'smtp-password'], purpose: 'Alertmanager receiver mail, pager, slack' },
+    ]);
   });
 
   test('egress opened to receivers: HTTPS, SMTP submission and the webhook port', () => {
     const egress = find(objects, 'NetworkPolicy', 'alertmanager').spec.egress;
     expect(egress).toContainEqual({
       to: [{ ipBlock: { cidr: '0.0.0.0/0' } }],
-      ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 587 }, { protocol: 'TCP', port: 8080 }],
+      ports: [
+        { protocol: 'TCP', port: 443 },
+        { protocol: 'TCP', port: 587 },
+        { protocol: 'TCP', port: 8080 },
+      ],
     });
   });
 
@@ -393,7 +445,13 @@ describe('Alertmanager rich config', () => {
       receivers: [
         Receiver.slack('slack', { apiUrlSecret: { secret, key: 'slack' }, channel: '#a' }),
         Receiver.pagerDuty('pd', { routingKeySecret: { secret, key: 'pd' } }),
-        Receiver.email('mail', { to: 'a@example.com', sender: 'b@example.com', smarthost: 'smtp.example.com:587', authUsername: 'u', authPasswordSecret: { secret, key: 'smtp' } }),
+        Receiver.email('mail', {
+          to: 'a@example.com',
+          sender: 'b@example.com',
+          smarthost: 'smtp.example.com:587',
+          authUsername: 'u',
+          authPasswordSecret: { secret, key: 'smtp' },
+        }),
         Receiver.webhook('hook', { urlSecret: { secret, key: 'hook' } }),
       ],
     });
@@ -450,7 +508,8 @@ describe('Alertmanager validation', () => {
   });
 
   test('matcher syntax', () => {
-    for (const ok of ['a="b"', 'a!="b"', 'a=~"b|c"', 'a!~".*"', 'a=b', 'a=""', 'a = "with \\" quote"', 'le="0.5"']) expect(matcherProblems('m', ok)).toEqual([]);
+    for (const ok of ['a="b"', 'a!="b"', 'a=~"b|c"', 'a!~".*"', 'a=b', 'a=""', 'a = "with \\" quote"', 'le="0.5"'])
+      expect(matcherProblems('m', ok)).toEqual([]);
     for (const bad of ['a', '="b"', 'a=="b"', 'a="unterminated', 'a=b c', '{a="b"}']) expect(matcherProblems('m', bad)).not.toEqual([]);
   });
 
@@ -474,15 +533,15 @@ describe('Alertmanager validation', () => {
     const out = fails((c) => {
       const secret = Secret.fromSecretName(c, 'S', 's');
       return {
-      receivers: [
-        Receiver.webhook('both', { url: 'http://a', urlSecret: { secret, key: 'u' } }),
-        Receiver.webhook('neither', {}),
-        Receiver.webhook('ftp', { url: 'ftp://a', maxAlerts: -1 }),
-        Receiver.email('mail', { to: '', sender: 'a@b', smarthost: 'smtp.example.com', authPasswordSecret: { secret, key: 'bad key' } }),
-        Receiver.slack('slack', { apiUrlSecret: { secret, key: 'k' }, channel: ' ' }),
-        Receiver.none(''),
-      ],
-      route: new Route({ receiver: 'both' }),
+        receivers: [
+          Receiver.webhook('both', { url: 'http://a', urlSecret: { secret, key: 'u' } }),
+          Receiver.webhook('neither', {}),
+          Receiver.webhook('ftp', { url: 'ftp://a', maxAlerts: -1 }),
+          Receiver.email('mail', { to: '', sender: 'a@b', smarthost: 'smtp.example.com', authPasswordSecret: { secret, key: 'bad key' } }),
+          Receiver.slack('slack', { apiUrlSecret: { secret, key: 'k' }, channel: ' ' }),
+          Receiver.none(''),
+        ],
+        route: new Route({ receiver: 'both' }),
       };
     });
     expect(out).toMatch(/webhook receiver "both" needs exactly one of url and urlSecret/);
@@ -499,7 +558,11 @@ describe('Alertmanager validation', () => {
 
   test('rejects a bad name, replica count, retention, external URL and service type', () => {
     const out = fails(() => ({
-      name: 'Alert_Manager', replicas: 0, retention: Duration.seconds(0), externalUrl: 'alerts.example.com', serviceType: ServiceType.EXTERNAL_NAME,
+      name: 'Alert_Manager',
+      replicas: 0,
+      retention: Duration.seconds(0),
+      externalUrl: 'alerts.example.com',
+      serviceType: ServiceType.EXTERNAL_NAME,
     }));
     expect(out).toMatch(/name "Alert_Manager" is not a valid name/);
     expect(out).toMatch(/replicas 0 is not valid: use a whole number in 1-100/);

@@ -18,7 +18,10 @@ import { testWithTools, toolPath } from '../harness/tools';
 import { containerOf, find, Manifest, problems, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
-const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+const KUBE_DNS = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
 
 type Props = Omit<GrafanaProps, 'datasource' | 'adminSecret'> & { adminSecret?: ISecret };
 
@@ -40,7 +43,11 @@ const own = (objects: Manifest[]) => objects.filter((o) => o.metadata.labels?.['
 function grafanaProblems(props: (chart: Chart) => Props): string {
   return problems((chart) => {
     const p = props(chart);
-    new Grafana(chart, 'Grafana', { datasource: new Prometheus(chart, 'P'), adminSecret: p.adminSecret ?? Secret.fromSecretName(chart, 'Admin', 'grafana-admin'), ...p });
+    new Grafana(chart, 'Grafana', {
+      datasource: new Prometheus(chart, 'P'),
+      adminSecret: p.adminSecret ?? Secret.fromSecretName(chart, 'Admin', 'grafana-admin'),
+      ...p,
+    });
   }).join('\n');
 }
 
@@ -59,7 +66,11 @@ describe('Grafana defaults', () => {
   });
 
   test('renders exactly the expected objects, all in the namespace', () => {
-    expect(own(objects).map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+    expect(
+      own(objects)
+        .map((o) => `${o.kind}/${o.metadata.name}`)
+        .sort(),
+    ).toEqual([
       'ConfigMap/grafana-dashboard-thanos-overview',
       'ConfigMap/grafana-provisioning',
       'Deployment/grafana',
@@ -104,7 +115,16 @@ describe('Grafana defaults', () => {
     expect(pod.volumes).toEqual([
       { name: 'datasources', configMap: { name: 'grafana-provisioning', items: [{ key: 'datasources.yaml', path: 'datasources.yaml' }] } },
       { name: 'providers', configMap: { name: 'grafana-provisioning', items: [{ key: 'dashboards.yaml', path: 'dashboards.yaml' }] } },
-      { name: 'admin', secret: { secretName: 'grafana-admin', items: [{ key: 'admin-user', path: 'admin-user' }, { key: 'admin-password', path: 'admin-password' }] } },
+      {
+        name: 'admin',
+        secret: {
+          secretName: 'grafana-admin',
+          items: [
+            { key: 'admin-user', path: 'admin-user' },
+            { key: 'admin-password', path: 'admin-password' },
+          ],
+        },
+      },
       { name: 'data', emptyDir: {} },
       { name: 'logs', emptyDir: {} },
       { name: 'tmp', emptyDir: {} },
@@ -125,10 +145,18 @@ describe('Grafana defaults', () => {
     const file = parse(find(objects, 'ConfigMap', 'grafana-provisioning').data['datasources.yaml']);
     expect(file).toEqual({
       apiVersion: 1,
-      datasources: [{
-        name: 'Thanos', uid: 'thanos', type: 'prometheus', access: 'proxy', url: 'http://prometheus.monitoring.svc:9090',
-        isDefault: true, editable: false, jsonData: { prometheusType: 'Thanos', timeInterval: '30s', timeout: 125 },
-      }],
+      datasources: [
+        {
+          name: 'Thanos',
+          uid: 'thanos',
+          type: 'prometheus',
+          access: 'proxy',
+          url: 'http://prometheus.monitoring.svc:9090',
+          isDefault: true,
+          editable: false,
+          jsonData: { prometheusType: 'Thanos', timeInterval: '30s', timeout: 125 },
+        },
+      ],
     });
   });
 
@@ -136,10 +164,17 @@ describe('Grafana defaults', () => {
     const file = parse(find(objects, 'ConfigMap', 'grafana-provisioning').data['dashboards.yaml']);
     expect(file).toEqual({
       apiVersion: 1,
-      providers: [{
-        name: 'cdk8s-thanos', orgId: 1, folder: 'Thanos', type: 'file', disableDeletion: true, allowUiUpdates: false,
-        options: { path: '/var/lib/grafana-dashboards' },
-      }],
+      providers: [
+        {
+          name: 'cdk8s-thanos',
+          orgId: 1,
+          folder: 'Thanos',
+          type: 'file',
+          disableDeletion: true,
+          allowUiUpdates: false,
+          options: { path: '/var/lib/grafana-dashboards' },
+        },
+      ],
     });
     for (const m of gf.volumeMounts.filter((v: any) => v.name.startsWith('dashboard-'))) {
       expect(m.mountPath.startsWith(`${file.providers[0].options.path}/`)).toBe(true);
@@ -165,7 +200,12 @@ describe('Grafana defaults', () => {
       expect(probe.httpGet).toEqual({ path: '/api/health', port: 'http', scheme: 'HTTP' });
     }
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 472, fsGroup: 472, seccompProfile: { type: 'RuntimeDefault' } });
-    expect(gf.securityContext).toMatchObject({ runAsUser: 472, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(gf.securityContext).toMatchObject({
+      runAsUser: 472,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(gf.resources).toEqual({ requests: { cpu: '50m', memory: '512Mi' }, limits: { memory: '512Mi' } });
   });
@@ -177,7 +217,13 @@ describe('Grafana defaults', () => {
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'prometheus', 'app.kubernetes.io/name': 'prometheus' } },
     };
     expect(np.spec.egress).toEqual([
-      { to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] },
+      {
+        to: [KUBE_DNS],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
       { to: [prometheus], ports: [{ protocol: 'TCP', port: 9090 }] },
     ]);
     expect(np.spec.ingress).toEqual([]);
@@ -186,7 +232,9 @@ describe('Grafana defaults', () => {
       podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'grafana', 'app.kubernetes.io/name': 'grafana' } },
     };
     const promIngress = find(objects, 'NetworkPolicy', 'prometheus').spec.ingress;
-    expect(promIngress.some((r: any) => r.from.some((f: any) => JSON.stringify(f) === JSON.stringify(grafana)) && r.ports.some((p: any) => p.port === 9090))).toBe(true);
+    expect(
+      promIngress.some((r: any) => r.from.some((f: any) => JSON.stringify(f) === JSON.stringify(grafana)) && r.ports.some((p: any) => p.port === 9090)),
+    ).toBe(true);
   });
 
   test('checksum annotation over provisioning and dashboards; output is deterministic', () => {
@@ -208,14 +256,26 @@ describe('Grafana options', () => {
 
   test('LoadBalancer Service: one sourceRanges prop feeds loadBalancerSourceRanges and the NetworkPolicy; Local traffic policy keeps client addresses', () => {
     const { objects } = build(() => ({ serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'] }));
-    expect(find(objects, 'Service', 'grafana').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local', loadBalancerSourceRanges: ['203.0.113.0/24'] });
-    expect(find(objects, 'NetworkPolicy', 'grafana').spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 3000 }] }]);
+    expect(find(objects, 'Service', 'grafana').spec).toMatchObject({
+      type: 'LoadBalancer',
+      externalTrafficPolicy: 'Local',
+      loadBalancerSourceRanges: ['203.0.113.0/24'],
+    });
+    expect(find(objects, 'NetworkPolicy', 'grafana').spec.ingress).toEqual([
+      { from: [{ ipBlock: { cidr: '203.0.113.0/24' } }], ports: [{ protocol: 'TCP', port: 3000 }] },
+    ]);
   });
 
   test('an exposed Service without sourceRanges fails synth with the fix; the whole internet must be written out', () => {
     const chart = new Chart(Testing.app(), 'x', { namespace: 'monitoring' });
-    new Grafana(chart, 'G', { datasource: new ThanosQuery(chart, 'Q'), adminSecret: Secret.fromSecretName(chart, 'A', 'grafana-admin'), serviceType: ServiceType.NODE_PORT });
-    expect(() => Testing.synth(chart)).toThrow(/grafana: a NodePort Service on port 3000 is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits .*\["0\.0\.0\.0\/0"\] admits the whole internet/);
+    new Grafana(chart, 'G', {
+      datasource: new ThanosQuery(chart, 'Q'),
+      adminSecret: Secret.fromSecretName(chart, 'A', 'grafana-admin'),
+      serviceType: ServiceType.NODE_PORT,
+    });
+    expect(() => Testing.synth(chart)).toThrow(
+      /grafana: a NodePort Service on port 3000 is exposed outside the cluster, but sourceRanges is not set: give the client CIDRs it admits .*\["0\.0\.0\.0\/0"\] admits the whole internet/,
+    );
     const open = build(() => ({ serviceType: ServiceType.NODE_PORT, sourceRanges: ['0.0.0.0/0'] })).objects;
     // NodePort defaults to Cluster: every node answers nodeIP:nodePort.
     expect(find(open, 'Service', 'grafana').spec.externalTrafficPolicy).toBe('Cluster');
@@ -224,7 +284,10 @@ describe('Grafana options', () => {
 
   test('custom admin keys, name and extra settings', () => {
     const { objects, secrets } = build((c) => ({
-      name: 'dashboards', adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'), adminUserKey: 'user', adminPasswordKey: 'pass',
+      name: 'dashboards',
+      adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'),
+      adminUserKey: 'user',
+      adminPasswordKey: 'pass',
       env: { GF_SERVER_ROOT_URL: 'https://grafana.example.com', GF_AUTH_BASIC_ENABLED: 'true' },
     }));
     const deploy = find(objects, 'Deployment', 'dashboards');
@@ -245,18 +308,30 @@ describe('Grafana options', () => {
   test('addDashboard after construction adds a ConfigMap and a mount and changes the checksum', () => {
     const custom = Dashboard.fromJson('my-app', { uid: 'my-app', title: 'My app', panels: [] });
     const before = build().objects;
-    const { objects } = build(() => ({}), (g) => g.addDashboard(custom));
+    const { objects } = build(
+      () => ({}),
+      (g) => g.addDashboard(custom),
+    );
     expect(dashboardJson(objects, 'my-app')).toEqual({ uid: 'my-app', title: 'My app', panels: [] });
     const deploy = find(objects, 'Deployment', 'grafana');
-    expect(containerOf(deploy, 'grafana').volumeMounts).toContainEqual({ name: 'dashboard-my-app', mountPath: '/var/lib/grafana-dashboards/my-app', readOnly: true });
+    expect(containerOf(deploy, 'grafana').volumeMounts).toContainEqual({
+      name: 'dashboard-my-app',
+      mountPath: '/var/lib/grafana-dashboards/my-app',
+      readOnly: true,
+    });
     expect(deploy.spec.template.spec.volumes).toContainEqual({ name: 'dashboard-my-app', configMap: { name: 'grafana-dashboard-my-app' } });
-    expect(deploy.spec.template.metadata.annotations['checksum/config'])
-      .not.toBe(find(before, 'Deployment', 'grafana').spec.template.metadata.annotations['checksum/config']);
+    expect(deploy.spec.template.metadata.annotations['checksum/config']).not.toBe(
+      find(before, 'Deployment', 'grafana').spec.template.metadata.annotations['checksum/config'],
+    );
   });
 
   test('dashboards replace the default overview', () => {
     const { objects } = build(() => ({ dashboards: [Dashboard.fromJson('a', { uid: 'a', title: 'A' })] }));
-    expect(own(objects).filter((o) => o.metadata.name.startsWith('grafana-dashboard-')).map((o) => o.metadata.name)).toEqual(['grafana-dashboard-a']);
+    expect(
+      own(objects)
+        .filter((o) => o.metadata.name.startsWith('grafana-dashboard-'))
+        .map((o) => o.metadata.name),
+    ).toEqual(['grafana-dashboard-a']);
   });
 
   test('IScrapeTarget: job named after the Service on the http port; Prometheus may scrape it', () => {
@@ -271,15 +346,23 @@ describe('Grafana options', () => {
 
   test('no Secret value appears outside the Secret itself', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
-    const adminSecret = new Secret(chart, 'Admin', { metadata: { name: 'grafana-admin' }, stringData: { 'admin-user': 'SENTINEL-USER', 'admin-password': 'SENTINEL-PASSWORD' } });
+    const adminSecret = new Secret(chart, 'Admin', {
+      metadata: { name: 'grafana-admin' },
+      stringData: { 'admin-user': 'SENTINEL-USER', 'admin-password': 'SENTINEL-PASSWORD' },
+    });
     new Grafana(chart, 'Grafana', { datasource: new Prometheus(chart, 'P'), adminSecret });
     // A literal Secret would land in the output with its values: only references are accepted.
-    expect(() => Testing.synth(chart)).toThrow(/adminSecret Secret "grafana-admin" is not valid: it has literal data that would be written to the output; create the Secret outside the output/);
+    expect(() => Testing.synth(chart)).toThrow(
+      /adminSecret Secret "grafana-admin" is not valid: it has literal data that would be written to the output; create the Secret outside the output/,
+    );
   });
 
   test('option-heavy chart passes the validation harness', () => {
     const { objects, secrets } = build((c) => ({
-      persistence: Size.gibibytes(2), serviceType: ServiceType.NODE_PORT, sourceRanges: ['10.0.0.0/8'], adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'),
+      persistence: Size.gibibytes(2),
+      serviceType: ServiceType.NODE_PORT,
+      sourceRanges: ['10.0.0.0/8'],
+      adminSecret: Secret.fromSecretName(c, 'Admin', 'gf'),
       dashboards: [Dashboard.thanosOverview(), Dashboard.fromJson('b', { uid: 'b', title: 'B' })],
     }));
     expectValid(objects, { externalSecrets: secrets });
@@ -288,7 +371,9 @@ describe('Grafana options', () => {
 
 describe('Grafana validation', () => {
   test('rejects more than one replica', () => {
-    expect(grafanaProblems(() => ({ replicas: 2 }))).toMatch(/replicas 2 is not supported: each Grafana pod keeps users and login sessions in its own SQLite database/);
+    expect(grafanaProblems(() => ({ replicas: 2 }))).toMatch(
+      /replicas 2 is not supported: each Grafana pod keeps users and login sessions in its own SQLite database/,
+    );
   });
 
   test('rejects duplicate slugs, uids and titles, and bad slugs', () => {
@@ -308,12 +393,16 @@ describe('Grafana validation', () => {
   });
 
   test('rejects a dashboard without title', () => {
-    expect(grafanaProblems(() => ({ dashboards: [Dashboard.fromJson('x', { uid: 'x' })] }))).toMatch(/dashboard "x" has no title: Grafana refuses to provision it/);
+    expect(grafanaProblems(() => ({ dashboards: [Dashboard.fromJson('x', { uid: 'x' })] }))).toMatch(
+      /dashboard "x" has no title: Grafana refuses to provision it/,
+    );
   });
 
   test('rejects a dashboard too large for client-side kubectl apply', () => {
     const big = Dashboard.fromJson('big', { title: 'Big', panels: [{ description: 'x'.repeat(MAX_DASHBOARD_BYTES) }] });
-    expect(grafanaProblems(() => ({ dashboards: [big] }))).toMatch(/dashboard "big" is \d+ KiB as it appears in kubectl's last-applied annotation \(limit 256 KiB\)/);
+    expect(grafanaProblems(() => ({ dashboards: [big] }))).toMatch(
+      /dashboard "big" is \d+ KiB as it appears in kubectl's last-applied annotation \(limit 256 KiB\)/,
+    );
   });
 
   test('rejects identical or invalid admin keys', () => {
@@ -361,7 +450,14 @@ describe('Thanos overview dashboard', () => {
   test('a datasource variable and a job variable; every panel and query uses the datasource variable', () => {
     const [ds, job] = json.templating.list;
     expect(ds).toMatchObject({ name: 'datasource', type: 'datasource', query: 'prometheus' });
-    expect(job).toMatchObject({ name: 'job', type: 'query', query: { query: 'label_values(up, job)', refId: 'job' }, includeAll: true, multi: true, allValue: '.+' });
+    expect(job).toMatchObject({
+      name: 'job',
+      type: 'query',
+      query: { query: 'label_values(up, job)', refId: 'job' },
+      includeAll: true,
+      multi: true,
+      allValue: '.+',
+    });
     expect(job.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
     for (const p of queryPanels) {
       expect(p.datasource).toEqual({ type: 'prometheus', uid: '${datasource}' });
@@ -384,7 +480,8 @@ describe('Thanos overview dashboard', () => {
       'thanos_compact_iterations_total',
       'thanos_compact_group_compactions_failures_total',
       'up{job=~"$job"}',
-    ]) expect(all).toContain(s);
+    ])
+      expect(all).toContain(s);
     expect(exprs).toEqual(thanosOverviewQueries());
   });
 

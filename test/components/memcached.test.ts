@@ -6,14 +6,16 @@ import { containerOf, find, flag, Manifest, problems, synth } from '../support/u
 
 describe('Memcached', () => {
   let m!: Memcached;
-  const objects = synth((c) => { m = new Memcached(c, 'Cache', { replicas: 2, cacheSize: Size.mebibytes(512) }); });
+  const objects = synth((c) => {
+    m = new Memcached(c, 'Cache', { replicas: 2, cacheSize: Size.mebibytes(512) });
+  });
   const sts = find(objects, 'StatefulSet', 'memcached');
 
   test('passes every harness check, Pod Security restricted included', () => {
     expect(validateManifestsDetailed(objects).problems).toEqual([]);
   });
 
-  test('memcached runs as the image\'s memcache user with its memory and a request above it', () => {
+  test("memcached runs as the image's memcache user with its memory and a request above it", () => {
     const c = containerOf(sts, 'memcached');
     expect(c.args).toEqual(['memcached', '-m512', '-I1024k', '-c1024']);
     expect(c.securityContext).toMatchObject({ runAsUser: 11211, runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
@@ -43,8 +45,13 @@ describe('Memcached', () => {
   });
 
   test('rejects an item limit above half the memory, with the fix', () => {
-    expect(problems((c) => { new Memcached(c, 'Cache', { cacheSize: Size.mebibytes(64), maxItemSize: Size.mebibytes(40) }); }))
-      .toEqual([expect.stringContaining('maxItemSize 40960KiB is more than half of cacheSize: memcached refuses to start; raise cacheSize or lower maxItemSize')]);
+    expect(
+      problems((c) => {
+        new Memcached(c, 'Cache', { cacheSize: Size.mebibytes(64), maxItemSize: Size.mebibytes(40) });
+      }),
+    ).toEqual([
+      expect.stringContaining('maxItemSize 40960KiB is more than half of cacheSize: memcached refuses to start; raise cacheSize or lower maxItemSize'),
+    ]);
   });
 });
 
@@ -66,8 +73,14 @@ describe('ThanosStack with caches', () => {
   });
 
   test('the store uses them for its index cache and caching bucket', () => {
-    expect(parse(flag(storeArgs, '--index-cache.config') as string)).toEqual({ type: 'MEMCACHED', config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached-index.monitoring.svc'] } });
-    expect(parse(flag(storeArgs, '--store.caching-bucket.config') as string)).toEqual({ type: 'MEMCACHED', config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached-bucket.monitoring.svc'] } });
+    expect(parse(flag(storeArgs, '--index-cache.config') as string)).toEqual({
+      type: 'MEMCACHED',
+      config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached-index.monitoring.svc'] },
+    });
+    expect(parse(flag(storeArgs, '--store.caching-bucket.config') as string)).toEqual({
+      type: 'MEMCACHED',
+      config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached-bucket.monitoring.svc'] },
+    });
   });
 
   test('the frontend caches results and labels in memcached', () => {
@@ -80,8 +93,13 @@ describe('ThanosStack with caches', () => {
   });
 
   test('NetworkPolicies: each memcached admits its clients on 11211 and Prometheus on 9150, nothing else', () => {
-    const ingress = (n: string) => find(objects, 'NetworkPolicy', n).spec.ingress
-      .map((r: any) => `${r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/instance']).join('+')}:${r.ports.map((p: any) => p.port).join(',')}`).sort();
+    const ingress = (n: string) =>
+      find(objects, 'NetworkPolicy', n)
+        .spec.ingress.map(
+          (r: any) =>
+            `${r.from.map((f: any) => f.podSelector.matchLabels['app.kubernetes.io/instance']).join('+')}:${r.ports.map((p: any) => p.port).join(',')}`,
+        )
+        .sort();
     expect(ingress('memcached-index')).toEqual(['prometheus:9150', 'thanos-store:11211']);
     expect(ingress('memcached-results')).toEqual(['prometheus:9150', 'thanos-query-frontend:11211']);
   });

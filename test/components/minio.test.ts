@@ -11,7 +11,10 @@ import { expectValid } from '../harness';
 import { containerOf, find, Manifest, problems, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
-const KUBE_DNS = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+const KUBE_DNS = {
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+  podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+};
 
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
 
@@ -155,15 +158,29 @@ describe('MinIO defaults', () => {
   });
 
   test('the Job may reach MinIO on 9000, and MinIO admits it', () => {
-    const jobPeer = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio-client', 'app.kubernetes.io/instance': 'minio-create-bucket' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
-    const minioPeer = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const jobPeer = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio-client', 'app.kubernetes.io/instance': 'minio-create-bucket' } },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    };
+    const minioPeer = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' } },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    };
     const jobPolicy = find(objects, 'NetworkPolicy', 'minio-create-bucket').spec;
     expect(jobPolicy.podSelector.matchLabels).toEqual(jobPeer.podSelector.matchLabels);
     expect(jobPolicy.egress).toContainEqual({ to: [minioPeer], ports: [{ protocol: 'TCP', port: 9000 }] });
     expect(jobPolicy.ingress).toEqual([]);
     const minioPolicy = find(objects, 'NetworkPolicy', 'minio').spec;
     expect(minioPolicy.ingress).toEqual([{ from: [jobPeer], ports: [{ protocol: 'TCP', port: 9000 }] }]);
-    expect(minioPolicy.egress).toEqual([{ to: [KUBE_DNS], ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }] }]);
+    expect(minioPolicy.egress).toEqual([
+      {
+        to: [KUBE_DNS],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
   });
 
   test('objectStorage: plain-HTTP path-style S3 on the Service, credentials only as placeholders', () => {
@@ -185,13 +202,19 @@ describe('MinIO defaults', () => {
 describe('MinIO wiring', () => {
   test('a Thanos component bound to objectStorage gets egress to MinIO and MinIO admits it', () => {
     const objects = synth((c) => new ThanosStore(c, 'Store', { objectStorage: minio(c).objectStorage }));
-    const storePeer = { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-store', 'app.kubernetes.io/instance': 'thanos-store' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } };
+    const storePeer = {
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-store', 'app.kubernetes.io/instance': 'thanos-store' } },
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+    };
     const minioIngress = find(objects, 'NetworkPolicy', 'minio').spec.ingress;
     expect(minioIngress).toHaveLength(1);
     expect(minioIngress[0].ports).toEqual([{ protocol: 'TCP', port: 9000 }]);
     expect(minioIngress[0].from).toContainEqual(storePeer);
     const storeEgress = find(objects, 'NetworkPolicy', 'thanos-store').spec.egress;
-    expect(storeEgress).toContainEqual({ to: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' } } })], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(storeEgress).toContainEqual({
+      to: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'minio', 'app.kubernetes.io/instance': 'minio' } } })],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    });
     const store = containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store');
     expect(ownEnv(store)).toEqual([secretRef('OBJSTORE_ACCESS_KEY', 'access_key'), secretRef('OBJSTORE_SECRET_KEY', 'secret_key')]);
   });
@@ -210,7 +233,9 @@ describe('MinIO wiring', () => {
 
   test('the Secret is a declared prerequisite with both keys', () => {
     let m!: MinIO;
-    synth((c) => { m = minio(c, { accessKeyKey: 'user', secretKeyKey: 'password' }); });
+    synth((c) => {
+      m = minio(c, { accessKeyKey: 'user', secretKeyKey: 'password' });
+    });
     expect(prerequisiteSecrets(m)).toEqual([expect.objectContaining({ name: 'thanos-objstore', keys: ['password', 'user'] })]);
   });
 
@@ -239,11 +264,20 @@ describe('MinIO wiring', () => {
 });
 
 describe('MinIO options', () => {
-  const objects = synth((c) => minio(c, {
-    name: 'objects', bucket: 'metrics-eu1', accessKeyKey: 'user', secretKeyKey: 'password',
-    storageSize: Size.gibibytes(200), storageClassName: 'fast', image: 'example.com/minio:1', clientImage: 'example.com/mc:1',
-    size: SizePreset.LARGE, networkPolicy: false,
-  }));
+  const objects = synth((c) =>
+    minio(c, {
+      name: 'objects',
+      bucket: 'metrics-eu1',
+      accessKeyKey: 'user',
+      secretKeyKey: 'password',
+      storageSize: Size.gibibytes(200),
+      storageClassName: 'fast',
+      image: 'example.com/minio:1',
+      clientImage: 'example.com/mc:1',
+      size: SizePreset.LARGE,
+      networkPolicy: false,
+    }),
+  );
   const sts = find(objects, 'StatefulSet', 'objects');
   const job = objects.find((o) => o.kind === 'Job')!;
 

@@ -13,16 +13,25 @@ const config = (build: (c: Chart) => void, name = 'prometheus') => parse(find(sy
 
 describe('the replica label', () => {
   test.each([
-    'quay.io/prometheus/prometheus:v2.53.2', 'prom/prometheus:v2.45.0', 'registry.example.com:5000/prometheus/prometheus:2.55.1',
+    'quay.io/prometheus/prometheus:v2.53.2',
+    'prom/prometheus:v2.45.0',
+    'registry.example.com:5000/prometheus/prometheus:2.55.1',
     'quay.io/prometheus/prometheus:v2.53.2@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
   ])('a Prometheus 2.x image (%s) is refused: it would not expand ${POD_NAME}', (image) => {
     // Before: synthesized, and every replica carried the literal "${POD_NAME}".
     expect(problems((c) => new Prometheus(c, 'P', { image }))).toEqual([
-      expect.stringMatching(/^\[test\/P\] image ".*" is Prometheus 2\.x, which does not expand \$\{POD_NAME\} in the replica label "replica".*use a Prometheus 3 image, e\.g\. "quay\.io\/prometheus\/prometheus:v3\.14\.0"/),
+      expect.stringMatching(
+        /^\[test\/P\] image ".*" is Prometheus 2\.x, which does not expand \$\{POD_NAME\} in the replica label "replica".*use a Prometheus 3 image, e\.g\. "quay\.io\/prometheus\/prometheus:v3\.14\.0"/,
+      ),
     ]);
   });
 
-  test.each(['quay.io/prometheus/prometheus:v3.0.0', 'quay.io/prometheus/prometheus:v3.14.0-distroless', 'registry.example.com:5000/prometheus:v3.14.0', 'prometheus@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'])('%s is accepted', (image) => {
+  test.each([
+    'quay.io/prometheus/prometheus:v3.0.0',
+    'quay.io/prometheus/prometheus:v3.14.0-distroless',
+    'registry.example.com:5000/prometheus:v3.14.0',
+    'prometheus@sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+  ])('%s is accepted', (image) => {
     expect(problems((c) => new Prometheus(c, 'P', { image }))).toEqual([]);
   });
 
@@ -34,13 +43,17 @@ describe('the replica label', () => {
 });
 
 describe('scrape job names', () => {
-  test('a job named like a generated one is refused with the fix (the migration guide\'s `minio` job)', () => {
+  test("a job named like a generated one is refused with the fix (the migration guide's `minio` job)", () => {
     // Before: two `job_name: minio` were written, and Prometheus refused to load the config.
     const found = problems((c) => {
       const stack = new ThanosStack(c, 'Thanos', {});
       stack.prometheus.addScrapeJob(ScrapeJob.staticTargets('minio', ['minio.monitoring.svc:9000']));
     });
-    expect(found).toEqual([expect.stringMatching(/^\[test\/Thanos\/Prometheus\] scrape job "minio" is defined twice, a job the stack generates .*give the job you added another name \(e\.g\. "minio-extra"\)/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\[test\/Thanos\/Prometheus\] scrape job "minio" is defined twice, a job the stack generates .*give the job you added another name \(e\.g\. "minio-extra"\)/,
+      ),
+    ]);
   });
 
   test('two jobs of the user with one name are refused too', () => {
@@ -53,12 +66,14 @@ describe('scrape job names', () => {
   });
 
   test('scraping one component twice is refused', () => {
-    expect(problems((c) => {
-      const p = new Prometheus(c, 'P');
-      const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'S', 'thanos-objstore') });
-      p.scrape(minio);
-      p.scrape(minio);
-    })).toContainEqual(expect.stringMatching(/scrape job "minio" is defined twice/));
+    expect(
+      problems((c) => {
+        const p = new Prometheus(c, 'P');
+        const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'S', 'thanos-objstore') });
+        p.scrape(minio);
+        p.scrape(minio);
+      }),
+    ).toContainEqual(expect.stringMatching(/scrape job "minio" is defined twice/));
   });
 });
 
@@ -66,7 +81,9 @@ describe('relabel regexes are RE2', () => {
   test('a Service name that makes an invalid regex is refused', () => {
     // Before: written, and Prometheus failed on `error parsing regexp`.
     const found = problems((c) => new Prometheus(c, 'P').addScrapeJob(ScrapeJob.kubernetesService('app', { serviceName: 'app(', portName: 'http' })));
-    expect(found).toEqual([expect.stringMatching(/scrape job "app" has relabel regex "app\(;http", which Prometheus \(Go's RE2 syntax\) cannot compile: .*fix the pattern/)]);
+    expect(found).toEqual([
+      expect.stringMatching(/scrape job "app" has relabel regex "app\(;http", which Prometheus \(Go's RE2 syntax\) cannot compile: .*fix the pattern/),
+    ]);
   });
 
   test('every generated regex compiles (the annotation relabelling included)', () => {
@@ -95,20 +112,23 @@ describe('Prometheus alerts have somewhere to go', () => {
     ]);
   });
   test('with one they are accepted', () => {
-    expect(problems((c) => {
-      const p = new Prometheus(c, 'P');
-      p.addRuleGroup(down());
-      p.addAlertmanager(new Alertmanager(c, 'AM'));
-    })).toEqual([]);
+    expect(
+      problems((c) => {
+        const p = new Prometheus(c, 'P');
+        p.addRuleGroup(down());
+        p.addAlertmanager(new Alertmanager(c, 'AM'));
+      }),
+    ).toEqual([]);
   });
 });
 
 describe('Alertmanager matchers are RE2 too', () => {
-  const routed = (matcher: string) => (c: Chart) => new Alertmanager(c, 'AM', {
-    receivers: [Receiver.none('default')],
-    route: new Route({ receiver: 'default', routes: [new Route({ receiver: 'default', matchers: [matcher] })] }),
-  });
-  test('(?i) is accepted (Go has it; Node 20\'s RegExp refused it before)', () => {
+  const routed = (matcher: string) => (c: Chart) =>
+    new Alertmanager(c, 'AM', {
+      receivers: [Receiver.none('default')],
+      route: new Route({ receiver: 'default', routes: [new Route({ receiver: 'default', matchers: [matcher] })] }),
+    });
+  test("(?i) is accepted (Go has it; Node 20's RegExp refused it before)", () => {
     expect(problems(routed('severity=~"(?i)crit.*"'))).toEqual([]);
   });
   test('lookahead is refused (JavaScript accepted it before; Go does not)', () => {

@@ -5,7 +5,17 @@ import { App, Chart, Duration, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  Connections, IScrapeTarget, NetworkPeer, PORTS, Prometheus, PrometheusOperator, Rule, RuleGroup, ThanosQuery, ThanosStack, ThanosStackProps,
+  Connections,
+  IScrapeTarget,
+  NetworkPeer,
+  PORTS,
+  Prometheus,
+  PrometheusOperator,
+  Rule,
+  RuleGroup,
+  ThanosQuery,
+  ThanosStack,
+  ThanosStackProps,
   prerequisiteSecrets,
 } from '../../src';
 import { expectValid } from '../harness';
@@ -66,25 +76,39 @@ describe('ThanosStack with prometheusOperator: true', () => {
 
   test('every object validates, the custom ones against the CRD schemas (strict)', () => {
     expect(Object.keys(CUSTOM_KINDS).sort()).toEqual([
-      'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule', 'monitoring.coreos.com/v1/ServiceMonitor',
+      'monitoring.coreos.com/v1/PodMonitor',
+      'monitoring.coreos.com/v1/PrometheusRule',
+      'monitoring.coreos.com/v1/ServiceMonitor',
     ]);
     expectValid(objects, { externalSecrets: prerequisiteSecrets(app), allowedCustomKinds: CUSTOM_KINDS });
   });
 
   test('the schema check catches a field the CRD does not have', () => {
     const broken = objects.map((o) => (o.kind === 'ServiceMonitor' ? { ...o, spec: { ...o.spec, endpoint: [] } } : o));
-    expect(() => expectValid(broken, { externalSecrets: prerequisiteSecrets(app), allowedCustomKinds: CUSTOM_KINDS, skip: ['configs'] }))
-      .toThrow(/ServiceMonitor monitoring\/thanos-query.*endpoint/);
+    expect(() => expectValid(broken, { externalSecrets: prerequisiteSecrets(app), allowedCustomKinds: CUSTOM_KINDS, skip: ['configs'] })).toThrow(
+      /ServiceMonitor monitoring\/thanos-query.*endpoint/,
+    );
   });
 
   test('there is one ServiceMonitor per scrape endpoint, named after its job', () => {
     const jobs = stack.components.flatMap((c) => c.scrapeEndpoints.map((e) => e.jobName));
     expect(monitors.map((m) => m.metadata.name).sort()).toEqual([...jobs].sort());
-    expect(jobs).toEqual(expect.arrayContaining(['prometheus', 'prometheus-thanos-sidecar', 'thanos-query', 'thanos-query-frontend', 'thanos-store', 'thanos-compact', 'thanos-rule', 'thanos-bucketweb']));
+    expect(jobs).toEqual(
+      expect.arrayContaining([
+        'prometheus',
+        'prometheus-thanos-sidecar',
+        'thanos-query',
+        'thanos-query-frontend',
+        'thanos-store',
+        'thanos-compact',
+        'thanos-rule',
+        'thanos-bucketweb',
+      ]),
+    );
     expect(stack.prometheusOperator!.serviceMonitors).toHaveLength(jobs.length);
   });
 
-  test('each ServiceMonitor selects its Service by the Service\'s labels and keeps exactly that Service\'s port', () => {
+  test("each ServiceMonitor selects its Service by the Service's labels and keeps exactly that Service's port", () => {
     const services = ofKind(objects, 'Service');
     for (const target of stack.components) {
       for (const e of target.scrapeEndpoints) {
@@ -92,7 +116,10 @@ describe('ThanosStack with prometheusOperator: true', () => {
         const service = find(objects, 'Service', e.serviceName);
         const selector = m.spec.selector.matchLabels;
         expect(matches(service.metadata.labels, selector)).toBe(true);
-        expect(selector).toMatchObject({ 'app.kubernetes.io/name': service.metadata.labels['app.kubernetes.io/name'], 'app.kubernetes.io/instance': service.metadata.labels['app.kubernetes.io/instance'] });
+        expect(selector).toMatchObject({
+          'app.kubernetes.io/name': service.metadata.labels['app.kubernetes.io/name'],
+          'app.kubernetes.io/instance': service.metadata.labels['app.kubernetes.io/instance'],
+        });
         expect(selector['app.kubernetes.io/version']).toBeUndefined();
         expect(m.spec.namespaceSelector).toEqual({ matchNames: ['monitoring'] });
         const [endpoint] = m.spec.endpoints;
@@ -100,8 +127,12 @@ describe('ThanosStack with prometheusOperator: true', () => {
         // What the operator would scrape: Services matching the selector, serving the port, passing the keep rule.
         const keep = endpoint.relabelings.find((r: any) => r.action === 'keep');
         expect(keep.sourceLabels).toEqual(['__meta_kubernetes_service_name']);
-        const scraped = services.filter((s) => matches(s.metadata.labels, selector)
-          && s.spec.ports.some((p: any) => p.name === endpoint.port) && new RegExp(`^(?:${keep.regex})$`).test(s.metadata.name));
+        const scraped = services.filter(
+          (s) =>
+            matches(s.metadata.labels, selector) &&
+            s.spec.ports.some((p: any) => p.name === endpoint.port) &&
+            new RegExp(`^(?:${keep.regex})$`).test(s.metadata.name),
+        );
         expect(scraped.map((s) => s.metadata.name)).toEqual([e.serviceName]);
         // The Service sends the port to pods that serve it.
         expect(service.spec.ports.find((p: any) => p.name === e.port.name).targetPort).toBe(e.port.name);
@@ -113,7 +144,9 @@ describe('ThanosStack with prometheusOperator: true', () => {
   test('without the keep rule a headless Service would be scraped twice: the rule is needed', () => {
     const services = ofKind(objects, 'Service');
     const m = find(objects, 'ServiceMonitor', 'alertmanager');
-    const sameLabelsAndPort = services.filter((s) => matches(s.metadata.labels, m.spec.selector.matchLabels) && s.spec.ports.some((p: any) => p.name === m.spec.endpoints[0].port));
+    const sameLabelsAndPort = services.filter(
+      (s) => matches(s.metadata.labels, m.spec.selector.matchLabels) && s.spec.ports.some((p: any) => p.name === m.spec.endpoints[0].port),
+    );
     expect(sameLabelsAndPort.length).toBeGreaterThan(1);
   });
 
@@ -121,12 +154,14 @@ describe('ThanosStack with prometheusOperator: true', () => {
     // Before: the operator's Prometheus was `namespaceSelector: {}` plus pod labels, on Alertmanager, MinIO, Grafana...
     for (const policy of ofKind(objects, 'NetworkPolicy')) {
       for (const r of policy.spec.ingress) {
-        for (const p of r.from) if (p.podSelector) expect({ policy: policy.metadata.name, p }).not.toEqual({ policy: policy.metadata.name, p: expect.objectContaining({ namespaceSelector: {} }) });
+        for (const p of r.from)
+          if (p.podSelector)
+            expect({ policy: policy.metadata.name, p }).not.toEqual({ policy: policy.metadata.name, p: expect.objectContaining({ namespaceSelector: {} }) });
       }
     }
   });
 
-  test('each component\'s NetworkPolicy admits the operator\'s Prometheus on its metrics port, by namespace and pod selector', () => {
+  test("each component's NetworkPolicy admits the operator's Prometheus on its metrics port, by namespace and pod selector", () => {
     const operatorPrometheus = {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
       podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
@@ -134,19 +169,27 @@ describe('ThanosStack with prometheusOperator: true', () => {
     for (const target of stack.components) {
       const policy = find(objects, 'NetworkPolicy', target.scrapeEndpoints[0].serviceName.replace(/-thanos-sidecar$/, '').replace(/-headless$/, ''));
       for (const e of target.scrapeEndpoints) {
-        const admitted = policy.spec.ingress.some((r: any) => r.from.some((p: any) => isDeepStrictEqual(p, operatorPrometheus))
-          && r.ports.some((p: any) => p.port === e.port.port));
+        const admitted = policy.spec.ingress.some(
+          (r: any) => r.from.some((p: any) => isDeepStrictEqual(p, operatorPrometheus)) && r.ports.some((p: any) => p.port === e.port.port),
+        );
         expect({ job: e.jobName, admitted }).toEqual({ job: e.jobName, admitted: true });
       }
     }
   });
 
-  test('the stack\'s alerts are one PrometheusRule of their own, in no rule file: evaluated once', () => {
+  test("the stack's alerts are one PrometheusRule of their own, in no rule file: evaluated once", () => {
     const alerts = find(objects, 'PrometheusRule', 'thanos-stack-alerts');
     const names = alerts.spec.groups.map((g: any) => g.name);
-    expect(names).toEqual(expect.arrayContaining(['prometheus-prometheus-alerts', 'prometheus-sidecar-alerts', 'watchdog', 'thanos-compactor-alerts', 'prometheus-availability']));
+    expect(names).toEqual(
+      expect.arrayContaining(['prometheus-prometheus-alerts', 'prometheus-sidecar-alerts', 'watchdog', 'thanos-compactor-alerts', 'prometheus-availability']),
+    );
     const down = alerts.spec.groups.find((g: any) => g.name === 'prometheus-availability').rules[0];
-    expect(down).toMatchObject({ alert: 'PrometheusDown', expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', for: '5m', labels: { severity: 'critical' } });
+    expect(down).toMatchObject({
+      alert: 'PrometheusDown',
+      expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})',
+      for: '5m',
+      labels: { severity: 'critical' },
+    });
     for (const configMap of ['prometheus-rules', 'thanos-rule-rules']) expect(find(objects, 'ConfigMap', configMap).data ?? {}).toEqual({});
     expect(find(objects, 'PrometheusRule', 'thanos-rule').spec).toEqual({ groups: [] });
   });
@@ -173,18 +216,29 @@ describe('rule groups and components added later', () => {
   });
 
   test('groups added after the stack are in the PrometheusRules, equal to the rule files', () => {
-    for (const [rule, configMap] of [['prometheus', 'prometheus-rules'], ['thanos-rule', 'thanos-rule-rules']]) {
+    for (const [rule, configMap] of [
+      ['prometheus', 'prometheus-rules'],
+      ['thanos-rule', 'thanos-rule-rules'],
+    ]) {
       const files = find(objects, 'ConfigMap', configMap).data as { [file: string]: string };
       const byName = (a: any, b: any) => a.name.localeCompare(b.name);
-      expect([...find(objects, 'PrometheusRule', rule).spec.groups].sort(byName)).toEqual(Object.values(files).map((f) => parse(f).groups[0]).sort(byName));
+      expect([...find(objects, 'PrometheusRule', rule).spec.groups].sort(byName)).toEqual(
+        Object.values(files)
+          .map((f) => parse(f).groups[0])
+          .sort(byName),
+      );
     }
     expect(find(objects, 'PrometheusRule', 'thanos-rule').spec.groups.map((g: any) => g.name)).toEqual(['availability']);
-    expect(find(objects, 'PrometheusRule', 'prometheus').spec.groups).toEqual([{
-      name: 'availability', interval: '1m', rules: [
-        { alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: '5m', annotations: { summary: 'no querier' } },
-        { record: 'job:up:sum', expr: 'sum by (job) (up)' },
-      ],
-    }]);
+    expect(find(objects, 'PrometheusRule', 'prometheus').spec.groups).toEqual([
+      {
+        name: 'availability',
+        interval: '1m',
+        rules: [
+          { alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', for: '5m', annotations: { summary: 'no querier' } },
+          { record: 'job:up:sum', expr: 'sum by (job) (up)' },
+        ],
+      },
+    ]);
   });
 
   test('a Prometheus added with addPrometheus gets its ServiceMonitors and PrometheusRule', () => {
@@ -197,16 +251,18 @@ describe('rule groups and components added later', () => {
 
 describe('options', () => {
   test('off by default: no prometheus-operator object and no operator peer in any NetworkPolicy', () => {
-    const objects = Testing.synth((() => {
-      const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
-      new ThanosStack(chart, 'Thanos');
-      return chart;
-    })()) as Manifest[];
+    const objects = Testing.synth(
+      (() => {
+        const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
+        new ThanosStack(chart, 'Thanos');
+        return chart;
+      })(),
+    ) as Manifest[];
     expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
     expect(JSON.stringify(ofKind(objects, 'NetworkPolicy'))).not.toContain('prometheus-operator');
   });
 
-  test('labels go on every ServiceMonitor and PrometheusRule, for the operator\'s selectors; a custom scraper replaces the default', () => {
+  test("labels go on every ServiceMonitor and PrometheusRule, for the operator's selectors; a custom scraper replaces the default", () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
     const query = new ThanosQuery(chart, 'Query', { stores: [new Prometheus(chart, 'Prometheus')] });
     new PrometheusOperator(chart, 'Operator', {
@@ -216,25 +272,35 @@ describe('options', () => {
     });
     const objects = Testing.synth(chart) as Manifest[];
     const m = find(objects, 'ServiceMonitor', 'thanos-query');
-    expect(m.metadata.labels).toMatchObject({ 'release': 'kube-prometheus-stack', 'app.kubernetes.io/name': 'thanos-query' });
+    expect(m.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack', 'app.kubernetes.io/name': 'thanos-query' });
     expect(m.spec.selector.matchLabels.release).toBeUndefined();
     const policy = find(objects, 'NetworkPolicy', 'thanos-query');
     expect(policy.spec.ingress).toContainEqual({
-      from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } }],
+      from: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: PORTS.thanosHttp.port }],
     });
     expect(JSON.stringify(policy)).not.toContain('prometheus-operator');
     expectValid(objects, { allowedCustomKinds: CUSTOM_KINDS });
   });
 
-  test('scraperNamespace moves the default scraper to the operator\'s namespace, still with its pod selector', () => {
+  test("scraperNamespace moves the default scraper to the operator's namespace, still with its pod selector", () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'thanos' });
-    new PrometheusOperator(chart, 'Operator', { scrapeTargets: [new ThanosQuery(chart, 'Query', { stores: [new Prometheus(chart, 'Prometheus')] })], scraperNamespace: 'monitoring' });
+    new PrometheusOperator(chart, 'Operator', {
+      scrapeTargets: [new ThanosQuery(chart, 'Query', { stores: [new Prometheus(chart, 'Prometheus')] })],
+      scraperNamespace: 'monitoring',
+    });
     expect(find(Testing.synth(chart) as Manifest[], 'NetworkPolicy', 'thanos-query').spec.ingress).toContainEqual({
-      from: [{
-        podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
-      }],
+      from: [
+        {
+          podSelector: { matchLabels: { 'app.kubernetes.io/managed-by': 'prometheus-operator', 'app.kubernetes.io/name': 'prometheus' } },
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        },
+      ],
       ports: [{ protocol: 'TCP', port: PORTS.thanosHttp.port }],
     });
   });

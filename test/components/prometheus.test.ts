@@ -6,7 +6,9 @@ import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } fro
 
 function withBucket(chart: any): S3ObjectStorage {
   return new S3ObjectStorage(chart, 'Bucket', {
-    bucket: 'thanos', endpoint: 'minio.monitoring.svc:9000', insecure: true,
+    bucket: 'thanos',
+    endpoint: 'minio.monitoring.svc:9000',
+    insecure: true,
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'Creds', 'thanos-objstore')),
   });
 }
@@ -87,7 +89,9 @@ describe('Prometheus defaults', () => {
     const roles = jobs.flatMap((j: any) => (j.kubernetes_sd_configs ?? []).map((sd: any) => sd.role));
     expect(roles).toEqual(['endpointslice', 'endpointslice', 'pod', 'endpointslice']);
     expect(jobs[0].relabel_configs[0]).toEqual({
-      source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'], regex: 'prometheus;web', action: 'keep',
+      source_labels: ['__meta_kubernetes_service_name', '__meta_kubernetes_endpointslice_port_name'],
+      regex: 'prometheus;web',
+      action: 'keep',
     });
     const rules = find(objects, 'ClusterRole', 'monitoring-prometheus').rules;
     expect(rules).toContainEqual({ apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] });
@@ -96,7 +100,10 @@ describe('Prometheus defaults', () => {
 
   test('headless Service has a port named grpc for dnssrv discovery', () => {
     const svc = find(objects, 'Service', 'prometheus-thanos-sidecar');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['grpc', 10901], ['http', 10902]]);
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['grpc', 10901],
+      ['http', 10902],
+    ]);
   });
 
   test('RBAC for Kubernetes discovery is cluster-scoped, read-only and has no namespace', () => {
@@ -121,7 +128,12 @@ describe('Prometheus defaults', () => {
   });
 
   test('runs as nobody with a read-only root filesystem and probes on both containers', () => {
-    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsUser: 65534, fsGroup: 65534, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(sts.spec.template.spec.securityContext).toMatchObject({
+      runAsUser: 65534,
+      fsGroup: 65534,
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     for (const c of [prom, sidecar]) {
       expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
       expect(c.livenessProbe.httpGet.path).toBe('/-/healthy');
@@ -153,13 +165,34 @@ describe('Prometheus options', () => {
   test('typed scrape jobs, rule groups and options render into the config', () => {
     const objects = synth((c) => {
       const p = new Prometheus(c, 'P', {
-        name: 'prometheus-eu1', replicas: 1, externalLabels: { cluster: 'eu1', region: 'eu' }, retention: Duration.days(2),
-        retentionSize: Size.gibibytes(15), enableAdminApi: true, uploadCompacted: true, objectStorage: withBucket(c),
-        scrapeInterval: Duration.seconds(15), serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], annotationDiscovery: false,
+        name: 'prometheus-eu1',
+        replicas: 1,
+        externalLabels: { cluster: 'eu1', region: 'eu' },
+        retention: Duration.days(2),
+        retentionSize: Size.gibibytes(15),
+        enableAdminApi: true,
+        uploadCompacted: true,
+        objectStorage: withBucket(c),
+        scrapeInterval: Duration.seconds(15),
+        serviceType: ServiceType.LOAD_BALANCER,
+        sourceRanges: ['10.0.0.0/8'],
+        annotationDiscovery: false,
       });
       p.addScrapeJob(ScrapeJob.staticTargets('node', ['10.0.0.1:9100']));
       p.addAlertmanager(AlertmanagerEndpoint.url('https://alertmanager.example.com'));
-      p.addRuleGroup(new RuleGroup({ name: 'availability', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', pendingFor: Duration.minutes(5), labels: { severity: 'critical' } })] }));
+      p.addRuleGroup(
+        new RuleGroup({
+          name: 'availability',
+          rules: [
+            Rule.alert({
+              alert: 'PrometheusDown',
+              expr: 'absent(up{job="prometheus-eu1"} == 1)',
+              pendingFor: Duration.minutes(5),
+              labels: { severity: 'critical' },
+            }),
+          ],
+        }),
+      );
     });
     const sts = find(objects, 'StatefulSet', 'prometheus-eu1');
     expect(sts.spec.replicas).toBe(1);
@@ -172,7 +205,12 @@ describe('Prometheus options', () => {
     expect(cfg.global).toMatchObject({ scrape_interval: '15s', external_labels: { cluster: 'eu1', region: 'eu', replica: '${POD_NAME}' } });
     expect(cfg.scrape_configs.map((j: any) => j.job_name)).toEqual(['prometheus-eu1', 'prometheus-eu1-thanos-sidecar', 'node']);
     const rules = parse(find(objects, 'ConfigMap', 'prometheus-eu1-rules').data['availability.rules.yaml']);
-    expect(rules.groups[0].rules[0]).toEqual({ alert: 'PrometheusDown', expr: 'absent(up{job="prometheus-eu1"} == 1)', for: '5m', labels: { severity: 'critical' } });
+    expect(rules.groups[0].rules[0]).toEqual({
+      alert: 'PrometheusDown',
+      expr: 'absent(up{job="prometheus-eu1"} == 1)',
+      for: '5m',
+      labels: { severity: 'critical' },
+    });
     expect(find(objects, 'Service', 'prometheus-eu1').spec).toMatchObject({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
     expect(find(objects, 'Service', 'prometheus-eu1-thanos-sidecar').spec.externalTrafficPolicy).toBeUndefined();
     const policy = find(objects, 'NetworkPolicy', 'prometheus-eu1');
@@ -180,24 +218,35 @@ describe('Prometheus options', () => {
   });
 
   test('a ClusterIP sidecar Service admits no outside traffic; a LoadBalancer one admits it on gRPC', () => {
-    const ingressPorts = (type: ServiceType) => find(synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true })), 'NetworkPolicy', 'prometheus')
-      .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock)).flatMap((r: any) => r.ports.map((p: any) => p.port));
+    const ingressPorts = (type: ServiceType) =>
+      find(
+        synth((c) => new Prometheus(c, 'P', { sidecarServiceType: type, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true })),
+        'NetworkPolicy',
+        'prometheus',
+      )
+        .spec.ingress.filter((r: any) => r.from.some((f: any) => f.ipBlock))
+        .flatMap((r: any) => r.ports.map((p: any) => p.port));
     expect(ingressPorts(ServiceType.CLUSTER_IP)).toEqual([]);
     expect(ingressPorts(ServiceType.LOAD_BALANCER)).toEqual([10901]);
   });
 
-  test('exposing the sidecar\'s plaintext StoreAPI is refused unless TLS or an acknowledgement is given', () => {
+  test("exposing the sidecar's plaintext StoreAPI is refused unless TLS or an acknowledgement is given", () => {
     expect(problems((c) => new Prometheus(c, 'P', { sidecarServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['198.51.100.0/24'] }))).toEqual([
-      expect.stringContaining('the sidecar\'s plaintext StoreAPI (gRPC) would be reachable from outside the cluster through a LoadBalancer Service: give grpcServerTls, or set acknowledgePlaintextExposure: true'),
+      expect.stringContaining(
+        "the sidecar's plaintext StoreAPI (gRPC) would be reachable from outside the cluster through a LoadBalancer Service: give grpcServerTls, or set acknowledgePlaintextExposure: true",
+      ),
     ]);
   });
 
   test('the sidecar has its own image and resources; a CPU limit is rendered only when asked', () => {
-    const objects = synth((c) => new Prometheus(c, 'P', {
-      thanosImage: 'registry.example.com/thanos:v0.42.4',
-      resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(2), cpuLimit: Cpu.units(2) }),
-      sidecarResources: Resources.of({ cpu: Cpu.millis(20), memory: Size.mebibytes(64), memoryLimit: Size.mebibytes(96) }),
-    }));
+    const objects = synth(
+      (c) =>
+        new Prometheus(c, 'P', {
+          thanosImage: 'registry.example.com/thanos:v0.42.4',
+          resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(2), cpuLimit: Cpu.units(2) }),
+          sidecarResources: Resources.of({ cpu: Cpu.millis(20), memory: Size.mebibytes(64), memoryLimit: Size.mebibytes(96) }),
+        }),
+    );
     const sts = find(objects, 'StatefulSet', 'prometheus');
     expect(containerOf(sts, 'prometheus').resources).toEqual({ requests: { cpu: '500m', memory: '2048Mi' }, limits: { cpu: '2', memory: '2048Mi' } });
     const sidecar = containerOf(sts, 'thanos-sidecar');
@@ -217,20 +266,40 @@ describe('Prometheus options', () => {
 describe('Prometheus rejects', () => {
   const cases: Array<[string, (c: any) => void, RegExp]> = [
     ['empty external labels', (c) => new Prometheus(c, 'P', { externalLabels: {} }), /externalLabels is empty/],
-    ['an invalid external label name', (c) => new Prometheus(c, 'P', { externalLabels: { 'my-cluster': 'a' } }), /external label "my-cluster" is not a valid Prometheus label name/],
+    [
+      'an invalid external label name',
+      (c) => new Prometheus(c, 'P', { externalLabels: { 'my-cluster': 'a' } }),
+      /external label "my-cluster" is not a valid Prometheus label name/,
+    ],
     ['an empty external label value', (c) => new Prometheus(c, 'P', { externalLabels: { cluster: '' } }), /external label "cluster" has an empty value/],
     ['a reserved replica label', (c) => new Prometheus(c, 'P', { replicaLabel: '__replica' }), /replicaLabel "__replica" is not a valid Prometheus label name/],
-    ['the replica label among the external labels', (c) => new Prometheus(c, 'P', { externalLabels: { cluster: 'a', replica: 'x' } }), /replicaLabel "replica" is also in externalLabels/],
-    ['retention under 3 x block duration', (c) => new Prometheus(c, 'P', { retention: Duration.hours(5), objectStorage: withBucket(c) }), /retention 5h is shorter than 3 x blockDuration \(6h\)/],
-    ['delayed compaction without a bucket', (c) => new Prometheus(c, 'P', { localCompaction: LocalCompaction.DELAYED }), /localCompaction DELAYED needs objectStorage/],
+    [
+      'the replica label among the external labels',
+      (c) => new Prometheus(c, 'P', { externalLabels: { cluster: 'a', replica: 'x' } }),
+      /replicaLabel "replica" is also in externalLabels/,
+    ],
+    [
+      'retention under 3 x block duration',
+      (c) => new Prometheus(c, 'P', { retention: Duration.hours(5), objectStorage: withBucket(c) }),
+      /retention 5h is shorter than 3 x blockDuration \(6h\)/,
+    ],
+    [
+      'delayed compaction without a bucket',
+      (c) => new Prometheus(c, 'P', { localCompaction: LocalCompaction.DELAYED }),
+      /localCompaction DELAYED needs objectStorage/,
+    ],
     ['upload-compacted without a bucket', (c) => new Prometheus(c, 'P', { uploadCompacted: true }), /uploadCompacted needs objectStorage/],
     ['an invalid name', (c) => new Prometheus(c, 'P', { name: 'Prometheus_EU' }), /name "Prometheus_EU" is not a valid name/],
     ['zero replicas', (c) => new Prometheus(c, 'P', { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an ExternalName service', (c) => new Prometheus(c, 'P', { serviceType: ServiceType.EXTERNAL_NAME }), /serviceType ExternalName cannot expose pods/],
-    ['two instances with the same external labels', (c) => {
-      new Prometheus(c, 'A', { name: 'prometheus-a', externalLabels: { cluster: 'eu1' } });
-      new Prometheus(c, 'B', { name: 'prometheus-b', externalLabels: { cluster: 'eu1' } });
-    }, /are the same as those of test\/A/],
+    [
+      'two instances with the same external labels',
+      (c) => {
+        new Prometheus(c, 'A', { name: 'prometheus-a', externalLabels: { cluster: 'eu1' } });
+        new Prometheus(c, 'B', { name: 'prometheus-b', externalLabels: { cluster: 'eu1' } });
+      },
+      /are the same as those of test\/A/,
+    ],
   ];
 
   test.each(cases)('%s', (_, build, message) => {
@@ -241,7 +310,9 @@ describe('Prometheus rejects', () => {
   });
 
   test('reports every problem at once', () => {
-    const found = problems((c) => new Prometheus(c, 'P', { name: 'Bad_Name', externalLabels: {}, retention: Duration.hours(1), replicas: 0, objectStorage: withBucket(c) }));
+    const found = problems(
+      (c) => new Prometheus(c, 'P', { name: 'Bad_Name', externalLabels: {}, retention: Duration.hours(1), replicas: 0, objectStorage: withBucket(c) }),
+    );
     expect(found).toHaveLength(4);
   });
 });

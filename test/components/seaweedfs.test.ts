@@ -17,7 +17,10 @@ function seaweedfs(chart: Chart, props: Partial<ConstructorParameters<typeof Sea
 }
 
 const secretRef = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: 'thanos-objstore', key } } });
-const inNamespace = (matchLabels: Record<string, string>) => ({ podSelector: { matchLabels }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } });
+const inNamespace = (matchLabels: Record<string, string>) => ({
+  podSelector: { matchLabels },
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+});
 const seaweedPeer = inNamespace({ 'app.kubernetes.io/name': 'seaweedfs', 'app.kubernetes.io/instance': 'seaweedfs' });
 
 describe('SeaweedFS defaults', () => {
@@ -53,7 +56,10 @@ describe('SeaweedFS defaults', () => {
     expect(claim.metadata.name).toBe('data');
     expect(claim.spec.resources.requests.storage).toBe('50Gi');
     expect(claim.spec.storageClassName).toBeUndefined();
-    expect(server.volumeMounts).toEqual([{ name: 'data', mountPath: '/data' }, { name: 'tmp', mountPath: '/tmp' }]);
+    expect(server.volumeMounts).toEqual([
+      { name: 'data', mountPath: '/data' },
+      { name: 'tmp', mountPath: '/tmp' },
+    ]);
     expect(sts.spec.template.spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
   });
 
@@ -83,7 +89,13 @@ describe('SeaweedFS defaults', () => {
 
   test('restricted security as the image user 1000 with a writable volume group', () => {
     const pod = sts.spec.template.spec;
-    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(server.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(pod.automountServiceAccountToken).toBe(false);
     expect(pod.serviceAccountName).toBe('seaweedfs');
@@ -108,10 +120,15 @@ describe('SeaweedFS defaults', () => {
     const policy = find(objects, 'NetworkPolicy', 'seaweedfs').spec;
     expect(policy.ingress).toEqual([]);
     // DNS to the cluster DNS pods only.
-    expect(policy.egress).toEqual([{
-      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-      ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-    }]);
+    expect(policy.egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
   });
 
   test('objectStorage: plain-HTTP path-style S3 on the Service port 8333, credentials only as placeholders', () => {
@@ -157,7 +174,9 @@ describe('SeaweedFS wiring', () => {
 
   test('the Secret is a declared prerequisite with both keys', () => {
     let s!: SeaweedFS;
-    synth((c) => { s = seaweedfs(c, { accessKeyKey: 'user', secretKeyKey: 'password' }); });
+    synth((c) => {
+      s = seaweedfs(c, { accessKeyKey: 'user', secretKeyKey: 'password' });
+    });
     expect(prerequisiteSecrets(s)).toEqual([expect.objectContaining({ name: 'thanos-objstore', keys: ['password', 'user'] })]);
   });
 
@@ -182,11 +201,19 @@ describe('SeaweedFS wiring', () => {
 });
 
 describe('SeaweedFS options', () => {
-  const objects = synth((c) => seaweedfs(c, {
-    name: 'objects', bucket: 'metrics-eu1', accessKeyKey: 'user', secretKeyKey: 'password',
-    storageSize: Size.gibibytes(200), storageClassName: 'fast', image: 'example.com/seaweedfs:1',
-    size: SizePreset.LARGE, networkPolicy: false,
-  }));
+  const objects = synth((c) =>
+    seaweedfs(c, {
+      name: 'objects',
+      bucket: 'metrics-eu1',
+      accessKeyKey: 'user',
+      secretKeyKey: 'password',
+      storageSize: Size.gibibytes(200),
+      storageClassName: 'fast',
+      image: 'example.com/seaweedfs:1',
+      size: SizePreset.LARGE,
+      networkPolicy: false,
+    }),
+  );
   const sts = find(objects, 'StatefulSet', 'objects');
   const server = containerOf(sts, 'seaweedfs');
 

@@ -8,7 +8,9 @@ import { containerOf, find, flag, Manifest, problems, synth, ownEnv } from '../s
 
 function bucket(c: Chart): S3ObjectStorage {
   return new S3ObjectStorage(c, 'Bucket', {
-    bucket: 'thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1',
+    bucket: 'thanos',
+    endpoint: 's3.eu-west-1.amazonaws.com',
+    region: 'eu-west-1',
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(c, 'Creds', 'thanos-objstore')),
   });
 }
@@ -40,7 +42,9 @@ describe('ThanosBucketWeb defaults', () => {
 
   test('args: tools bucket web on the bucket, refreshed every 30m', () => {
     expect(container.args).toEqual([
-      'tools', 'bucket', 'web',
+      'tools',
+      'bucket',
+      'web',
       '--http-address=0.0.0.0:10902',
       '--refresh=30m',
       '--objstore.config-file=/etc/thanos/objstore/objstore.yml',
@@ -82,9 +86,13 @@ describe('ThanosBucketWeb defaults', () => {
 
   test('url and scrape endpoint', () => {
     let w!: ThanosBucketWeb;
-    synth((c) => { w = web(c); });
+    synth((c) => {
+      w = web(c);
+    });
     expect(w.url).toBe('http://thanos-bucketweb.monitoring.svc:10902');
-    expect(w.scrapeEndpoints).toEqual([{ jobName: 'thanos-bucketweb', serviceName: 'thanos-bucketweb', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
+    expect(w.scrapeEndpoints).toEqual([
+      { jobName: 'thanos-bucketweb', serviceName: 'thanos-bucketweb', namespace: 'monitoring', port: { name: 'http', port: 10902 } },
+    ]);
   });
 
   test('passes the manifest harness', () => {
@@ -105,7 +113,9 @@ describe('ThanosBucketWeb options', () => {
 
   test('exposing the bucket web UI (block deletion) needs an acknowledgement; then it admits its source ranges', () => {
     expect(problems((c) => web(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'] }))).toEqual([
-      expect.stringMatching(/the bucket web UI \(it marks blocks for deletion, without authentication\) would be reachable from outside the cluster through a LoadBalancer Service: keep serviceType CLUSTER_IP/),
+      expect.stringMatching(
+        /the bucket web UI \(it marks blocks for deletion, without authentication\) would be reachable from outside the cluster through a LoadBalancer Service: keep serviceType CLUSTER_IP/,
+      ),
     ]);
     const objects = synth((c) => web(c, { serviceType: ServiceType.LOAD_BALANCER, sourceRanges: ['10.0.0.0/8'], acknowledgePlaintextExposure: true }));
     expect(find(objects, 'Service', 'thanos-bucketweb').spec.type).toBe('LoadBalancer');
@@ -116,7 +126,14 @@ describe('ThanosBucketWeb options', () => {
     let chart!: Chart;
     const objects = synth((c) => {
       chart = c;
-      web(c, {}, ObjectStorage.fromSecret(c, 'Existing', { secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config'), endpoint: 's3.eu-west-1.amazonaws.com:443' }));
+      web(
+        c,
+        {},
+        ObjectStorage.fromSecret(c, 'Existing', {
+          secret: Secret.fromSecretName(c, 'S', 'thanos-objstore-config'),
+          endpoint: 's3.eu-west-1.amazonaws.com:443',
+        }),
+      );
     });
     expect(find(objects, 'Deployment', 'thanos-bucketweb').spec.template.spec.volumes).toEqual([
       { name: 'objstore', secret: { secretName: 'thanos-objstore-config', items: [{ key: 'objstore.yml', path: 'objstore.yml' }] } },

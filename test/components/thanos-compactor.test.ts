@@ -11,7 +11,10 @@ const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_ke
 
 function bucket(chart: Chart, id = 'Bucket', name = 'thanos'): IObjectStorage {
   return new S3ObjectStorage(chart, id, {
-    bucket: name, endpoint: 'minio.monitoring.svc:9000', insecure: true, configMapName: `objstore-${name}`,
+    bucket: name,
+    endpoint: 'minio.monitoring.svc:9000',
+    insecure: true,
+    configMapName: `objstore-${name}`,
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, `${id}Secret`, 'thanos-objstore')),
   });
 }
@@ -24,7 +27,9 @@ const SELECTOR = { 'app.kubernetes.io/name': 'thanos-compact', 'app.kubernetes.i
 
 describe('ThanosCompactor defaults', () => {
   let construct!: ThanosCompactor;
-  const objects = synth((c) => { construct = compactor(c); });
+  const objects = synth((c) => {
+    construct = compactor(c);
+  });
   const sts = find(objects, 'StatefulSet', 'thanos-compact');
   const c = containerOf(sts, 'thanos-compact');
 
@@ -38,7 +43,11 @@ describe('ThanosCompactor defaults', () => {
 
   test('renders exactly the expected objects', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/objstore-thanos', 'NetworkPolicy/thanos-compact', 'Service/thanos-compact', 'ServiceAccount/thanos-compact', 'StatefulSet/thanos-compact',
+      'ConfigMap/objstore-thanos',
+      'NetworkPolicy/thanos-compact',
+      'Service/thanos-compact',
+      'ServiceAccount/thanos-compact',
+      'StatefulSet/thanos-compact',
     ]);
   });
 
@@ -72,7 +81,9 @@ describe('ThanosCompactor defaults', () => {
     expect(svc.spec.selector).toEqual(SELECTOR);
     expect(sts.spec.serviceName).toBe('thanos-compact');
     expect(c.ports).toEqual([{ name: 'http', containerPort: 10902, protocol: 'TCP' }]);
-    expect(construct.scrapeEndpoints).toEqual([{ jobName: 'thanos-compact', serviceName: 'thanos-compact', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
+    expect(construct.scrapeEndpoints).toEqual([
+      { jobName: 'thanos-compact', serviceName: 'thanos-compact', namespace: 'monitoring', port: { name: 'http', port: 10902 } },
+    ]);
   });
 
   test('liveness and readiness probes, no startup probe', () => {
@@ -81,13 +92,18 @@ describe('ThanosCompactor defaults', () => {
     expect(c.startupProbe).toBeUndefined();
   });
 
-  test('the grace period covers its HTTP server\'s (SIGTERM abandons a compaction, it does not finish it); no drain', () => {
+  test("the grace period covers its HTTP server's (SIGTERM abandons a compaction, it does not finish it); no drain", () => {
     expect(sts.spec.template.spec.terminationGracePeriodSeconds).toBe(130);
     expect(c.lifecycle).toBeUndefined();
   });
 
   test('restricted security, compactor resources, objstore wiring', () => {
-    expect(sts.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, fsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(sts.spec.template.spec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      fsGroup: 65534,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '1024Mi' }, limits: { memory: '1024Mi' } });
     expect(ownEnv(c).map((e: any) => e.name)).toEqual(['OBJSTORE_ACCESS_KEY', 'OBJSTORE_SECRET_KEY']);
@@ -99,18 +115,30 @@ describe('ThanosCompactor defaults', () => {
     const np = find(objects, 'NetworkPolicy', 'thanos-compact').spec;
     expect(np.podSelector.matchLabels).toEqual(SELECTOR);
     expect(np.egress).toHaveLength(2);
-    expect(np.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(np.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    });
     expect(np.ingress).toEqual([]);
   });
 });
 
 describe('ThanosCompactor options', () => {
   test('retention, downsampling off, storage, image, resources', () => {
-    const o = synth((c) => compactor(c, {
-      name: 'thanos-compact-eu1', retentionRaw: Duration.days(400), retention5m: Duration.days(10), retention1h: Duration.seconds(0),
-      downsampling: false, storageSize: Size.gibibytes(500), storageClassName: 'ssd', image: 'example.com/thanos:v1',
-      resources: Resources.of({ cpu: Cpu.units(1), memory: Size.gibibytes(4) }), networkPolicy: false,
-    }));
+    const o = synth((c) =>
+      compactor(c, {
+        name: 'thanos-compact-eu1',
+        retentionRaw: Duration.days(400),
+        retention5m: Duration.days(10),
+        retention1h: Duration.seconds(0),
+        downsampling: false,
+        storageSize: Size.gibibytes(500),
+        storageClassName: 'ssd',
+        image: 'example.com/thanos:v1',
+        resources: Resources.of({ cpu: Cpu.units(1), memory: Size.gibibytes(4) }),
+        networkPolicy: false,
+      }),
+    );
     const sts = find(o, 'StatefulSet', 'thanos-compact-eu1');
     const args = containerOf(sts, 'thanos-compact').args;
     expect(flag(args, '--retention.resolution-raw')).toBe('400d');
@@ -151,21 +179,33 @@ describe('ThanosCompactor options', () => {
   });
 
   test('workload identity annotates the ServiceAccount', () => {
-    const o = synth((c) => new ThanosCompactor(c, 'C', { objectStorage: new GcsObjectStorage(c, 'B', { bucket: 'metrics', workloadIdentityServiceAccount: 'thanos@p.iam.gserviceaccount.com' }) }));
+    const o = synth(
+      (c) =>
+        new ThanosCompactor(c, 'C', {
+          objectStorage: new GcsObjectStorage(c, 'B', { bucket: 'metrics', workloadIdentityServiceAccount: 'thanos@p.iam.gserviceaccount.com' }),
+        }),
+    );
     expect(find(o, 'ServiceAccount', 'thanos-compact').metadata.annotations).toEqual({ 'iam.gke.io/gcp-service-account': 'thanos@p.iam.gserviceaccount.com' });
   });
 
   test('one compactor per bucket: two buckets may each have one', () => {
-    expect(problems((c) => {
-      new ThanosCompactor(c, 'A', { name: 'thanos-compact-a', objectStorage: bucket(c, 'BucketA', 'bucket-a') });
-      new ThanosCompactor(c, 'B', { name: 'thanos-compact-b', objectStorage: bucket(c, 'BucketB', 'bucket-b') });
-    })).toEqual([]);
+    expect(
+      problems((c) => {
+        new ThanosCompactor(c, 'A', { name: 'thanos-compact-a', objectStorage: bucket(c, 'BucketA', 'bucket-a') });
+        new ThanosCompactor(c, 'B', { name: 'thanos-compact-b', objectStorage: bucket(c, 'BucketB', 'bucket-b') });
+      }),
+    ).toEqual([]);
   });
 
   test('Prometheus scraping the compactor opens its NetworkPolicy on http', () => {
     const o = synth((c) => new Prometheus(c, 'P', { annotationDiscovery: false }).scrape(compactor(c)));
     expect(find(o, 'NetworkPolicy', 'thanos-compact').spec.ingress).toEqual([
-      { from: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' } } })], ports: [{ protocol: 'TCP', port: 10902 }] },
+      {
+        from: [
+          expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' } } }),
+        ],
+        ports: [{ protocol: 'TCP', port: 10902 }],
+      },
     ]);
   });
 });
@@ -174,25 +214,62 @@ describe('ThanosCompactor validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['replicas 2', (c) => compactor(c, { replicas: 2 }), /replicas 2 is not allowed: compactors take no lock on the bucket.*use replicas: 1/],
     ['replicas 0', (c) => compactor(c, { replicas: 0 }), /replicas 0 is not allowed/],
-    ['two compactors on one bucket', (c) => {
-      const b = bucket(c);
-      new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: b });
-      new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: b });
-    }, /bucket s3:\/\/minio.monitoring.svc:9000\/thanos\/ in cluster test is also compacted by test\/First: two compactors on one bucket corrupt it/],
-    ['two compactors on two definitions of the same bucket', (c) => {
-      new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: bucket(c, 'B1') });
-      new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: bucket(c, 'B2') });
-    }, /is also compacted by test\/Second/],
-    ['5m retention shorter than raw', (c) => compactor(c, { retentionRaw: Duration.days(60), retention5m: Duration.days(30) }), /retention5m 30d is shorter than retentionRaw 60d: .*set retention5m to at least 60d/],
+    [
+      'two compactors on one bucket',
+      (c) => {
+        const b = bucket(c);
+        new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: b });
+        new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: b });
+      },
+      /bucket s3:\/\/minio.monitoring.svc:9000\/thanos\/ in cluster test is also compacted by test\/First: two compactors on one bucket corrupt it/,
+    ],
+    [
+      'two compactors on two definitions of the same bucket',
+      (c) => {
+        new ThanosCompactor(c, 'First', { name: 'thanos-compact-1', objectStorage: bucket(c, 'B1') });
+        new ThanosCompactor(c, 'Second', { name: 'thanos-compact-2', objectStorage: bucket(c, 'B2') });
+      },
+      /is also compacted by test\/Second/,
+    ],
+    [
+      '5m retention shorter than raw',
+      (c) => compactor(c, { retentionRaw: Duration.days(60), retention5m: Duration.days(30) }),
+      /retention5m 30d is shorter than retentionRaw 60d: .*set retention5m to at least 60d/,
+    ],
     ['1h retention shorter than 5m', (c) => compactor(c, { retention1h: Duration.days(60) }), /retention1h 60d is shorter than retention5m 90d/],
-    ['finite 5m retention under forever raw', (c) => compactor(c, { retentionRaw: Duration.seconds(0) }), /retention5m 90d is shorter than retentionRaw forever/],
-    ['raw retention under 40h', (c) => compactor(c, { retentionRaw: Duration.days(1), retention5m: Duration.days(30) }), /retentionRaw 1d is shorter than 40h.*the compactor refuses to start/],
-    ['5m retention under 10 days', (c) => compactor(c, { retentionRaw: Duration.days(2), retention5m: Duration.days(5) }), /retention5m 5d is shorter than 10d/],
-    ['a bad dedup label', (c) => compactor(c, { deduplicationReplicaLabels: ['prometheus-replica'] }), /deduplicationReplicaLabels entry "prometheus-replica" is not a valid Prometheus label name/],
+    [
+      'finite 5m retention under forever raw',
+      (c) => compactor(c, { retentionRaw: Duration.seconds(0) }),
+      /retention5m 90d is shorter than retentionRaw forever/,
+    ],
+    [
+      'raw retention under 40h',
+      (c) => compactor(c, { retentionRaw: Duration.days(1), retention5m: Duration.days(30) }),
+      /retentionRaw 1d is shorter than 40h.*the compactor refuses to start/,
+    ],
+    [
+      '5m retention under 10 days',
+      (c) => compactor(c, { retentionRaw: Duration.days(2), retention5m: Duration.days(5) }),
+      /retention5m 5d is shorter than 10d/,
+    ],
+    [
+      'a bad dedup label',
+      (c) => compactor(c, { deduplicationReplicaLabels: ['prometheus-replica'] }),
+      /deduplicationReplicaLabels entry "prometheus-replica" is not a valid Prometheus label name/,
+    ],
     ['a reserved dedup label', (c) => compactor(c, { deduplicationReplicaLabels: ['__replica__'] }), /"__replica__" is not a valid Prometheus label name/],
-    ['a dedup func without labels', (c) => compactor(c, { deduplicationFunc: DeduplicationFunc.PENALTY }), /deduplicationFunc is set without deduplicationReplicaLabels/],
+    [
+      'a dedup func without labels',
+      (c) => compactor(c, { deduplicationFunc: DeduplicationFunc.PENALTY }),
+      /deduplicationFunc is set without deduplicationReplicaLabels/,
+    ],
     ['an invalid name', (c) => compactor(c, { name: 'Thanos.Compact' }), /name "Thanos.Compact" is not a valid name/],
-    ['a bad resource limit', (c) => compactor(c, { size: SizePreset.LARGE, resources: Resources.of({ cpu: Cpu.units(1), memory: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }) }), /memory limit 1024Mi is below the request/],
+    [
+      'a bad resource limit',
+      (c) =>
+        compactor(c, { size: SizePreset.LARGE, resources: Resources.of({ cpu: Cpu.units(1), memory: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }) }),
+      /memory limit 1024Mi is below the request/,
+    ],
   ];
 
   test.each(cases)('rejects %s', (_, build, message) => {

@@ -64,7 +64,10 @@ describe('ThanosQueryFrontend defaults', () => {
 
   test('in-memory caches of a quarter (results) and an eighth (labels) of the small limit, mounted, rolling pods on change', () => {
     expect(cacheConfig(objects)).toEqual({ type: 'IN-MEMORY', config: { max_size: '64MiB' } });
-    expect(parse(find(objects, 'ConfigMap', 'thanos-query-frontend-config').data['labels-cache.yaml'])).toEqual({ type: 'IN-MEMORY', config: { max_size: '32MiB' } });
+    expect(parse(find(objects, 'ConfigMap', 'thanos-query-frontend-config').data['labels-cache.yaml'])).toEqual({
+      type: 'IN-MEMORY',
+      config: { max_size: '32MiB' },
+    });
     expect(frontend.volumeMounts).toEqual([{ name: 'config', mountPath: '/etc/thanos/query-frontend', readOnly: true }]);
     expect(deployment.spec.template.spec.volumes).toEqual([{ name: 'config', configMap: { name: 'thanos-query-frontend-config' } }]);
     expect(deployment.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{16}$/);
@@ -98,10 +101,14 @@ describe('ThanosQueryFrontend defaults', () => {
 
   test('is a query API for Grafana, and a scrape target matching the mixin', () => {
     let f!: ThanosQueryFrontend;
-    synth((c) => { f = stack(c); });
+    synth((c) => {
+      f = stack(c);
+    });
     expect(f.queryUrl).toBe('http://thanos-query-frontend.monitoring.svc:10902');
     expect(f.queryPort).toBe(10902);
-    expect(f.scrapeEndpoints).toEqual([{ jobName: 'thanos-query-frontend', serviceName: 'thanos-query-frontend', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
+    expect(f.scrapeEndpoints).toEqual([
+      { jobName: 'thanos-query-frontend', serviceName: 'thanos-query-frontend', namespace: 'monitoring', port: { name: 'http', port: 10902 } },
+    ]);
   });
 
   test('passes the manifest harness', () => {
@@ -114,11 +121,19 @@ describe('ThanosQueryFrontend defaults', () => {
 describe('ThanosQueryFrontend options', () => {
   test('a memcached cache: addresses, expiration, egress on 11211', () => {
     const memcached = NetworkPeer.pods({ 'app.kubernetes.io/name': 'memcached' });
-    const objects = synth((c) => stack(c, {
-      cache: ResultsCache.memcached({ addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'], expiration: Duration.hours(12), networkPeer: memcached }),
-    }));
+    const objects = synth((c) =>
+      stack(c, {
+        cache: ResultsCache.memcached({
+          addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'],
+          expiration: Duration.hours(12),
+          networkPeer: memcached,
+        }),
+      }),
+    );
     expect(cacheConfig(objects)).toEqual({ type: 'MEMCACHED', config: { addresses: ['dnssrv+_memcached._tcp.memcached.monitoring.svc'], expiration: '12h' } });
-    expect(policy(objects, 'thanos-query-frontend', 'egress').get(11211)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'memcached' } } }]);
+    expect(policy(objects, 'thanos-query-frontend', 'egress').get(11211)).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'memcached' } } },
+    ]);
   });
 
   test('memcached without a peer may go anywhere, on the ports of its addresses', () => {
@@ -131,7 +146,9 @@ describe('ThanosQueryFrontend options', () => {
 
   test('cache size, split interval, name and replicas', () => {
     // A 512MiB cache plus the 256MiB labels cache need the large preset (2GiB limit, 1GiB for caches).
-    const objects = synth((c) => stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.mebibytes(512)), size: SizePreset.LARGE }));
+    const objects = synth((c) =>
+      stack(c, { name: 'frontend', replicas: 1, splitInterval: Duration.hours(6), cache: ResultsCache.inMemory(Size.mebibytes(512)), size: SizePreset.LARGE }),
+    );
     const args = frontendOf(objects, 'frontend').args;
     expect(flag(args, '--query-range.split-interval')).toBe('6h');
     expect(flag(args, '--query-range.response-cache-config-file')).toBe('/etc/thanos/query-frontend/response-cache.yaml');
@@ -157,7 +174,9 @@ describe('ThanosQueryFrontend options', () => {
   });
 
   test('explicit resources and image', () => {
-    const objects = synth((c) => stack(c, { image: 'registry.example.com/thanos:v0.42.4', resources: Resources.of({ cpu: Cpu.millis(300), memory: Size.mebibytes(300) }) }));
+    const objects = synth((c) =>
+      stack(c, { image: 'registry.example.com/thanos:v0.42.4', resources: Resources.of({ cpu: Cpu.millis(300), memory: Size.mebibytes(300) }) }),
+    );
     const f = frontendOf(objects);
     expect(f.image).toBe('registry.example.com/thanos:v0.42.4');
     expect(f.resources).toEqual({ requests: { cpu: '300m', memory: '300Mi' }, limits: { memory: '300Mi' } });
@@ -174,17 +193,37 @@ describe('ThanosQueryFrontend validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['a zero split interval', (c) => stack(c, { splitInterval: Duration.seconds(0) }), /splitInterval 0 is not allowed: the results cache needs queries split/],
     ['memcached without addresses', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: [] }) }), /memcached results cache has no addresses/],
-    ['a memcached address with a scheme', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['http://memcached:11211'] }) }), /memcached results cache address "http:\/\/memcached:11211" is not valid/],
-    ['a memcached address without a port', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached.cache.svc'] }) }), /memcached results cache address "memcached.cache.svc" has no port/],
-    ['a memcached port out of range', (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached:99999'] }) }), /address "memcached:99999" has port 99999 outside 1-65535/],
-    ['an in-memory cache as large as the memory limit', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(256)) }), /cache \(in memory\) 256MiB \+ labelsCache \(in memory\) 32MiB = 288MiB of in-memory caches do not fit a 256Mi memory limit/],
+    [
+      'a memcached address with a scheme',
+      (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['http://memcached:11211'] }) }),
+      /memcached results cache address "http:\/\/memcached:11211" is not valid/,
+    ],
+    [
+      'a memcached address without a port',
+      (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached.cache.svc'] }) }),
+      /memcached results cache address "memcached.cache.svc" has no port/,
+    ],
+    [
+      'a memcached port out of range',
+      (c) => stack(c, { cache: ResultsCache.memcached({ addresses: ['memcached:99999'] }) }),
+      /address "memcached:99999" has port 99999 outside 1-65535/,
+    ],
+    [
+      'an in-memory cache as large as the memory limit',
+      (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(256)) }),
+      /cache \(in memory\) 256MiB \+ labelsCache \(in memory\) 32MiB = 288MiB of in-memory caches do not fit a 256Mi memory limit/,
+    ],
     ['an empty in-memory cache', (c) => stack(c, { cache: ResultsCache.inMemory(Size.mebibytes(0)) }), /results cache size 0 disables the cache/],
     ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an invalid name', (c) => stack(c, { name: 'Frontend!' }), /name "Frontend!" is not a valid name/],
     ['an ExternalName Service', (c) => stack(c, { serviceType: ServiceType.EXTERNAL_NAME }), /serviceType ExternalName cannot expose pods/],
-    ['a memory limit under the request', (c) => {
+    [
+      'a memory limit under the request',
+      (c) => {
         stack(c, { resources: Resources.of({ cpu: Cpu.millis(100), memory: Size.mebibytes(512), memoryLimit: Size.mebibytes(256) }) });
-    }, /memory limit 256Mi is below the request 512Mi/],
+      },
+      /memory limit 256Mi is below the request 512Mi/,
+    ],
   ];
 
   test.each(cases)('%s', (_, build, message) => {

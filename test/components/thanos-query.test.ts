@@ -33,7 +33,10 @@ class FakeStore extends Construct implements IStoreApi {
   }
 }
 
-const ALERTS = new RuleGroup({ name: 'meta', rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', pendingFor: Duration.minutes(5) })] });
+const ALERTS = new RuleGroup({
+  name: 'meta',
+  rules: [Rule.alert({ alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', pendingFor: Duration.minutes(5) })],
+});
 
 const RECORDS = new RuleGroup({ name: 'up', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] });
 
@@ -81,8 +84,9 @@ function ingress(objects: Manifest[], name: string): Map<number, any[]> {
  * for a literal path (its own rule-file check handles globs).
  */
 function harness(objects: Manifest[], chart: Chart, externalServices: string[] = []): void {
-  const found = validateManifests(objects, { externalSecrets: prerequisiteSecrets(chart), externalServices })
-    .filter((p) => !/--rule-file=\S*\*\S*: no volume of the container provides that file/.test(p));
+  const found = validateManifests(objects, { externalSecrets: prerequisiteSecrets(chart), externalServices }).filter(
+    (p) => !/--rule-file=\S*\*\S*: no volume of the container provides that file/.test(p),
+  );
   expect(found).toEqual([]);
 }
 
@@ -158,7 +162,13 @@ describe('ThanosQuery defaults', () => {
   test('probes, restricted security and resources', () => {
     expect(query.livenessProbe.httpGet).toEqual({ path: '/-/healthy', port: 'http', scheme: 'HTTP' });
     expect(query.readinessProbe.httpGet).toEqual({ path: '/-/ready', port: 'http', scheme: 'HTTP' });
-    expect(query.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65534, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(query.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(deployment.spec.template.spec.securityContext.seccompProfile).toEqual({ type: 'RuntimeDefault' });
     expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
     expect(query.resources).toEqual({ requests: { cpu: '100m', memory: '512Mi' }, limits: { memory: '512Mi' } });
@@ -167,12 +177,17 @@ describe('ThanosQuery defaults', () => {
 
   test('NetworkPolicy: egress to every StoreAPI on gRPC, and each of them admits the querier', () => {
     const out = egress(objects, 'thanos-query').get(10901)!;
-    expect(out).toEqual(expect.arrayContaining([
-      podsOf('prometheus-eu1', 'prometheus'),
-      podsOf('prometheus-eu2', 'prometheus'),
-      podsOf('thanos-rule'),
-      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-receive' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
-    ]));
+    expect(out).toEqual(
+      expect.arrayContaining([
+        podsOf('prometheus-eu1', 'prometheus'),
+        podsOf('prometheus-eu2', 'prometheus'),
+        podsOf('thanos-rule'),
+        {
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'thanos-receive' } },
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+        },
+      ]),
+    );
     expect(out).toHaveLength(4);
     for (const store of ['prometheus-eu1', 'prometheus-eu2', 'thanos-rule', 'thanos-receive']) {
       expect(ingress(objects, store).get(10901)).toContainEqual(podsOf('thanos-query'));
@@ -181,7 +196,9 @@ describe('ThanosQuery defaults', () => {
 
   test('implements IQueryApi, not IStoreApi (queriers never discover each other)', () => {
     let q!: ThanosQuery;
-    synth((c) => { q = world(c); });
+    synth((c) => {
+      q = world(c);
+    });
     expect(q.queryUrl).toBe('http://thanos-query.monitoring.svc:10902');
     expect(q.queryPort).toBe(10902);
     expect(isStoreApi(q)).toBe(false);
@@ -227,10 +244,12 @@ describe('ThanosQuery store selection', () => {
     new ThanosQuery(chart, 'Query');
     const objects = Testing.synth(chart) as Manifest[];
     expect(addresses(objects)).toEqual(['dnssrv+_grpc._tcp.prometheus-team-a-thanos-sidecar.team-a.svc']);
-    expect(egress(objects, 'thanos-query').get(10901)).toEqual([{
-      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus-team-a' } },
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } },
-    }]);
+    expect(egress(objects, 'thanos-query').get(10901)).toEqual([
+      {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus-team-a' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'team-a' } },
+      },
+    ]);
   });
 
   test('replicaLabels given replace the derived ones', () => {
@@ -239,8 +258,15 @@ describe('ThanosQuery store selection', () => {
   });
 
   test('the checksum follows the discovered stores', () => {
-    const one = synth((c) => { new Prometheus(c, 'P'); new ThanosQuery(c, 'Query'); });
-    const two = synth((c) => { new Prometheus(c, 'P'); new Prometheus(c, 'P2', { name: 'prometheus-b' }); new ThanosQuery(c, 'Query'); });
+    const one = synth((c) => {
+      new Prometheus(c, 'P');
+      new ThanosQuery(c, 'Query');
+    });
+    const two = synth((c) => {
+      new Prometheus(c, 'P');
+      new Prometheus(c, 'P2', { name: 'prometheus-b' });
+      new ThanosQuery(c, 'Query');
+    });
     const sum = (o: Manifest[]) => find(o, 'Deployment', 'thanos-query').spec.template.metadata.annotations['checksum/config'];
     expect(sum(one)).not.toEqual(sum(two));
   });
@@ -288,7 +314,11 @@ describe('ThanosQuery remote endpoints', () => {
   });
 
   test('the TLS Secret is declared as a prerequisite', () => {
-    expect(prerequisiteSecrets(chart)).toContainEqual({ name: 'eu1-querier-tls', keys: ['ca.crt', 'tls.crt', 'tls.key'], purpose: 'gRPC client TLS of the Thanos querier' });
+    expect(prerequisiteSecrets(chart)).toContainEqual({
+      name: 'eu1-querier-tls',
+      keys: ['ca.crt', 'tls.crt', 'tls.key'],
+      purpose: 'gRPC client TLS of the Thanos querier',
+    });
   });
 
   test('endpoint replica labels join the derived ones, de-duplicated', () => {
@@ -303,7 +333,9 @@ describe('ThanosQuery remote endpoints', () => {
   test('NetworkPolicy egress: an IP endpoint as /32, a named one anywhere, each on its port', () => {
     const out = egress(objects, 'thanos-query');
     expect(out.get(443)).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
-    expect(out.get(10901)).toEqual(expect.arrayContaining([{ ipBlock: { cidr: '10.20.0.7/32' } }, { ipBlock: { cidr: '0.0.0.0/0' } }, podsOf('prometheus', 'prometheus')]));
+    expect(out.get(10901)).toEqual(
+      expect.arrayContaining([{ ipBlock: { cidr: '10.20.0.7/32' } }, { ipBlock: { cidr: '0.0.0.0/0' } }, podsOf('prometheus', 'prometheus')]),
+    );
   });
 
   test('passes the manifest harness', () => {
@@ -320,7 +352,9 @@ describe('ThanosQuery remote endpoints', () => {
     const long = 'a'.repeat(40) + '.tls.example-secret-name';
     const o = synth((c) => {
       const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'TLS', long), { caKey: 'ca.pem' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:10901', { tls }), StoreEndpoint.staticAddress('b.example.com:10901', { tls })] });
+      new ThanosQuery(c, 'Query', {
+        endpoints: [StoreEndpoint.staticAddress('a.example.com:10901', { tls }), StoreEndpoint.staticAddress('b.example.com:10901', { tls })],
+      });
     });
     const volumes = find(o, 'Deployment', 'thanos-query').spec.template.spec.volumes.filter((v: any) => v.secret);
     expect(volumes).toHaveLength(1);
@@ -353,7 +387,9 @@ describe('ThanosQuery options', () => {
 
   test('the scrape job keeps the mixin substring for any name', () => {
     let q!: ThanosQuery;
-    synth((c) => { q = world(c, { name: 'global' }); });
+    synth((c) => {
+      q = world(c, { name: 'global' });
+    });
     expect(q.scrapeEndpoints[0]).toMatchObject({ jobName: 'thanos-query-global', serviceName: 'global' });
   });
 
@@ -364,15 +400,12 @@ describe('ThanosQuery options', () => {
 });
 
 describe('StoreEndpoint', () => {
-  test.each([
-    ['sidecar.eu1.example.com:10901'],
-    ['Sidecar-1.EU1.example.com:1'],
-    ['10.0.0.1:65535'],
-    ['[2001:db8::1]:10901'],
-    ['localhost:10901'],
-  ])('accepts %s', (address) => {
-    expect(StoreEndpoint.staticAddress(address)._problems()).toEqual([]);
-  });
+  test.each([['sidecar.eu1.example.com:10901'], ['Sidecar-1.EU1.example.com:1'], ['10.0.0.1:65535'], ['[2001:db8::1]:10901'], ['localhost:10901']])(
+    'accepts %s',
+    (address) => {
+      expect(StoreEndpoint.staticAddress(address)._problems()).toEqual([]);
+    },
+  );
 
   test.each([
     ['sidecar.example.com', /has no port/],
@@ -408,28 +441,67 @@ describe('StoreEndpoint', () => {
 
 describe('ThanosQuery validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
-    ['no StoreAPI at all', (c) => { new ThanosQuery(c, 'Query'); }, /a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints/],
-    ['auto-discovery off and nothing given', (c) => { new Prometheus(c, 'P'); new ThanosQuery(c, 'Query', { autoDiscover: false }); }, /no StoreAPI returns nothing/],
-    ['a bad endpoint', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('sidecar:99999')] }); }, /endpoint "sidecar:99999" has port 99999 outside 1-65535/],
+    [
+      'no StoreAPI at all',
+      (c) => {
+        new ThanosQuery(c, 'Query');
+      },
+      /a querier with no StoreAPI returns nothing: add a Prometheus, store, ruler, or endpoints/,
+    ],
+    [
+      'auto-discovery off and nothing given',
+      (c) => {
+        new Prometheus(c, 'P');
+        new ThanosQuery(c, 'Query', { autoDiscover: false });
+      },
+      /no StoreAPI returns nothing/,
+    ],
+    [
+      'a bad endpoint',
+      (c) => {
+        new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('sidecar:99999')] });
+      },
+      /endpoint "sidecar:99999" has port 99999 outside 1-65535/,
+    ],
     ['a bad replica label', (c) => world(c, { replicaLabels: ['bad-label'] }), /replica label "bad-label" is not a valid Prometheus label name/],
-    ['a bad endpoint replica label', (c) => { new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:1', { replicaLabels: ['__x'] })] }); }, /replica label of endpoint a.example.com:1 "__x"/],
+    [
+      'a bad endpoint replica label',
+      (c) => {
+        new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('a.example.com:1', { replicaLabels: ['__x'] })] });
+      },
+      /replica label of endpoint a.example.com:1 "__x"/,
+    ],
     ['zero replicas', (c) => world(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],
     ['an invalid name', (c) => world(c, { name: 'Thanos_Query' }), /name "Thanos_Query" is not a valid name/],
     ['an ExternalName Service', (c) => world(c, { serviceType: ServiceType.EXTERNAL_NAME }), /serviceType ExternalName cannot expose pods/],
     ['a zero timeout', (c) => world(c, { timeout: Duration.seconds(0) }), /timeout 0 would fail every query/],
-    ['one address with two TLS settings', (c) => {
-      const a = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'));
-      const b = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'B', 'tls-b'));
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls: a }), StoreEndpoint.staticAddress('x.example.com:1', { tls: b })] });
-    }, /endpoint x.example.com:1 is given twice with different TLS settings/],
-    ['a bad TLS server name', (c) => {
-      const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { serverName: 'not a name' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
-    }, /TLS serverName "not a name" is not a DNS name/],
-    ['a bad TLS key', (c) => {
-      const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { keyKey: 'key/file' });
-      new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
-    }, /TLS keyKey "key\/file" is not a valid Secret key/],
+    [
+      'one address with two TLS settings',
+      (c) => {
+        const a = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'));
+        const b = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'B', 'tls-b'));
+        new ThanosQuery(c, 'Query', {
+          endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls: a }), StoreEndpoint.staticAddress('x.example.com:1', { tls: b })],
+        });
+      },
+      /endpoint x.example.com:1 is given twice with different TLS settings/,
+    ],
+    [
+      'a bad TLS server name',
+      (c) => {
+        const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { serverName: 'not a name' });
+        new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
+      },
+      /TLS serverName "not a name" is not a DNS name/,
+    ],
+    [
+      'a bad TLS key',
+      (c) => {
+        const tls = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'A', 'tls-a'), { keyKey: 'key/file' });
+        new ThanosQuery(c, 'Query', { endpoints: [StoreEndpoint.staticAddress('x.example.com:1', { tls })] });
+      },
+      /TLS keyKey "key\/file" is not a valid Secret key/,
+    ],
   ];
 
   test.each(cases)('%s', (_, build, message) => {

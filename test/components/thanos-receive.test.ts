@@ -1,7 +1,14 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { Secret } from 'cdk8s-plus-27';
 import {
-  Prometheus, RemoteWrite, S3Credentials, S3ObjectStorage, ThanosQuery, ThanosReceive, ThanosReceiveProps, ThanosStack,
+  Prometheus,
+  RemoteWrite,
+  S3Credentials,
+  S3ObjectStorage,
+  ThanosQuery,
+  ThanosReceive,
+  ThanosReceiveProps,
+  ThanosStack,
   prerequisiteSecrets,
 } from '../../src';
 import { validateManifestsDetailed } from '../harness';
@@ -11,7 +18,9 @@ const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_ke
 
 function receive(chart: Chart, props: ThanosReceiveProps = {}): ThanosReceive {
   const objectStorage = new S3ObjectStorage(chart, 'Bucket', {
-    bucket: 'thanos', endpoint: 'minio.monitoring.svc:9000', insecure: true,
+    bucket: 'thanos',
+    endpoint: 'minio.monitoring.svc:9000',
+    insecure: true,
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'S', 'thanos-objstore')),
   });
   return new ThanosReceive(chart, 'Receive', { objectStorage, ...props });
@@ -27,11 +36,16 @@ function pipeline(chart: Chart, props: ThanosReceiveProps = {}): ThanosReceive {
 
 const policy = (objects: Manifest[], name: string) => find(objects, 'NetworkPolicy', name).spec;
 const ports = (rules: any[]) => rules.map((r) => r.ports.map((p: any) => p.port).join(','));
-const admits = (rules: any[], app: string, port: number) => rules.some((r) =>
-  r.ports.some((p: any) => p.port === port) && (r.from ?? r.to).some((peer: any) => peer.podSelector?.matchLabels?.['app.kubernetes.io/instance'] === app));
+const admits = (rules: any[], app: string, port: number) =>
+  rules.some(
+    (r) =>
+      r.ports.some((p: any) => p.port === port) && (r.from ?? r.to).some((peer: any) => peer.podSelector?.matchLabels?.['app.kubernetes.io/instance'] === app),
+  );
 
 describe('ThanosReceive: router + 3 ingestors, RF 3, ketama', () => {
-  const objects = synth((c) => { pipeline(c); });
+  const objects = synth((c) => {
+    pipeline(c);
+  });
   const router = find(objects, 'Deployment', 'thanos-receive-router');
   const ingestors = find(objects, 'StatefulSet', 'thanos-receive-ingestor');
   const routerArgs: string[] = containerOf(router, 'thanos-receive').args;
@@ -55,11 +69,13 @@ describe('ThanosReceive: router + 3 ingestors, RF 3, ketama', () => {
 
   test('the hashring lists every ingestor pod through the headless Service', () => {
     const hashrings = JSON.parse(find(objects, 'ConfigMap', 'thanos-receive-hashrings').data['hashrings.json']);
-    expect(hashrings).toEqual([{
-      hashring: 'default',
-      tenants: [],
-      endpoints: [0, 1, 2].map((i) => `thanos-receive-ingestor-${i}.thanos-receive-ingestor.monitoring.svc:10901`),
-    }]);
+    expect(hashrings).toEqual([
+      {
+        hashring: 'default',
+        tenants: [],
+        endpoints: [0, 1, 2].map((i) => `thanos-receive-ingestor-${i}.thanos-receive-ingestor.monitoring.svc:10901`),
+      },
+    ]);
     expect(ingestors.spec.serviceName).toBe('thanos-receive-ingestor');
     expect(find(objects, 'Service', 'thanos-receive-ingestor').spec.clusterIP).toBe('None');
   });
@@ -121,13 +137,21 @@ describe('ThanosReceive: router + 3 ingestors, RF 3, ketama', () => {
 
 describe('ThanosReceive rejects', () => {
   test('RF 4 on 3 ingestors, with the fix', () => {
-    expect(problems((c) => { receive(c, { ingestors: 3, replicationFactor: 4 }); })).toEqual([
-      expect.stringContaining('replicationFactor 4 is more than the 3 ingestors: every write would miss its quorum; raise ingestors to at least 4 or lower replicationFactor'),
+    expect(
+      problems((c) => {
+        receive(c, { ingestors: 3, replicationFactor: 4 });
+      }),
+    ).toEqual([
+      expect.stringContaining(
+        'replicationFactor 4 is more than the 3 ingestors: every write would miss its quorum; raise ingestors to at least 4 or lower replicationFactor',
+      ),
     ]);
   });
 
   test('RF defaults to 1 with fewer than 3 ingestors', () => {
-    const objects = synth((c) => { receive(c, { ingestors: 2 }); });
+    const objects = synth((c) => {
+      receive(c, { ingestors: 2 });
+    });
     expect(flag(containerOf(find(objects, 'Deployment', 'thanos-receive-router'), 'thanos-receive').args, '--receive.replication-factor')).toBe('1');
   });
 
@@ -140,13 +164,15 @@ describe('ThanosReceive rejects', () => {
   });
 
   test('a remote-write URL that is not http(s)', () => {
-    const found = problems((c) => { new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.toUrl('receive.example.com:19291') }); });
+    const found = problems((c) => {
+      new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.toUrl('receive.example.com:19291') });
+    });
     expect(found).toEqual([expect.stringContaining('remoteWrite url "receive.example.com:19291" is not an http(s) URL')]);
   });
 });
 
 describe('a tenant and an outside Receive', () => {
-  test('the tenant goes in the target\'s header', () => {
+  test("the tenant goes in the target's header", () => {
     const objects = synth((c) => {
       new Prometheus(c, 'Prometheus', { remoteWrite: RemoteWrite.toUrl('https://receive.example.com/api/v1/receive', { tenant: 'eu1' }) });
     });
@@ -165,7 +191,7 @@ describe('ThanosStack with receive', () => {
     expect(validateManifestsDetailed(objects, { externalSecrets: prerequisiteSecrets(app as App) }).problems).toEqual([]);
   });
 
-  test('the stack\'s Prometheus remote-writes to the router; ingestors upload; Prometheus scrapes both', () => {
+  test("the stack's Prometheus remote-writes to the router; ingestors upload; Prometheus scrapes both", () => {
     expect(stack.prometheus.remoteWrite?.target).toBe(stack.receive);
     const ingestor = find(objects, 'StatefulSet', 'thanos-receive-ingestor');
     expect(flag(containerOf(ingestor, 'thanos-receive').args, '--objstore.config-file')).toBeDefined();

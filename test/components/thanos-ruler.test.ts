@@ -34,16 +34,23 @@ class FakeAlertmanager extends Construct implements IAlertmanagerApi {
 
 const PROMETHEUS_DOWN = new RuleGroup({
   name: 'meta-monitoring',
-  rules: [Rule.alert({
-    alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', pendingFor: Duration.minutes(5),
-    labels: { severity: 'critical' }, annotations: { summary: 'No Prometheus is up' },
-  })],
+  rules: [
+    Rule.alert({
+      alert: 'PrometheusDown',
+      expr: 'absent(up{job=~"prometheus.*"} == 1)',
+      pendingFor: Duration.minutes(5),
+      labels: { severity: 'critical' },
+      annotations: { summary: 'No Prometheus is up' },
+    }),
+  ],
 });
 const RECORDS = new RuleGroup({ name: 'up', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] });
 
 function bucket(c: Chart): S3ObjectStorage {
   return new S3ObjectStorage(c, 'Bucket', {
-    bucket: 'thanos', endpoint: 's3.eu-west-1.amazonaws.com', region: 'eu-west-1',
+    bucket: 'thanos',
+    endpoint: 's3.eu-west-1.amazonaws.com',
+    region: 'eu-west-1',
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(c, 'Creds', 'thanos-objstore')),
   });
 }
@@ -78,8 +85,9 @@ const podsOf = (instance: string, name = instance) => ({
  * literal path (its own rule-file check handles globs).
  */
 function harness(chart: Chart, options: { externalServices?: string[] } = {}): string[] {
-  return validateManifests(Testing.synth(chart), { externalSecrets: prerequisiteSecrets(chart), ...options })
-    .filter((p) => !/--rule-file=\S*\*\S*: no volume of the container provides that file/.test(p));
+  return validateManifests(Testing.synth(chart), { externalSecrets: prerequisiteSecrets(chart), ...options }).filter(
+    (p) => !/--rule-file=\S*\*\S*: no volume of the container provides that file/.test(p),
+  );
 }
 
 describe('ThanosRuler defaults', () => {
@@ -115,23 +123,29 @@ describe('ThanosRuler defaults', () => {
     const rules = find(objects, 'ConfigMap', 'thanos-rule-rules').data;
     expect(Object.keys(rules)).toEqual(['meta-monitoring.rules.yaml']);
     expect(parse(rules['meta-monitoring.rules.yaml'])).toEqual({
-      groups: [{
-        name: 'meta-monitoring',
-        rules: [{ alert: 'PrometheusDown', expr: 'absent(up{job=~"prometheus.*"} == 1)', for: '5m', labels: { severity: 'critical' }, annotations: { summary: 'No Prometheus is up' } }],
-      }],
+      groups: [
+        {
+          name: 'meta-monitoring',
+          rules: [
+            {
+              alert: 'PrometheusDown',
+              expr: 'absent(up{job=~"prometheus.*"} == 1)',
+              for: '5m',
+              labels: { severity: 'critical' },
+              annotations: { summary: 'No Prometheus is up' },
+            },
+          ],
+        },
+      ],
     });
     expect(ruler.volumeMounts).toContainEqual({ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true });
     expect(sts.spec.template.spec.volumes).toContainEqual({ name: 'rules', configMap: { name: 'thanos-rule-rules' } });
   });
 
-  test('a config-reloader sidecar watches the rules and POSTs the ruler\'s /-/reload', () => {
+  test("a config-reloader sidecar watches the rules and POSTs the ruler's /-/reload", () => {
     const reloader = containerOf(sts, 'config-reloader');
     expect(reloader.image).toBe('quay.io/prometheus-operator/prometheus-config-reloader:v0.94.1');
-    expect(reloader.args).toEqual([
-      '--listen-address=0.0.0.0:8080',
-      '--reload-url=http://127.0.0.1:10902/-/reload',
-      '--watched-dir=/etc/thanos/rules',
-    ]);
+    expect(reloader.args).toEqual(['--listen-address=0.0.0.0:8080', '--reload-url=http://127.0.0.1:10902/-/reload', '--watched-dir=/etc/thanos/rules']);
     expect(reloader.volumeMounts).toEqual([{ name: 'rules', mountPath: '/etc/thanos/rules', readOnly: true }]);
     expect(reloader.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 'reloader-web' });
     expect(reloader.resources).toEqual({ requests: { cpu: '10m', memory: '50Mi' }, limits: { memory: '50Mi' } });
@@ -152,7 +166,10 @@ describe('ThanosRuler defaults', () => {
   test('headless Service thanos-rule with grpc and http', () => {
     const svc = find(objects, 'Service', 'thanos-rule');
     expect(svc.spec.clusterIP).toBe('None');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['grpc', 10901], ['http', 10902]]);
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['grpc', 10901],
+      ['http', 10902],
+    ]);
   });
 
   test('probes with a startup allowance for WAL replay, security and resources', () => {
@@ -165,7 +182,9 @@ describe('ThanosRuler defaults', () => {
 
   test('a StoreAPI the querier discovers, deduplicating on rule_replica', () => {
     let r!: ThanosRuler;
-    synth((c) => { r = stack(c); });
+    synth((c) => {
+      r = stack(c);
+    });
     expect(isStoreApi(r)).toBe(true);
     expect(r.storeApiAddress).toBe('dnssrv+_grpc._tcp.thanos-rule.monitoring.svc');
     expect(r.storeApiPort).toBe(10901);
@@ -173,7 +192,9 @@ describe('ThanosRuler defaults', () => {
     expect(r.scrapeEndpoints).toEqual([{ jobName: 'thanos-rule', serviceName: 'thanos-rule', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
     const query = containerOf(find(objects, 'Deployment', 'thanos-query'), 'thanos-query');
     expect(flags(query.args, '--query.replica-label')).toContain('rule_replica');
-    expect(parse(find(objects, 'ConfigMap', 'thanos-query-endpoints').data['endpoints.yaml']).endpoints).toContainEqual({ address: 'dnssrv+_grpc._tcp.thanos-rule.monitoring.svc' });
+    expect(parse(find(objects, 'ConfigMap', 'thanos-query-endpoints').data['endpoints.yaml']).endpoints).toContainEqual({
+      address: 'dnssrv+_grpc._tcp.thanos-rule.monitoring.svc',
+    });
   });
 
   test('NetworkPolicy: egress to the querier, ingress from it on gRPC', () => {
@@ -193,7 +214,12 @@ describe('ThanosRuler options', () => {
   test('alerts go to every Alertmanager replica through DNS', () => {
     const objects = synth((c) => stack(c, { alertmanagers: [new FakeAlertmanager(c, 'AM')] }));
     expect(flags(rulerOf(objects).args, '--alertmanagers.url')).toEqual(['dns+http://alertmanager-cluster.monitoring.svc:9093']);
-    expect(policy(objects, 'thanos-rule', 'egress').get(9093)).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(policy(objects, 'thanos-rule', 'egress').get(9093)).toEqual([
+      {
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': 'alertmanager' } },
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } },
+      },
+    ]);
     expect(policy(objects, 'alertmanager', 'ingress').get(9093)).toContainEqual(podsOf('thanos-rule'));
   });
 
@@ -218,10 +244,18 @@ describe('ThanosRuler options', () => {
   });
 
   test('external labels, replica label, intervals, retention, storage, replicas', () => {
-    const objects = synth((c) => stack(c, {
-      name: 'global-rule', replicas: 2, externalLabels: { region: 'eu', ruler: 'global' }, replicaLabel: 'replica',
-      evaluationInterval: Duration.minutes(1), retention: Duration.days(7), storageSize: Size.gibibytes(50), storageClassName: 'fast',
-    }));
+    const objects = synth((c) =>
+      stack(c, {
+        name: 'global-rule',
+        replicas: 2,
+        externalLabels: { region: 'eu', ruler: 'global' },
+        replicaLabel: 'replica',
+        evaluationInterval: Duration.minutes(1),
+        retention: Duration.days(7),
+        storageSize: Size.gibibytes(50),
+        storageClassName: 'fast',
+      }),
+    );
     const args = rulerOf(objects, 'global-rule').args;
     expect(flags(args, '--label')).toEqual(['region="eu"', 'ruler="global"', 'replica="$(POD_NAME)"']);
     expect(flags(args, '--alert.label-drop')).toEqual(['replica']);
@@ -241,7 +275,9 @@ describe('ThanosRuler options', () => {
 
   test('the scrape job keeps the mixin substring for any name', () => {
     let r!: ThanosRuler;
-    synth((c) => { r = stack(c, { name: 'global' }); });
+    synth((c) => {
+      r = stack(c, { name: 'global' });
+    });
     expect(r.scrapeEndpoints[0]).toMatchObject({ jobName: 'thanos-rule-global', serviceName: 'global' });
   });
 
@@ -255,19 +291,39 @@ describe('ThanosRuler options', () => {
 describe('ThanosRuler validation', () => {
   const cases: Array<[string, (c: Chart) => void, RegExp]> = [
     ['empty external labels', (c) => stack(c, { externalLabels: {} }), /externalLabels is empty/],
-    ['an invalid external label name', (c) => stack(c, { externalLabels: { 'bad-name': 'x' } }), /external label "bad-name" is not a valid Prometheus label name/],
+    [
+      'an invalid external label name',
+      (c) => stack(c, { externalLabels: { 'bad-name': 'x' } }),
+      /external label "bad-name" is not a valid Prometheus label name/,
+    ],
     ['an empty external label value', (c) => stack(c, { externalLabels: { ruler: '' } }), /external label "ruler" has an empty value/],
-    ['the replica label among the external labels', (c) => stack(c, { externalLabels: { ruler: 'r', rule_replica: 'x' } }), /replicaLabel "rule_replica" is also in externalLabels/],
+    [
+      'the replica label among the external labels',
+      (c) => stack(c, { externalLabels: { ruler: 'r', rule_replica: 'x' } }),
+      /replicaLabel "rule_replica" is also in externalLabels/,
+    ],
     ['an invalid replica label', (c) => stack(c, { replicaLabel: '__replica' }), /replicaLabel "__replica" is not a valid Prometheus label name/],
-    ['the same labels as a Prometheus', (c) => stack(c, { externalLabels: { cluster: 'prometheus' } }), /external labels \{"cluster":"prometheus"\} are the same as those of test\/P/],
-    ['the same labels as another ruler', (c) => {
-      new Prometheus(c, 'P');
-      const query = new ThanosQuery(c, 'Query');
-      new ThanosRuler(c, 'Ruler', { query });
-      new ThanosRuler(c, 'Ruler2', { name: 'thanos-rule-2', query, externalLabels: { ruler: 'thanos-rule' } });
-    }, /are the same as those of test\/Ruler/],
+    [
+      'the same labels as a Prometheus',
+      (c) => stack(c, { externalLabels: { cluster: 'prometheus' } }),
+      /external labels \{"cluster":"prometheus"\} are the same as those of test\/P/,
+    ],
+    [
+      'the same labels as another ruler',
+      (c) => {
+        new Prometheus(c, 'P');
+        const query = new ThanosQuery(c, 'Query');
+        new ThanosRuler(c, 'Ruler', { query });
+        new ThanosRuler(c, 'Ruler2', { name: 'thanos-rule-2', query, externalLabels: { ruler: 'thanos-rule' } });
+      },
+      /are the same as those of test\/Ruler/,
+    ],
     ['an empty rule group', (c) => stack(c, { ruleGroups: [new RuleGroup({ name: 'empty', rules: [] })] }), /rule group "empty" has no rules/],
-    ['two groups with one file name', (c) => stack(c, { ruleGroups: [RECORDS, new RuleGroup({ name: 'UP', rules: [Rule.record({ record: 'job:up:max', expr: 'max by (job) (up)' })] })] }), /two rule groups render to up.rules.yaml/],
+    [
+      'two groups with one file name',
+      (c) => stack(c, { ruleGroups: [RECORDS, new RuleGroup({ name: 'UP', rules: [Rule.record({ record: 'job:up:max', expr: 'max by (job) (up)' })] })] }),
+      /two rule groups render to up.rules.yaml/,
+    ],
     ['a retention under 3 blocks', (c) => stack(c, { retention: Duration.hours(4) }), /retention 4h is shorter than 3 x the 2h block duration/],
     ['a sub-second evaluation interval', (c) => stack(c, { evaluationInterval: Duration.millis(500) }), /evaluationInterval 500ms is under a second/],
     ['zero replicas', (c) => stack(c, { replicas: 0 }), /replicas 0 is not valid: use a whole number in 1-100/],

@@ -9,11 +9,16 @@ import { IndexCache, ThanosStore, ThanosStoreProps, TimePartition } from '../../
 import { expectValid } from '../harness';
 import { containerOf, find, flag, flags, Manifest, problems, synth, ownEnv } from '../support/util';
 
-const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key'] }], externalServices: ['minio.monitoring', 'memcached.monitoring'] };
+const HARNESS = {
+  externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key'] }],
+  externalServices: ['minio.monitoring', 'memcached.monitoring'],
+};
 
 function bucket(chart: Chart): IObjectStorage {
   return new S3ObjectStorage(chart, 'Bucket', {
-    bucket: 'thanos', endpoint: 'minio.monitoring.svc:9000', insecure: true,
+    bucket: 'thanos',
+    endpoint: 'minio.monitoring.svc:9000',
+    insecure: true,
     credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, 'S', 'thanos-objstore')),
   });
 }
@@ -28,7 +33,9 @@ const SELECTOR = { 'app.kubernetes.io/name': 'thanos-store', 'app.kubernetes.io/
 
 describe('ThanosStore defaults', () => {
   let construct!: ThanosStore;
-  const objects = synth((c) => { construct = store(c); });
+  const objects = synth((c) => {
+    construct = store(c);
+  });
   const sts = find(objects, 'StatefulSet', 'thanos-store');
   const c = containerOf(sts, 'thanos-store');
 
@@ -42,7 +49,12 @@ describe('ThanosStore defaults', () => {
 
   test('renders exactly the expected objects', () => {
     expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/thanos-objstore', 'NetworkPolicy/thanos-store', 'PodDisruptionBudget/thanos-store', 'Service/thanos-store', 'ServiceAccount/thanos-store', 'StatefulSet/thanos-store',
+      'ConfigMap/thanos-objstore',
+      'NetworkPolicy/thanos-store',
+      'PodDisruptionBudget/thanos-store',
+      'Service/thanos-store',
+      'ServiceAccount/thanos-store',
+      'StatefulSet/thanos-store',
     ]);
   });
 
@@ -63,8 +75,10 @@ describe('ThanosStore defaults', () => {
     ]);
   });
 
-  test('the chunk pool is a quarter of the memory limit, not Thanos\' 2GB default', () => {
-    const large = synth((chart) => store(chart, { resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(4), memoryLimit: Size.gibibytes(8) }) }));
+  test("the chunk pool is a quarter of the memory limit, not Thanos' 2GB default", () => {
+    const large = synth((chart) =>
+      store(chart, { resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(4), memoryLimit: Size.gibibytes(8) }) }),
+    );
     expect(flag(containerOf(find(large, 'StatefulSet', 'thanos-store'), 'thanos-store').args, '--chunk-pool-size')).toBe('2048MiB');
   });
 
@@ -88,7 +102,10 @@ describe('ThanosStore defaults', () => {
   test('one headless Service with grpc and http, governing the StatefulSet', () => {
     const svc = find(objects, 'Service', 'thanos-store');
     expect(svc.spec.clusterIP).toBe('None');
-    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([['grpc', 10901], ['http', 10902]]);
+    expect(svc.spec.ports.map((p: any) => [p.name, p.port])).toEqual([
+      ['grpc', 10901],
+      ['http', 10902],
+    ]);
     expect(svc.spec.selector).toEqual(SELECTOR);
     expect(sts.spec.serviceName).toBe('thanos-store');
     expect(sts.spec.selector.matchLabels).toEqual(SELECTOR);
@@ -99,7 +116,9 @@ describe('ThanosStore defaults', () => {
     expect(construct.storeApiPort).toBe(10901);
     expect(construct.replicaLabels).toEqual([]);
     expect(construct.statefulSetNames).toEqual(['thanos-store']);
-    expect(construct.scrapeEndpoints).toEqual([{ jobName: 'thanos-store', serviceName: 'thanos-store', namespace: 'monitoring', port: { name: 'http', port: 10902 } }]);
+    expect(construct.scrapeEndpoints).toEqual([
+      { jobName: 'thanos-store', serviceName: 'thanos-store', namespace: 'monitoring', port: { name: 'http', port: 10902 } },
+    ]);
   });
 
   test('probes: slow startup on /-/ready (the initial block sync), then liveness and readiness', () => {
@@ -109,7 +128,10 @@ describe('ThanosStore defaults', () => {
   });
 
   test('credentials from the Secret, objstore mounted, pods roll when the objstore config changes', () => {
-    expect(ownEnv(c).map((e: any) => e.valueFrom.secretKeyRef)).toEqual([{ name: 'thanos-objstore', key: 'access_key' }, { name: 'thanos-objstore', key: 'secret_key' }]);
+    expect(ownEnv(c).map((e: any) => e.valueFrom.secretKeyRef)).toEqual([
+      { name: 'thanos-objstore', key: 'access_key' },
+      { name: 'thanos-objstore', key: 'secret_key' },
+    ]);
     expect(c.volumeMounts).toContainEqual({ name: 'objstore', mountPath: '/etc/thanos/objstore', readOnly: true });
     expect(sts.spec.template.metadata.annotations['checksum/objstore']).toMatch(/^[0-9a-f]{16}$/);
   });
@@ -129,7 +151,10 @@ describe('ThanosStore defaults', () => {
     const np = find(objects, 'NetworkPolicy', 'thanos-store').spec;
     expect(np.podSelector.matchLabels).toEqual(SELECTOR);
     // minio.monitoring.svc is a cluster DNS name: its namespace by selector (ipBlock does not match pods on Cilium).
-    expect(np.egress).toContainEqual({ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }], ports: [{ protocol: 'TCP', port: 9000 }] });
+    expect(np.egress).toContainEqual({
+      to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+      ports: [{ protocol: 'TCP', port: 9000 }],
+    });
     expect(np.ingress).toEqual([]);
   });
 });
@@ -151,7 +176,12 @@ describe('ThanosStore shards, partitions and replicas', () => {
 
   test('one StatefulSet per partition x shard, named t<partition>-<shard>', () => {
     expect(statefulSets(objects).map((s) => s.metadata.name)).toEqual([
-      'thanos-store-t0-0', 'thanos-store-t0-1', 'thanos-store-t0-2', 'thanos-store-t1-0', 'thanos-store-t1-1', 'thanos-store-t1-2',
+      'thanos-store-t0-0',
+      'thanos-store-t0-1',
+      'thanos-store-t0-2',
+      'thanos-store-t1-0',
+      'thanos-store-t1-1',
+      'thanos-store-t1-2',
     ]);
     expect(construct.statefulSetNames).toHaveLength(6);
   });
@@ -207,7 +237,9 @@ describe('ThanosStore shards, partitions and replicas', () => {
   });
 
   test('partitions alone: thanos-store-t<i>, no shard selector', () => {
-    const o = synth((c) => store(c, { timePartitions: [TimePartition.of({ maxTime: '2024-01-01T00:00:00Z' }), TimePartition.of({ minTime: '2023-12-31T00:00:00Z' })] }));
+    const o = synth((c) =>
+      store(c, { timePartitions: [TimePartition.of({ maxTime: '2024-01-01T00:00:00Z' }), TimePartition.of({ minTime: '2023-12-31T00:00:00Z' })] }),
+    );
     expect(statefulSets(o).map((s) => s.metadata.name)).toEqual(['thanos-store-t0', 'thanos-store-t1']);
     expect(flag(argsOf(statefulSets(o)[0]), '--selector.relabel-config')).toBeUndefined();
     expect(flag(argsOf(statefulSets(o)[1]), '--min-time')).toBe('2023-12-31T00:00:00Z');
@@ -224,10 +256,15 @@ describe('ThanosStore shards, partitions and replicas', () => {
 describe('ThanosStore options', () => {
   test('memcached index cache: config, egress to the peer on the address ports', () => {
     const memcached = NetworkPeer.pods({ app: 'memcached' });
-    const o = synth((c) => store(c, { indexCache: IndexCache.memcached({ addresses: ['dnssrvnoa+_memcached._tcp.memcached.monitoring.svc', 'cache-0.cache:11311'], networkPeer: memcached }) }));
+    const o = synth((c) =>
+      store(c, {
+        indexCache: IndexCache.memcached({ addresses: ['dnssrvnoa+_memcached._tcp.memcached.monitoring.svc', 'cache-0.cache:11311'], networkPeer: memcached }),
+      }),
+    );
     const args = argsOf(find(o, 'StatefulSet', 'thanos-store'));
     expect(parse(flag(args, '--index-cache.config') as string)).toEqual({
-      type: 'MEMCACHED', config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached.monitoring.svc', 'cache-0.cache:11311'] },
+      type: 'MEMCACHED',
+      config: { addresses: ['dnssrvnoa+_memcached._tcp.memcached.monitoring.svc', 'cache-0.cache:11311'] },
     });
     expect(flag(args, '--index-cache-size')).toBeUndefined();
     const egress = find(o, 'NetworkPolicy', 'thanos-store').spec.egress;
@@ -253,7 +290,11 @@ describe('ThanosStore options', () => {
     let s!: ThanosStore;
     const o = synth((c) => {
       s = store(c, {
-        name: 'thanos-store-eu1', image: 'example.com/thanos:v1', storageClassName: 'ssd', storageSize: Size.gibibytes(30), networkPolicy: false,
+        name: 'thanos-store-eu1',
+        image: 'example.com/thanos:v1',
+        storageClassName: 'ssd',
+        storageSize: Size.gibibytes(30),
+        networkPolicy: false,
         resources: Resources.of({ cpu: Cpu.millis(500), memory: Size.gibibytes(2) }),
       });
     });
@@ -268,7 +309,14 @@ describe('ThanosStore options', () => {
   test('Prometheus scraping the store opens the store NetworkPolicy on http', () => {
     const o = synth((c) => new Prometheus(c, 'P', { annotationDiscovery: false }).scrape(store(c)));
     const ingress = find(o, 'NetworkPolicy', 'thanos-store').spec.ingress;
-    expect(ingress).toEqual([{ from: [expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' } } })], ports: [{ protocol: 'TCP', port: 10902 }] }]);
+    expect(ingress).toEqual([
+      {
+        from: [
+          expect.objectContaining({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': 'prometheus' } } }),
+        ],
+        ports: [{ protocol: 'TCP', port: 10902 }],
+      },
+    ]);
   });
 });
 
@@ -280,16 +328,44 @@ describe('ThanosStore validation', () => {
     ['an invalid name', { name: 'Thanos_Store' }, /name "Thanos_Store" is not a valid name/],
     ['a name too long for its shard suffixes', { name: 's'.repeat(50), shards: 12 }, /is not a valid name: use at most 49/],
     ['a malformed time', { timePartitions: [TimePartition.of({ minTime: '2 weeks ago' })] }, /time partition minTime "2 weeks ago" is not a Thanos time/],
-    ['a date without time zone', { timePartitions: [TimePartition.of({ maxTime: '2024-01-01T00:00:00' })] }, /maxTime "2024-01-01T00:00:00" is not a Thanos time/],
-    ['an empty partition', { timePartitions: [TimePartition.of({ minTime: '-1w', maxTime: '-2w' })] }, /time partition \{minTime: -1w, maxTime: -2w\} is empty: minTime must be before maxTime/],
-    ['a gap between partitions', { timePartitions: [TimePartition.of({ maxTime: '-4w' }), TimePartition.of({ minTime: '-2w' })] }, /leave a gap no store serves/],
-    ['a gap between mixed absolute and relative bounds', {
-      timePartitions: [TimePartition.of({ maxTime: '2000-01-01T00:00:00Z' }), TimePartition.of({ minTime: '-1w' })],
-    }, /leave a gap/],
+    [
+      'a date without time zone',
+      { timePartitions: [TimePartition.of({ maxTime: '2024-01-01T00:00:00' })] },
+      /maxTime "2024-01-01T00:00:00" is not a Thanos time/,
+    ],
+    [
+      'an empty partition',
+      { timePartitions: [TimePartition.of({ minTime: '-1w', maxTime: '-2w' })] },
+      /time partition \{minTime: -1w, maxTime: -2w\} is empty: minTime must be before maxTime/,
+    ],
+    [
+      'a gap between partitions',
+      { timePartitions: [TimePartition.of({ maxTime: '-4w' }), TimePartition.of({ minTime: '-2w' })] },
+      /leave a gap no store serves/,
+    ],
+    [
+      'a gap between mixed absolute and relative bounds',
+      {
+        timePartitions: [TimePartition.of({ maxTime: '2000-01-01T00:00:00Z' }), TimePartition.of({ minTime: '-1w' })],
+      },
+      /leave a gap/,
+    ],
     ['memcached without addresses', { indexCache: IndexCache.memcached({ addresses: [] }) }, /indexCache memcached has no addresses/],
-    ['a memcached address without a port', { indexCache: IndexCache.memcached({ addresses: ['memcached.monitoring.svc'] }) }, /has no port: write "memcached.monitoring.svc:11211"/],
-    ['an in-memory cache as large as the memory limit', { indexCache: IndexCache.inMemory(Size.gibibytes(1)) }, /indexCache \(in memory\) 1024MiB \+ chunk pool 256MiB = 1280MiB of in-memory caches do not fit a 1024Mi memory limit: caches may hold at most 512MiB/],
-    ['a memory limit under the request', { resources: Resources.of({ cpu: Cpu.millis(100), memory: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }) }, /memory limit 1024Mi is below the request 2048Mi/],
+    [
+      'a memcached address without a port',
+      { indexCache: IndexCache.memcached({ addresses: ['memcached.monitoring.svc'] }) },
+      /has no port: write "memcached.monitoring.svc:11211"/,
+    ],
+    [
+      'an in-memory cache as large as the memory limit',
+      { indexCache: IndexCache.inMemory(Size.gibibytes(1)) },
+      /indexCache \(in memory\) 1024MiB \+ chunk pool 256MiB = 1280MiB of in-memory caches do not fit a 1024Mi memory limit: caches may hold at most 512MiB/,
+    ],
+    [
+      'a memory limit under the request',
+      { resources: Resources.of({ cpu: Cpu.millis(100), memory: Size.gibibytes(2), memoryLimit: Size.gibibytes(1) }) },
+      /memory limit 1024Mi is below the request 2048Mi/,
+    ],
   ];
 
   test.each(cases)('rejects %s', (_, props, message) => {
@@ -297,7 +373,9 @@ describe('ThanosStore validation', () => {
   });
 
   test('accepts overlapping partitions (upstream recommends a little overlap)', () => {
-    expect(problems((c) => store(c, { timePartitions: [TimePartition.of({ maxTime: '-2w' }), TimePartition.of({ minTime: '-3w' }), TimePartition.of({})] }))).toEqual([]);
+    expect(
+      problems((c) => store(c, { timePartitions: [TimePartition.of({ maxTime: '-2w' }), TimePartition.of({ minTime: '-3w' }), TimePartition.of({})] })),
+    ).toEqual([]);
   });
 
   test('accepts every Thanos time syntax', () => {

@@ -45,7 +45,11 @@ const SW = jobOf(pushing.seaweedfs);
 const defaultGroups = [...stack.prometheus.ruleGroups, ...stack.ruler!.ruleGroups];
 const defaultNames = new Set(defaultGroups.map((g) => g.name));
 const extraGroups = pushing.prometheus.ruleGroups.filter((g) => !defaultNames.has(g.name));
-const evaluators: Array<[string, RuleGroup[]]> = [['prometheus', stack.prometheus.ruleGroups], ['ruler', stack.ruler!.ruleGroups], ['pushing', extraGroups]];
+const evaluators: Array<[string, RuleGroup[]]> = [
+  ['prometheus', stack.prometheus.ruleGroups],
+  ['ruler', stack.ruler!.ruleGroups],
+  ['pushing', extraGroups],
+];
 type AlertRule = { alert: string; annotations: { [k: string]: string } };
 const rules = new Map<string, AlertRule>();
 for (const [, groups] of evaluators) {
@@ -96,20 +100,34 @@ const inst = { instance: 'a' };
 const memcachedUp = Object.fromEntries(pushing.caches.map((c) => [`memcached_up${s(jobOf(c))}`, '1x30']));
 /** A counter split by `result`: 10% errors (firing) or none (healthy). */
 const byResult = (metric: string, job: string, notBefore: string): AlertTest => ({
-  firing: { series: { [`${metric}${s(job, 'result="error"')}`]: '0+10x60', [`${metric}${s(job, 'result="success"')}`]: '0+90x60' }, at: '30m', notBefore, labels: { job } },
+  firing: {
+    series: { [`${metric}${s(job, 'result="error"')}`]: '0+10x60', [`${metric}${s(job, 'result="success"')}`]: '0+90x60' },
+    at: '30m',
+    notBefore,
+    labels: { job },
+  },
   healthy: { series: { [`${metric}${s(job, 'result="error"')}`]: '0x60', [`${metric}${s(job, 'result="success"')}`]: '0+90x60' }, at: '30m' },
 });
 const RWL = { remote_name: 'receive', url: 'http://thanos-receive-router:19291/api/v1/receive' };
 const RW = `remote_name="${RWL.remote_name}", url="${RWL.url}"`;
-const bucketOps = (job: string) => ratio('thanos_objstore_bucket_operation_failures_total', 'thanos_objstore_bucket_operations_total', job, 'operation="get"', { operation: 'get' });
+const bucketOps = (job: string) =>
+  ratio('thanos_objstore_bucket_operation_failures_total', 'thanos_objstore_bucket_operations_total', job, 'operation="get"', { operation: 'get' });
 
 const TESTS: { [alert: string]: AlertTest } = {
   Watchdog: { firing: { series: {}, at: '1m', labels: {} } },
   PrometheusDown: down(P),
   PrometheusConfigReloadFailed: gauge('prometheus_config_last_reload_successful', P, 0, 1, inst, '30m', '9m'),
-  PrometheusRuleEvaluationFailures: { ...counter('prometheus_rule_evaluation_failures_total', P, inst), firing: { ...counter('prometheus_rule_evaluation_failures_total', P, inst).firing, notBefore: '14m' } },
+  PrometheusRuleEvaluationFailures: {
+    ...counter('prometheus_rule_evaluation_failures_total', P, inst),
+    firing: { ...counter('prometheus_rule_evaluation_failures_total', P, inst).firing, notBefore: '14m' },
+  },
   PrometheusNotificationQueueFull: {
-    firing: { series: { [`prometheus_notifications_queue_length${s(P)}`]: '95x60', [`prometheus_notifications_queue_capacity${s(P)}`]: '100x60' }, at: '30m', notBefore: '14m', labels: { job: P, ...inst } },
+    firing: {
+      series: { [`prometheus_notifications_queue_length${s(P)}`]: '95x60', [`prometheus_notifications_queue_capacity${s(P)}`]: '100x60' },
+      at: '30m',
+      notBefore: '14m',
+      labels: { job: P, ...inst },
+    },
     healthy: { series: { [`prometheus_notifications_queue_length${s(P)}`]: '10x60', [`prometheus_notifications_queue_capacity${s(P)}`]: '100x60' }, at: '30m' },
   },
   PrometheusTSDBCompactionsFailing: counter('prometheus_tsdb_compactions_failed_total', P, inst),
@@ -123,26 +141,61 @@ const TESTS: { [alert: string]: AlertTest } = {
   ThanosSidecarNoUpload: {
     interval: '10m',
     // 7 h up, nothing shipped in the last 6 h; healthy: a block every 2 h.
-    firing: { series: { [`thanos_shipper_uploads_total${s(S)}`]: '0x60', [`process_start_time_seconds${s(S)}`]: '0x60' }, at: '7h', notBefore: '5h', labels: { job: S, ...inst } },
+    firing: {
+      series: { [`thanos_shipper_uploads_total${s(S)}`]: '0x60', [`process_start_time_seconds${s(S)}`]: '0x60' },
+      at: '7h',
+      notBefore: '5h',
+      labels: { job: S, ...inst },
+    },
     healthy: { series: { [`thanos_shipper_uploads_total${s(S)}`]: '0x11 1x11 2x11 3x11 4x11', [`process_start_time_seconds${s(S)}`]: '0x60' }, at: '7h' },
   },
   ThanosSidecarUploadFailures: counter('thanos_shipper_upload_failures_total', S, inst),
   ThanosQueryDown: down(Q),
   ThanosQueryHttpErrors: {
-    firing: { series: { [`http_requests_total${s(Q, 'handler="query", code="500"')}`]: '0+10x60', [`http_requests_total${s(Q, 'handler="query", code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '1m', labels: { job: Q, handler: 'query' } },
-    healthy: { series: { [`http_requests_total${s(Q, 'handler="query", code="500"')}`]: '0x60', [`http_requests_total${s(Q, 'handler="query", code="200"')}`]: '0+90x60' }, at: '30m' },
+    firing: {
+      series: {
+        [`http_requests_total${s(Q, 'handler="query", code="500"')}`]: '0+10x60',
+        [`http_requests_total${s(Q, 'handler="query", code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+      notBefore: '1m',
+      labels: { job: Q, handler: 'query' },
+    },
+    healthy: {
+      series: {
+        [`http_requests_total${s(Q, 'handler="query", code="500"')}`]: '0x60',
+        [`http_requests_total${s(Q, 'handler="query", code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+    },
   },
   ThanosQueryNoStoreEndpoints: {
-    firing: { series: { [`up${s(Q)}`]: '1x60', [`thanos_store_nodes_grpc_connections${s(Q, 'store_type="sidecar"')}`]: '0x60' }, at: '30m', notBefore: '4m', labels: { job: Q } },
+    firing: {
+      series: { [`up${s(Q)}`]: '1x60', [`thanos_store_nodes_grpc_connections${s(Q, 'store_type="sidecar"')}`]: '0x60' },
+      at: '30m',
+      notBefore: '4m',
+      labels: { job: Q },
+    },
     healthy: { series: { [`up${s(Q)}`]: '1x60', [`thanos_store_nodes_grpc_connections${s(Q, 'store_type="sidecar"')}`]: '2x60' }, at: '30m' },
   },
   ThanosQueryStoreEndpointErrors: {
-    firing: { series: { [`grpc_client_handled_total${s(Q, 'grpc_code="Unavailable"')}`]: '0+10x60', [`grpc_client_handled_total${s(Q, 'grpc_code="OK"')}`]: '0+90x60' }, at: '30m', labels: { job: Q } },
-    healthy: { series: { [`grpc_client_handled_total${s(Q, 'grpc_code="Unavailable"')}`]: '0x60', [`grpc_client_handled_total${s(Q, 'grpc_code="OK"')}`]: '0+90x60' }, at: '30m' },
+    firing: {
+      series: { [`grpc_client_handled_total${s(Q, 'grpc_code="Unavailable"')}`]: '0+10x60', [`grpc_client_handled_total${s(Q, 'grpc_code="OK"')}`]: '0+90x60' },
+      at: '30m',
+      labels: { job: Q },
+    },
+    healthy: {
+      series: { [`grpc_client_handled_total${s(Q, 'grpc_code="Unavailable"')}`]: '0x60', [`grpc_client_handled_total${s(Q, 'grpc_code="OK"')}`]: '0+90x60' },
+      at: '30m',
+    },
   },
   ThanosQueryFrontendDown: down(F),
   ThanosQueryFrontendHttpErrors: {
-    firing: { series: { [`http_requests_total${s(F, 'code="503"')}`]: '0+10x60', [`http_requests_total${s(F, 'code="200"')}`]: '0+90x60' }, at: '30m', labels: { job: F } },
+    firing: {
+      series: { [`http_requests_total${s(F, 'code="503"')}`]: '0+10x60', [`http_requests_total${s(F, 'code="200"')}`]: '0+90x60' },
+      at: '30m',
+      labels: { job: F },
+    },
     healthy: { series: { [`http_requests_total${s(F, 'code="503"')}`]: '0x60', [`http_requests_total${s(F, 'code="200"')}`]: '0+90x60' }, at: '30m' },
   },
   ThanosStoreDown: down(ST),
@@ -150,11 +203,21 @@ const TESTS: { [alert: string]: AlertTest } = {
   ThanosStoreQueriesDropped: counter('thanos_bucket_store_queries_dropped_total', ST),
   ThanosStoreBucketLatencyHigh: {
     firing: {
-      series: { [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="1"')}`]: '0x60', [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="5"')}`]: '0+10x60', [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="+Inf"')}`]: '0+10x60' },
-      at: '30m', notBefore: '9m', labels: { job: ST },
+      series: {
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="1"')}`]: '0x60',
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="5"')}`]: '0+10x60',
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="+Inf"')}`]: '0+10x60',
+      },
+      at: '30m',
+      notBefore: '9m',
+      labels: { job: ST },
     },
     healthy: {
-      series: { [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="1"')}`]: '0+10x60', [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="5"')}`]: '0+10x60', [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="+Inf"')}`]: '0+10x60' },
+      series: {
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="1"')}`]: '0+10x60',
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="5"')}`]: '0+10x60',
+        [`thanos_objstore_bucket_operation_duration_seconds_bucket${s(ST, 'le="+Inf"')}`]: '0+10x60',
+      },
       at: '30m',
     },
   },
@@ -167,8 +230,16 @@ const TESTS: { [alert: string]: AlertTest } = {
   ThanosCompactNoRecentCompaction: {
     interval: '1h',
     // Up 25 h, last upload at 0; healthy: an upload every hour (the gauge holds its Unix time).
-    firing: { series: { [`thanos_objstore_bucket_last_successful_upload_time${s(C, 'bucket="thanos"')}`]: '0x30', [`process_start_time_seconds${s(C)}`]: '0x30' }, at: '25h', notBefore: '23h', labels: { job: C } },
-    healthy: { series: { [`thanos_objstore_bucket_last_successful_upload_time${s(C, 'bucket="thanos"')}`]: '0+3600x30', [`process_start_time_seconds${s(C)}`]: '0x30' }, at: '25h' },
+    firing: {
+      series: { [`thanos_objstore_bucket_last_successful_upload_time${s(C, 'bucket="thanos"')}`]: '0x30', [`process_start_time_seconds${s(C)}`]: '0x30' },
+      at: '25h',
+      notBefore: '23h',
+      labels: { job: C },
+    },
+    healthy: {
+      series: { [`thanos_objstore_bucket_last_successful_upload_time${s(C, 'bucket="thanos"')}`]: '0+3600x30', [`process_start_time_seconds${s(C)}`]: '0x30' },
+      at: '25h',
+    },
   },
   ThanosCompactCompactionsFailing: ratio('thanos_compact_group_compactions_failures_total', 'thanos_compact_group_compactions_total', C, 'resolution="0"', {}),
   ThanosCompactBucketOperationsFailing: bucketOps(C),
@@ -176,14 +247,34 @@ const TESTS: { [alert: string]: AlertTest } = {
   ThanosRuleEvaluationFailures: ratio('prometheus_rule_evaluation_failures_total', 'prometheus_rule_evaluations_total', R, 'rule_group="g"', {}),
   ThanosRuleAlertsDropped: counter('thanos_alert_queue_alerts_dropped_total', R),
   ThanosRuleAlertmanagerUnreachable: {
-    firing: { series: { [`thanos_alert_sender_errors_total${s(R, 'alertmanager="am"')}`]: '0+1x60', [`thanos_alert_sender_alerts_sent_total${s(R, 'alertmanager="am"')}`]: '0x60' }, at: '30m', labels: { job: R } },
+    firing: {
+      series: {
+        [`thanos_alert_sender_errors_total${s(R, 'alertmanager="am"')}`]: '0+1x60',
+        [`thanos_alert_sender_alerts_sent_total${s(R, 'alertmanager="am"')}`]: '0x60',
+      },
+      at: '30m',
+      labels: { job: R },
+    },
     // Some sends fail but alerts get through.
-    healthy: { series: { [`thanos_alert_sender_errors_total${s(R, 'alertmanager="am"')}`]: '0+1x60', [`thanos_alert_sender_alerts_sent_total${s(R, 'alertmanager="am"')}`]: '0+5x60' }, at: '30m' },
+    healthy: {
+      series: {
+        [`thanos_alert_sender_errors_total${s(R, 'alertmanager="am"')}`]: '0+1x60',
+        [`thanos_alert_sender_alerts_sent_total${s(R, 'alertmanager="am"')}`]: '0+5x60',
+      },
+      at: '30m',
+    },
   },
   AlertmanagerDown: down(A),
-  AlertmanagerNotificationsFailing: ratio('alertmanager_notifications_failed_total', 'alertmanager_notifications_total', A, 'integration="slack"', { integration: 'slack' }),
+  AlertmanagerNotificationsFailing: ratio('alertmanager_notifications_failed_total', 'alertmanager_notifications_total', A, 'integration="slack"', {
+    integration: 'slack',
+  }),
   AlertmanagerClusterMembersMismatch: {
-    firing: { series: { [`alertmanager_cluster_members${s(A)}`]: '1x60', [`alertmanager_cluster_members${s(A, '', 'b')}`]: '2x60' }, at: '30m', notBefore: '14m', labels: { job: A } },
+    firing: {
+      series: { [`alertmanager_cluster_members${s(A)}`]: '1x60', [`alertmanager_cluster_members${s(A, '', 'b')}`]: '2x60' },
+      at: '30m',
+      notBefore: '14m',
+      labels: { job: A },
+    },
     healthy: { series: { [`alertmanager_cluster_members${s(A)}`]: '2x60', [`alertmanager_cluster_members${s(A, '', 'b')}`]: '2x60' }, at: '30m' },
   },
   AlertmanagerConfigReloadFailed: gauge('alertmanager_config_last_reload_successful', A, 0, 1, inst, '30m', '9m'),
@@ -192,62 +283,169 @@ const TESTS: { [alert: string]: AlertTest } = {
   ThanosReceiveRouterDown: down(RR),
   ThanosReceiveIngestorsDown: down(RI),
   ThanosReceiveHttpRequestErrorRateHigh: {
-    firing: { series: { [`http_requests_total${s(RR, 'handler="receive", code="503"')}`]: '0+10x60', [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '4m', labels: { job: RR } },
+    firing: {
+      series: {
+        [`http_requests_total${s(RR, 'handler="receive", code="503"')}`]: '0+10x60',
+        [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+      notBefore: '4m',
+      labels: { job: RR },
+    },
     // 5xx of other handlers (status pages) do not count.
-    healthy: { series: { [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60', [`http_requests_total${s(RR, 'handler="status", code="500"')}`]: '0+90x60' }, at: '30m' },
+    healthy: {
+      series: {
+        [`http_requests_total${s(RR, 'handler="receive", code="200"')}`]: '0+90x60',
+        [`http_requests_total${s(RR, 'handler="status", code="500"')}`]: '0+90x60',
+      },
+      at: '30m',
+    },
   },
   ThanosReceiveHttpRequestLatencyHigh: {
     firing: {
-      series: { [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60' },
-      at: '30m', notBefore: '9m', labels: { job: RR },
+      series: {
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0x60',
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60',
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60',
+      },
+      at: '30m',
+      notBefore: '9m',
+      labels: { job: RR },
     },
     healthy: {
-      series: { [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60', [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60' },
+      series: {
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="1"')}`]: '0+10x60',
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="5"')}`]: '0+10x60',
+        [`http_request_duration_seconds_bucket${s(RR, 'handler="receive", le="+Inf"')}`]: '0+10x60',
+      },
       at: '30m',
     },
   },
   ThanosReceiveReplicationFailures: byResult('thanos_receive_replications_total', RR, '4m'),
   ThanosReceiveForwardRequestFailures: byResult('thanos_receive_forward_requests_total', RR, '14m'),
-  ThanosReceiveHashringFileRefreshFailures: { ...counter('thanos_receive_hashrings_file_errors_total', RR), firing: { ...counter('thanos_receive_hashrings_file_errors_total', RR).firing, notBefore: '14m' } },
+  ThanosReceiveHashringFileRefreshFailures: {
+    ...counter('thanos_receive_hashrings_file_errors_total', RR),
+    firing: { ...counter('thanos_receive_hashrings_file_errors_total', RR).firing, notBefore: '14m' },
+  },
   ThanosReceiveHashringNotLoaded: gauge('thanos_receive_config_last_reload_successful', RR, 0, 1, inst, '20m', '4m'),
   ThanosReceiveNoUpload: {
     interval: '10m',
     // 7 h up, nothing shipped in the last 6 h; healthy: a block every 2 h.
-    firing: { series: { [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x60', [`process_start_time_seconds${s(RI)}`]: '0x60' }, at: '7h', notBefore: '5h', labels: { job: RI, ...inst } },
-    healthy: { series: { [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x11 1x11 2x11 3x11 4x11', [`process_start_time_seconds${s(RI)}`]: '0x60' }, at: '7h' },
+    firing: {
+      series: { [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x60', [`process_start_time_seconds${s(RI)}`]: '0x60' },
+      at: '7h',
+      notBefore: '5h',
+      labels: { job: RI, ...inst },
+    },
+    healthy: {
+      series: {
+        [`thanos_shipper_uploads_total${s(RI, 'tenant="default-tenant"')}`]: '0x11 1x11 2x11 3x11 4x11',
+        [`process_start_time_seconds${s(RI)}`]: '0x60',
+      },
+      at: '7h',
+    },
   },
   PrometheusRemoteWriteBehind: {
     // Enqueued up to now, sent stuck at 0 (the receiver refuses): healthy, sent keeps up.
-    firing: { series: { [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60', [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0x60' }, at: '30m', notBefore: '15m', labels: { job: PW, ...inst, ...RWL } },
-    healthy: { series: { [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60', [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0+60x60' }, at: '30m' },
+    firing: {
+      series: {
+        [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60',
+        [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0x60',
+      },
+      at: '30m',
+      notBefore: '15m',
+      labels: { job: PW, ...inst, ...RWL },
+    },
+    healthy: {
+      series: {
+        [`prometheus_remote_storage_queue_highest_timestamp_seconds${s(PW, RW)}`]: '0+60x60',
+        [`prometheus_remote_storage_queue_highest_sent_timestamp_seconds${s(PW, RW)}`]: '0+60x60',
+      },
+      at: '30m',
+    },
   },
   PrometheusRemoteStorageFailures: {
-    firing: { series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0+10x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' }, at: '30m', notBefore: '14m', labels: { job: PW, ...inst, ...RWL } },
-    healthy: { series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' }, at: '30m' },
+    firing: {
+      series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0+10x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' },
+      at: '30m',
+      notBefore: '14m',
+      labels: { job: PW, ...inst, ...RWL },
+    },
+    healthy: {
+      series: { [`prometheus_remote_storage_samples_failed_total${s(PW, RW)}`]: '0x60', [`prometheus_remote_storage_samples_total${s(PW, RW)}`]: '0+90x60' },
+      at: '30m',
+    },
   },
   MemcachedDown: {
     // The exporter is up but cannot reach memcached; and (firingToo) the exporter is not scraped at all.
     firing: { series: { ...memcachedUp, [`memcached_up${s(MC)}`]: '0x30' }, at: '20m', notBefore: '4m', labels: { job: MC } },
-    firingToo: { series: Object.fromEntries(Object.entries(memcachedUp).filter(([k]) => !k.includes(`"${MC}"`))), at: '20m', notBefore: '4m', labels: { job: MC } },
+    firingToo: {
+      series: Object.fromEntries(Object.entries(memcachedUp).filter(([k]) => !k.includes(`"${MC}"`))),
+      at: '20m',
+      notBefore: '4m',
+      labels: { job: MC },
+    },
     healthy: { series: memcachedUp, at: '20m' },
   },
-  ThanosStoreMemcachedErrors: ratio('thanos_memcached_operation_failures_total', 'thanos_memcached_operations_total', SF, 'name="index-cache", operation="getmulti"', { name: 'index-cache', operation: 'getmulti' }),
+  ThanosStoreMemcachedErrors: ratio(
+    'thanos_memcached_operation_failures_total',
+    'thanos_memcached_operations_total',
+    SF,
+    'name="index-cache", operation="getmulti"',
+    { name: 'index-cache', operation: 'getmulti' },
+  ),
   ThanosQueryFrontendMemcachedErrors: {
-    firing: { series: { [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="500"')}`]: '0+10x60', [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '9m', labels: { job: QF, name: 'frontend-cache', method: 'Memcache.GetMulti' } },
+    firing: {
+      series: {
+        [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="500"')}`]: '0+10x60',
+        [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+      notBefore: '9m',
+      labels: { job: QF, name: 'frontend-cache', method: 'Memcache.GetMulti' },
+    },
     // Misses (404) are not failures.
-    healthy: { series: { [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="404"')}`]: '0+50x60', [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+50x60' }, at: '30m' },
+    healthy: {
+      series: {
+        [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="404"')}`]: '0+50x60',
+        [`cortex_memcache_request_duration_seconds_count${s(QF, 'name="frontend-cache", method="Memcache.GetMulti", status_code="200"')}`]: '0+50x60',
+      },
+      at: '30m',
+    },
   },
   SeaweedFSDown: down(SW),
   SeaweedFSS3RequestErrors: {
-    firing: { series: { [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="500"')}`]: '0+10x60', [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60' }, at: '30m', notBefore: '14m', labels: { job: SW, type: 'PUT' } },
+    firing: {
+      series: {
+        [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="500"')}`]: '0+10x60',
+        [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+      notBefore: '14m',
+      labels: { job: SW, type: 'PUT' },
+    },
     // 4xx (e.g. a GET of a missing object) are the client's business.
-    healthy: { series: { [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="404"')}`]: '0+10x60', [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60' }, at: '30m' },
+    healthy: {
+      series: {
+        [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="404"')}`]: '0+10x60',
+        [`SeaweedFS_s3_request_total${s(SW, 'type="PUT", code="200"')}`]: '0+90x60',
+      },
+      at: '30m',
+    },
   },
   MinIODown: down(M),
   MinIODrivesOffline: gauge('minio_cluster_drive_offline_total', M, 1, 0, {}, '20m', '4m'),
   MinIOLowFreeSpace: {
-    firing: { series: { [`minio_cluster_capacity_usable_free_bytes${s(M)}`]: '5x60', [`minio_cluster_capacity_usable_total_bytes${s(M)}`]: '100x60' }, at: '30m', notBefore: '14m', labels: { job: M } },
-    healthy: { series: { [`minio_cluster_capacity_usable_free_bytes${s(M)}`]: '50x60', [`minio_cluster_capacity_usable_total_bytes${s(M)}`]: '100x60' }, at: '30m' },
+    firing: {
+      series: { [`minio_cluster_capacity_usable_free_bytes${s(M)}`]: '5x60', [`minio_cluster_capacity_usable_total_bytes${s(M)}`]: '100x60' },
+      at: '30m',
+      notBefore: '14m',
+      labels: { job: M },
+    },
+    healthy: {
+      series: { [`minio_cluster_capacity_usable_free_bytes${s(M)}`]: '50x60', [`minio_cluster_capacity_usable_total_bytes${s(M)}`]: '100x60' },
+      at: '30m',
+    },
   },
 };
 
@@ -274,10 +472,11 @@ function testFile(alert: string, t: AlertTest): string {
     }
     throw new Error(alert);
   })();
-  const inputs = (c: Case) => Object.entries(c.series).map(([series, values]) => {
-    const [, name, labels] = /^(\w+)(\{.*\})$/.exec(series)!;
-    return { series: `${name}${labels}`, values };
-  });
+  const inputs = (c: Case) =>
+    Object.entries(c.series).map(([series, values]) => {
+      const [, name, labels] = /^(\w+)(\{.*\})$/.exec(series)!;
+      return { series: `${name}${labels}`, values };
+    });
   const labels = { ...t.firing.labels, severity };
   const group = (c: Case, checks: object[]) => ({ interval: t.interval ?? '1m', input_series: inputs(c), alert_rule_test: checks });
   const firing = (f: AlertTest['firing']) => {
@@ -310,8 +509,11 @@ describe('stack alerts', () => {
     for (const [, groups] of evaluators) {
       for (const g of groups) {
         for (const r of (g._toYaml() as any).groups[0].rules) {
-          expect({ alert: r.alert, severity: typeof r.labels?.severity, keys: Object.keys(r.annotations ?? {}).sort() })
-            .toEqual({ alert: r.alert, severity: 'string', keys: ['description', 'runbook_url', 'summary'] });
+          expect({ alert: r.alert, severity: typeof r.labels?.severity, keys: Object.keys(r.annotations ?? {}).sort() }).toEqual({
+            alert: r.alert,
+            severity: 'string',
+            keys: ['description', 'runbook_url', 'summary'],
+          });
         }
       }
     }
@@ -320,26 +522,48 @@ describe('stack alerts', () => {
   test('every alert has a runbook section with meaning, impact, diagnosis and fix, and its runbook_url resolves to it', () => {
     const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'runbooks.md'), 'utf8');
     // GitHub's heading anchors: lower case, spaces to '-', punctuation dropped.
-    const sections = new Map(doc.split(/^## /m).slice(1).map((sec) => {
-      const [heading, ...body] = sec.split('\n');
-      return [heading.trim().toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-'), body.join('\n')];
-    }));
+    const sections = new Map(
+      doc
+        .split(/^## /m)
+        .slice(1)
+        .map((sec) => {
+          const [heading, ...body] = sec.split('\n');
+          return [
+            heading
+              .trim()
+              .toLowerCase()
+              .replace(/[^a-z0-9 _-]/g, '')
+              .replace(/ /g, '-'),
+            body.join('\n'),
+          ];
+        }),
+    );
     for (const [alert, rule] of rules) {
       const [base, anchor] = rule.annotations.runbook_url.split('#');
       const body = sections.get(anchor) ?? '';
-      expect({ alert, base, anchor, fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'].filter((f) => body.includes(`**${f}**`)) })
-        .toEqual({ alert, base: 'https://github.com/cdk8s-thanos/cdk8s-thanos/blob/main/docs/runbooks.md', anchor: alert.toLowerCase(), fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'] });
+      expect({ alert, base, anchor, fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'].filter((f) => body.includes(`**${f}**`)) }).toEqual({
+        alert,
+        base: 'https://github.com/cdk8s-thanos/cdk8s-thanos/blob/main/docs/runbooks.md',
+        anchor: alert.toLowerCase(),
+        fields: ['Meaning', 'Impact', 'Diagnosis', 'Fix'],
+      });
     }
     expect([...sections.keys()].sort()).toEqual([...rules.keys()].map((a) => a.toLowerCase()).sort());
   });
 
   test('the alerts of Receive, remote write, memcached and SeaweedFS come with their components, and only then', () => {
     const groups = (st: ThanosStack) => st.prometheus.ruleGroups.map((g) => g.name).sort();
-    expect(groups(pushing)).toEqual(expect.arrayContaining(['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']));
+    expect(groups(pushing)).toEqual(
+      expect.arrayContaining(['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']),
+    );
     expect(groups(pushing)).not.toContain('prometheus-sidecar-alerts');
     for (const g of ['memcached-alerts', 'prometheus-remote-write-alerts', 'seaweedfs-alerts', 'thanos-receive-alerts']) expect(groups(stack)).not.toContain(g);
     // One ingestor: no replication, so no replication alert; no bucket, so no upload alert.
-    const single = new ThanosStack(new Chart(Testing.app(), 'single'), 'Thanos', { receive: { ingestors: 1 }, objectStorage: undefined, minio: { enabled: false } });
+    const single = new ThanosStack(new Chart(Testing.app(), 'single'), 'Thanos', {
+      receive: { ingestors: 1 },
+      objectStorage: undefined,
+      minio: { enabled: false },
+    });
     const receive = single.prometheus.ruleGroups.find((g) => g.name === 'thanos-receive-alerts')!;
     const names = ((receive._toYaml() as any).groups[0].rules as AlertRule[]).map((r) => r.alert);
     expect(names).not.toContain('ThanosReceiveReplicationFailures');

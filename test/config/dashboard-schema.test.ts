@@ -37,10 +37,17 @@ function stackDashboards(props: ThanosStackProps): Array<{ slug: string; json: s
 /** TypeScript errors of `source`, compiled as a file of the repository (so node_modules resolve). */
 function typeErrors(source: string): string[] {
   const file = join(REPO_ROOT, 'test', '__dashboard_schema_check__.ts');
-  const options: ts.CompilerOptions = { strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, types: [] };
+  const options: ts.CompilerOptions = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.CommonJS,
+    types: [],
+  };
   const host = ts.createCompilerHost(options);
   const read = host.getSourceFile.bind(host);
-  host.getSourceFile = (name, lang, ...rest) => name === file ? ts.createSourceFile(name, source, lang) : read(name, lang, ...rest);
+  host.getSourceFile = (name, lang, ...rest) => (name === file ? ts.createSourceFile(name, source, lang) : read(name, lang, ...rest));
   const exists = host.fileExists.bind(host);
   host.fileExists = (name) => name === file || exists(name);
   const program = ts.createProgram([file], options, host);
@@ -51,35 +58,39 @@ function typeErrors(source: string): string[] {
   });
 }
 
-describe('dashboards match Grafana\'s dashboard schema (@grafana/schema)', () => {
+describe("dashboards match Grafana's dashboard schema (@grafana/schema)", () => {
   // The default stack, and one with every optional component that has a dashboard or row.
-  const all = [
-    ...stackDashboards({}),
-    ...stackDashboards({ receive: {}, caches: SizePreset.SMALL, inClusterObjectStore: InClusterObjectStore.SEAWEEDFS }),
-  ];
+  const all = [...stackDashboards({}), ...stackDashboards({ receive: {}, caches: SizePreset.SMALL, inClusterObjectStore: InClusterObjectStore.SEAWEEDFS })];
   const bySlug = new Map(all.map((d) => [`${d.slug}:${d.json}`, d]));
   const unique = [...bySlug.values()];
 
   test('covers every dashboard the library generates', () => {
     expect([...new Set(unique.map((d) => d.slug))].sort()).toEqual([
-      'thanos-bucket', 'thanos-caches', 'thanos-compact', 'thanos-overview', 'thanos-query', 'thanos-receive', 'thanos-rule', 'thanos-sidecar', 'thanos-store',
+      'thanos-bucket',
+      'thanos-caches',
+      'thanos-compact',
+      'thanos-overview',
+      'thanos-query',
+      'thanos-receive',
+      'thanos-rule',
+      'thanos-sidecar',
+      'thanos-store',
     ]);
   });
 
   test('each one type-checks as a Grafana Dashboard', () => {
-    const source = [
-      PRELUDE,
-      ...unique.map((d, i) => `export const d${i}: Dashboard = ${d.json.trim()};`),
-    ].join('\n');
+    const source = [PRELUDE, ...unique.map((d, i) => `export const d${i}: Dashboard = ${d.json.trim()};`)].join('\n');
     expect(typeErrors(source)).toEqual([]);
   });
 
-  test('the check rejects what Grafana\'s schema rejects (an unknown field, a wrong type)', () => {
-    const errors = typeErrors([
-      PRELUDE,
-      'export const bad: Dashboard = { title: "x", panels: [{ type: "timeseries", gridPos: { h: 8, w: 12, x: 0, y: 0 }, titel: "typo" }] };',
-      'export const worse: Dashboard = { title: "x", refresh: 30 };',
-    ].join('\n'));
+  test("the check rejects what Grafana's schema rejects (an unknown field, a wrong type)", () => {
+    const errors = typeErrors(
+      [
+        PRELUDE,
+        'export const bad: Dashboard = { title: "x", panels: [{ type: "timeseries", gridPos: { h: 8, w: 12, x: 0, y: 0 }, titel: "typo" }] };',
+        'export const worse: Dashboard = { title: "x", refresh: 30 };',
+      ].join('\n'),
+    );
     expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/titel/);
     expect(errors[1]).toMatch(/number.*string/);

@@ -23,28 +23,42 @@ describe('PromQL is parsed at synth', () => {
   });
 
   test('"sum by (job (up)" on the ruler fails synth with its position', () => {
-    const error = synthError((s) => s.ruler!.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job (up)' })] })));
+    const error = synthError((s) =>
+      s.ruler!.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job (up)' })] })),
+    );
     expect(error).toContain('test/Thanos/Ruler');
     expect(error).toMatch(/rule "job:up:sum" in group "mine": PromQL syntax error at line 1, column \d+ in "sum by \(job \(up\)"/);
   });
 
   test('a multi-line expression reports the line', () => {
-    const error = synthError((s) => s.prometheus.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.alert({ alert: 'Broken', expr: 'sum(up)\n  / ' })] })));
+    const error = synthError((s) =>
+      s.prometheus.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.alert({ alert: 'Broken', expr: 'sum(up)\n  / ' })] })),
+    );
     expect(error).toMatch(/PromQL syntax error at line 2, column \d+/);
   });
 
   test('a dashboard panel query that does not parse fails synth naming dashboard, panel and query', () => {
-    const json = { title: 'Mine', uid: 'mine', panels: [{ type: 'row', title: 'Row', panels: [{ title: 'Bad', targets: [{ refId: 'A', expr: 'rate(up[$__rate_interval]' }] }] }] };
+    const json = {
+      title: 'Mine',
+      uid: 'mine',
+      panels: [{ type: 'row', title: 'Row', panels: [{ title: 'Bad', targets: [{ refId: 'A', expr: 'rate(up[$__rate_interval]' }] }] }],
+    };
     const error = synthError((s) => s.grafana!.addDashboard(Dashboard.fromJson('mine', json)));
     expect(error).toContain('test/Thanos/Grafana');
     expect(error).toContain('dashboard "mine" panel "Bad" query A: PromQL syntax error at line 1');
   });
 
   test('valid rules and Grafana variables synthesize', () => {
-    const json = { title: 'Mine', uid: 'mine', panels: [{ title: 'Ok', targets: [{ refId: 'A', expr: 'sum by (job) (rate(up{job=~"$job"}[$__rate_interval]))' }] }] };
-    expect(synthError((s) => {
-      s.prometheus.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] }));
-      s.grafana!.addDashboard(Dashboard.fromJson('mine', json));
-    })).toBe('');
+    const json = {
+      title: 'Mine',
+      uid: 'mine',
+      panels: [{ title: 'Ok', targets: [{ refId: 'A', expr: 'sum by (job) (rate(up{job=~"$job"}[$__rate_interval]))' }] }],
+    };
+    expect(
+      synthError((s) => {
+        s.prometheus.addRuleGroup(new RuleGroup({ name: 'mine', rules: [Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' })] }));
+        s.grafana!.addDashboard(Dashboard.fromJson('mine', json));
+      }),
+    ).toBe('');
   });
 });

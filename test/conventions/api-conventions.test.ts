@@ -24,12 +24,16 @@ function publicApi(entry: string, source?: string): Api {
   const host = ts.createCompilerHost(options);
   if (source !== undefined) {
     const getSourceFile = host.getSourceFile;
-    host.fileExists = ((exists) => (f: string) => f === entry || exists(f))(host.fileExists);
+    host.fileExists = (
+      (exists) => (f: string) =>
+        f === entry || exists(f)
+    )(host.fileExists);
     host.getSourceFile = (f, ...rest) => (f === entry ? ts.createSourceFile(f, source, ts.ScriptTarget.ES2020, true) : getSourceFile(f, ...rest));
   }
   const program = ts.createProgram([entry], { ...options, noEmit: true }, host);
   const checker = program.getTypeChecker();
-  const declarations = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!)
+  const declarations = checker
+    .getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!)
     .map((s) => (s.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(s) : s))
     .flatMap((s) => s.declarations ?? []);
   return { checker, declarations };
@@ -49,15 +53,17 @@ function nameOf(node: ts.NamedDeclaration): string {
 
 const hasTag = (node: ts.Node, tag: string) => ts.getJSDocTags(node).some((t) => t.tagName.text === tag);
 const isInternal = (node: ts.Node) => hasTag(node, 'internal');
-const isPublic = (m: ts.ClassElement) => !(ts.getCombinedModifierFlags(m as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected))
-  && !(m.name && ts.isPrivateIdentifier(m.name));
+const isPublic = (m: ts.ClassElement) =>
+  !(ts.getCombinedModifierFlags(m as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) && !(m.name && ts.isPrivateIdentifier(m.name));
 
 /** Unions in a type, `| undefined` and `| null` aside. */
 function unionsIn(type: ts.TypeNode | undefined): string[] {
   const found: string[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isUnionTypeNode(n)) {
-      const real = n.types.filter((t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword));
+      const real = n.types.filter(
+        (t) => t.kind !== ts.SyntaxKind.UndefinedKeyword && !(ts.isLiteralTypeNode(t) && t.literal.kind === ts.SyntaxKind.NullKeyword),
+      );
       if (real.length > 1) found.push(n.getText());
     }
     ts.forEachChild(n, visit);
@@ -76,7 +82,7 @@ function typesOf(m: ts.Node): Array<ts.TypeNode | undefined> {
 }
 
 function isConstructClass(checker: ts.TypeChecker, node: ts.ClassDeclaration): boolean {
-  for (let type: ts.Type | undefined = checker.getTypeAtLocation(node); type; ) {
+  for (let type: ts.Type | undefined = checker.getTypeAtLocation(node); type;) {
     const symbol = type.getSymbol();
     if (symbol?.name === 'Construct' && symbol.declarations?.some((d) => d.getSourceFile().fileName.includes('node_modules/constructs/'))) return true;
     const bases: readonly ts.BaseType[] = type.isClassOrInterface() ? checker.getBaseTypes(type) : [];
@@ -140,7 +146,9 @@ test('the public API follows the construct-library (jsii) conventions', () => {
 
 test('the checks see the whole API (a guard against an empty export list)', () => {
   const names = API.declarations.map((d) => nameOf(d as ts.NamedDeclaration));
-  expect(names).toEqual(expect.arrayContaining(['ThanosStack', 'ThanosStackProps', 'Prometheus', 'PrometheusProps', 'PrometheusOperator', 'OutputLayout', 'RuleGroup']));
+  expect(names).toEqual(
+    expect.arrayContaining(['ThanosStack', 'ThanosStackProps', 'Prometheus', 'PrometheusProps', 'PrometheusOperator', 'OutputLayout', 'RuleGroup']),
+  );
 });
 
 test('each check finds what it is for (a fixture with one violation of each)', () => {
@@ -186,20 +194,22 @@ test('each check finds what it is for (a fixture with one violation of each)', (
     }
   `;
   const found = violations(publicApi(fixture, source)).map((v) => v.replace(/^test\/api-conventions-fixture\.ts:\d+ /, ''));
-  expect(found.sort()).toEqual([
-    'BadProps.image is optional without @default: document the default (a value, or "- <behaviour>")',
-    'BadProps.mode has the union type \'a\' | \'b\': use an enum-like class with static factories',
-    'BadProps.nested has the union type number | string: use an enum-like class with static factories',
-    'BadProps.nested is optional without @default: document the default (a value, or "- <behaviour>")',
-    'BadProps.maybe is optional without @default: document the default (a value, or "- <behaviour>")',
-    'IBehaviour.optional is optional without @default: document the default (a value, or "- <behaviour>")',
-    'IBehaviour.pick has the union type number | string: use an enum-like class with static factories',
-    'Inherits has no constructor of its own: use (scope: Construct, id: string, props?: InheritsProps)',
-    'Mandatory constructor requires props although MandatoryProps has no required member: use (scope: Construct, id: string, props?: MandatoryProps)',
-    'Mandatory.set has the union type number | boolean: use an enum-like class with static factories',
-    'Swapped constructor first parameter is id: string: use (scope: Construct, id: string, props?: SwappedProps)',
-    'Swapped constructor second parameter is scope: Construct: use (scope: Construct, id: string, props?: SwappedProps)',
-  ].sort());
+  expect(found.sort()).toEqual(
+    [
+      'BadProps.image is optional without @default: document the default (a value, or "- <behaviour>")',
+      "BadProps.mode has the union type 'a' | 'b': use an enum-like class with static factories",
+      'BadProps.nested has the union type number | string: use an enum-like class with static factories',
+      'BadProps.nested is optional without @default: document the default (a value, or "- <behaviour>")',
+      'BadProps.maybe is optional without @default: document the default (a value, or "- <behaviour>")',
+      'IBehaviour.optional is optional without @default: document the default (a value, or "- <behaviour>")',
+      'IBehaviour.pick has the union type number | string: use an enum-like class with static factories',
+      'Inherits has no constructor of its own: use (scope: Construct, id: string, props?: InheritsProps)',
+      'Mandatory constructor requires props although MandatoryProps has no required member: use (scope: Construct, id: string, props?: MandatoryProps)',
+      'Mandatory.set has the union type number | boolean: use an enum-like class with static factories',
+      'Swapped constructor first parameter is id: string: use (scope: Construct, id: string, props?: SwappedProps)',
+      'Swapped constructor second parameter is scope: Construct: use (scope: Construct, id: string, props?: SwappedProps)',
+    ].sort(),
+  );
 });
 
 describe('docs/migration-from-bitnami.md', () => {
@@ -228,8 +238,7 @@ describe('docs/migration-from-bitnami.md', () => {
   }
 
   test('every ThanosStack prop path in the tables exists', () => {
-    const paths = references.filter((r) => !r.includes('<') && !/^(new |stack\.)/.test(r) && /^[a-z]/.test(r))
-      .map((r) => r.split(':')[0].trim());
+    const paths = references.filter((r) => !r.includes('<') && !/^(new |stack\.)/.test(r) && /^[a-z]/.test(r)).map((r) => r.split(':')[0].trim());
     expect(paths.length).toBeGreaterThan(80);
     const stackProps = typeOf('ThanosStackProps');
     expect(follow(stackProps, ['compactor', 'retentionRaw'])).toBeDefined();
@@ -245,10 +254,17 @@ describe('docs/migration-from-bitnami.md', () => {
   });
 
   test('every class and factory it names is exported', () => {
-    const named = [...doc.matchAll(/\b([A-Z][A-Za-z0-9]+)\.([a-z][A-Za-z]+)\(/g)].map((m) => [m[1], m[2]] as const)
+    const named = [...doc.matchAll(/\b([A-Z][A-Za-z0-9]+)\.([a-z][A-Za-z]+)\(/g)]
+      .map((m) => [m[1], m[2]] as const)
       .filter(([cls]) => !['Duration', 'Secret', 'ApiObject'].includes(cls));
     expect(named.length).toBeGreaterThan(10);
-    const missing = named.filter(([cls, method]) => !declaration(cls) || !typeOf(cls).getSymbol()?.exports?.has(method as ts.__String));
+    const missing = named.filter(
+      ([cls, method]) =>
+        !declaration(cls) ||
+        !typeOf(cls)
+          .getSymbol()
+          ?.exports?.has(method as ts.__String),
+    );
     expect(missing).toEqual([]);
   });
 });

@@ -7,7 +7,9 @@ import { KUBERNETES_VERSIONS, expectValid } from '../harness';
 import { containerOf, find, flag, flags, Manifest } from '../support/util';
 
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'examples');
-const EXAMPLES = readdirSync(EXAMPLES_DIR).filter((d) => existsSync(join(EXAMPLES_DIR, d, 'cdk8s.yaml'))).sort();
+const EXAMPLES = readdirSync(EXAMPLES_DIR)
+  .filter((d) => existsSync(join(EXAMPLES_DIR, d, 'cdk8s.yaml')))
+  .sort();
 
 /** An example built in-process: its charts by id, synthesized with validations. */
 function build(name: string): { app: App; charts: Map<string, Manifest[]> } {
@@ -26,7 +28,10 @@ function queryArgs(objects: Manifest[]): string[] {
 }
 
 function names(objects: Manifest[], kind: string): string[] {
-  return objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+  return objects
+    .filter((o) => o.kind === kind)
+    .map((o) => o.metadata.name)
+    .sort();
 }
 
 test('the five scenarios are there', () => {
@@ -112,7 +117,11 @@ describe('long-term-storage: a day in Prometheus, history in the bucket', () => 
 
   test('the compactor downsamples and keeps raw 30d, 5m 120d, 1h 365d', () => {
     const args = containerOf(find(objects, 'StatefulSet', 'thanos-compact'), 'thanos-compact').args;
-    expect([flag(args, '--retention.resolution-raw'), flag(args, '--retention.resolution-5m'), flag(args, '--retention.resolution-1h')]).toEqual(['30d', '120d', '365d']);
+    expect([flag(args, '--retention.resolution-raw'), flag(args, '--retention.resolution-5m'), flag(args, '--retention.resolution-1h')]).toEqual([
+      '30d',
+      '120d',
+      '365d',
+    ]);
     expect(args).not.toContain('--downsampling.disable');
     expect(args).toContain('--wait');
   });
@@ -147,8 +156,14 @@ describe('helm-values: the seed values.yaml topology', () => {
 
   test('the ruler evaluates PrometheusDown and alerts through Alertmanager', () => {
     const group = parse(find(objects, 'ConfigMap', 'thanos-rule-rules').data['prometheus-availability.rules.yaml']).groups[0];
-    expect(group.rules[0]).toMatchObject({ alert: 'PrometheusDown', expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})', for: '5m' });
-    expect(flag(containerOf(find(objects, 'StatefulSet', 'thanos-rule'), 'thanos-rule').args, '--alertmanagers.url')).toBe('dns+http://alertmanager-cluster.monitoring.svc:9093');
+    expect(group.rules[0]).toMatchObject({
+      alert: 'PrometheusDown',
+      expr: 'sum by (job) (up{job="prometheus"}) == 0 or absent(up{job="prometheus"})',
+      for: '5m',
+    });
+    expect(flag(containerOf(find(objects, 'StatefulSet', 'thanos-rule'), 'thanos-rule').args, '--alertmanagers.url')).toBe(
+      'dns+http://alertmanager-cluster.monitoring.svc:9093',
+    );
   });
 
   test('every component of the values file is there', () => {
@@ -163,7 +178,10 @@ describe('leaf-and-observer: two clusters, TLS gRPC between them', () => {
   const observer = charts.get('observer')!;
 
   test('the leaf exposes its sidecar gRPC through a LoadBalancer, with mutual TLS', () => {
-    expect(find(leaf, 'Service', 'prometheus-thanos-sidecar-external').spec).toMatchObject({ type: 'LoadBalancer', ports: [expect.objectContaining({ name: 'grpc', port: 10901 })] });
+    expect(find(leaf, 'Service', 'prometheus-thanos-sidecar-external').spec).toMatchObject({
+      type: 'LoadBalancer',
+      ports: [expect.objectContaining({ name: 'grpc', port: 10901 })],
+    });
     const args = containerOf(find(leaf, 'StatefulSet', 'prometheus'), 'thanos-sidecar').args;
     expect(flag(args, '--grpc-server-tls-cert')).toBe('/etc/thanos/grpc-server-tls/tls.crt');
     expect(flag(args, '--grpc-server-tls-key')).toBe('/etc/thanos/grpc-server-tls/tls.key');
@@ -174,7 +192,8 @@ describe('leaf-and-observer: two clusters, TLS gRPC between them', () => {
     expect(names(leaf, 'StatefulSet')).toEqual(['prometheus']);
     expect(names(leaf, 'Deployment')).toEqual([]);
     expect(parse(find(leaf, 'ConfigMap', 'thanos-objstore').data['objstore.yml'])).toMatchObject({
-      type: 'S3', config: { bucket: 'example-thanos-metrics', endpoint: 's3.eu-west-1.amazonaws.com', access_key: '$(OBJSTORE_ACCESS_KEY)' },
+      type: 'S3',
+      config: { bucket: 'example-thanos-metrics', endpoint: 's3.eu-west-1.amazonaws.com', access_key: '$(OBJSTORE_ACCESS_KEY)' },
     });
   });
 
@@ -216,7 +235,10 @@ describe('receive: a leaf pushes to a central Receive', () => {
   });
 
   test('the central router takes remote writes from outside through a LoadBalancer and routes by ketama with RF 3', () => {
-    expect(find(central, 'Service', 'thanos-receive-router').spec).toMatchObject({ type: 'LoadBalancer', ports: expect.arrayContaining([expect.objectContaining({ port: 19291 })]) });
+    expect(find(central, 'Service', 'thanos-receive-router').spec).toMatchObject({
+      type: 'LoadBalancer',
+      ports: expect.arrayContaining([expect.objectContaining({ port: 19291 })]),
+    });
     const args = containerOf(find(central, 'Deployment', 'thanos-receive-router'), 'thanos-receive').args;
     expect(flag(args, '--receive.hashrings-algorithm')).toBe('ketama');
     expect(flag(args, '--receive.replication-factor')).toBe('3');

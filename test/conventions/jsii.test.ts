@@ -21,7 +21,8 @@ beforeAll(() => {
   }
   symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'));
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'jsii', 'bin', 'jsii')], {
-    cwd: work, encoding: 'utf8',
+    cwd: work,
+    encoding: 'utf8',
   });
   run = { status: r.status, output: `${r.stdout}\n${r.stderr}` };
 });

@@ -11,8 +11,17 @@ import { findAddresses } from '../harness';
 import { stacks } from '../support/shipped';
 import { Manifest } from '../support/util';
 
-interface Pod { name: string; namespace: string; labels: Record<string, string>; spec: any }
-type Peer = { podSelector?: { matchLabels?: Record<string, string> }; namespaceSelector?: { matchLabels?: Record<string, string> }; ipBlock?: { cidr: string } };
+interface Pod {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  spec: any;
+}
+type Peer = {
+  podSelector?: { matchLabels?: Record<string, string> };
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  ipBlock?: { cidr: string };
+};
 type Rule = { peers: Peer[]; ports?: Array<{ port: number; protocol: string }> };
 
 const subset = (sel: Record<string, string> = {}, labels: Record<string, string>) => Object.entries(sel).every(([k, v]) => labels[k] === v);
@@ -29,20 +38,25 @@ const admits = (rules: Rule[], pod: Pod, ns: string, port: number, protocol: str
 
 describe.each(stacks())('%s', (_, objects) => {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  const pods: Pod[] = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
+  const pods: Pod[] = objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
     .map((w) => ({ name: w.metadata.name, namespace: w.metadata.namespace ?? 'default', labels: w.spec.template.metadata.labels, spec: w.spec.template.spec }));
-  const policyOf = (pod: Pod) => policies.find((p) => (p.metadata.namespace ?? 'default') === pod.namespace && subset(p.spec.podSelector.matchLabels, pod.labels));
+  const policyOf = (pod: Pod) =>
+    policies.find((p) => (p.metadata.namespace ?? 'default') === pod.namespace && subset(p.spec.podSelector.matchLabels, pod.labels));
   const rules = (p: Manifest, dir: 'ingress' | 'egress'): Rule[] => (p.spec[dir] ?? []).map((r: any) => ({ peers: r.from ?? r.to ?? [], ports: r.ports }));
 
   test('no egress to any address on any port, Prometheus included', () => {
     for (const p of policies) {
       for (const r of rules(p, 'egress')) {
-        expect({ p: p.metadata.name, openAll: r.peers.length === 0 || (!r.ports && r.peers.some((x) => x.ipBlock)) }).toEqual({ p: p.metadata.name, openAll: false });
+        expect({ p: p.metadata.name, openAll: r.peers.length === 0 || (!r.ports && r.peers.some((x) => x.ipBlock)) }).toEqual({
+          p: p.metadata.name,
+          openAll: false,
+        });
       }
     }
   });
 
-  test('every rule naming a component\'s pods is admitted on the other end too', () => {
+  test("every rule naming a component's pods is admitted on the other end too", () => {
     if (!policies.length) return;
     const halfOpen: string[] = [];
     for (const src of pods) {
@@ -73,8 +87,8 @@ function neededEdges(objects: Manifest[], pods: Pod[]): Set<string> {
   const edges = new Set<string>();
   const services = objects.filter((o) => o.kind === 'Service');
   const configMaps = new Map(objects.filter((o) => o.kind === 'ConfigMap').map((c) => [`${c.metadata.namespace ?? 'default'}/${c.metadata.name}`, c]));
-  const containerPort = (pod: Pod, ref: string | number) => pod.spec.containers.flatMap((c: any) => c.ports ?? [])
-    .find((p: any) => p.name === ref || p.containerPort === ref)?.containerPort as number | undefined;
+  const containerPort = (pod: Pod, ref: string | number) =>
+    pod.spec.containers.flatMap((c: any) => c.ports ?? []).find((p: any) => p.name === ref || p.containerPort === ref)?.containerPort as number | undefined;
   /** The pods behind a Service port (by number or name), with the pod port it forwards to. */
   const reach = (src: Pod, svcName: string, ns: string, match: (p: any) => boolean) => {
     const svc = services.find((x) => x.metadata.name === svcName && (x.metadata.namespace ?? 'default') === ns);
@@ -89,10 +103,17 @@ function neededEdges(objects: Manifest[], pods: Pod[]): Set<string> {
     }
   };
   for (const src of pods) {
-    const mounted = (src.spec.volumes ?? []).filter((v: any) => v.configMap).map((v: any) => configMaps.get(`${src.namespace}/${v.configMap.name}`)).filter(Boolean) as Manifest[];
+    const mounted = (src.spec.volumes ?? [])
+      .filter((v: any) => v.configMap)
+      .map((v: any) => configMaps.get(`${src.namespace}/${v.configMap.name}`))
+      .filter(Boolean) as Manifest[];
     const texts = [
       // Links for people (alert sources, external URLs) are not connections the pod makes.
-      ...src.spec.containers.flatMap((c: any) => [...(c.args ?? []).filter((a: string) => !/^--(alert\.query-url|web\.external-url)=/.test(a)), ...(c.command ?? []), ...(c.env ?? []).map((e: any) => e.value ?? '')]),
+      ...src.spec.containers.flatMap((c: any) => [
+        ...(c.args ?? []).filter((a: string) => !/^--(alert\.query-url|web\.external-url)=/.test(a)),
+        ...(c.command ?? []),
+        ...(c.env ?? []).map((e: any) => e.value ?? ''),
+      ]),
       ...mounted.filter((c) => !c.data?.['prometheus.yml']).flatMap((c) => Object.values(c.data ?? {}) as string[]),
     ];
     for (const text of texts) {
@@ -105,16 +126,22 @@ function neededEdges(objects: Manifest[], pods: Pod[]): Set<string> {
     for (const cm of mounted.filter((c) => c.data?.['prometheus.yml'])) {
       const config = parse(cm.data['prometheus.yml']);
       for (const job of config.scrape_configs ?? []) {
-        const keep = (job.relabel_configs ?? []).find((r: any) => r.action === 'keep' && String(r.source_labels) === '__meta_kubernetes_service_name,__meta_kubernetes_endpointslice_port_name');
+        const keep = (job.relabel_configs ?? []).find(
+          (r: any) => r.action === 'keep' && String(r.source_labels) === '__meta_kubernetes_service_name,__meta_kubernetes_endpointslice_port_name',
+        );
         if (!keep) continue;
         const [svcName, portName] = keep.regex.split(';');
-        for (const ns of job.kubernetes_sd_configs[0].namespaces?.names ?? [...new Set(pods.map((d) => d.namespace))]) reach(src, svcName, ns, (p) => p.name === portName);
+        for (const ns of job.kubernetes_sd_configs[0].namespaces?.names ?? [...new Set(pods.map((d) => d.namespace))])
+          reach(src, svcName, ns, (p) => p.name === portName);
       }
       for (const rw of config.remote_write ?? []) {
         for (const a of findAddresses(rw.url, src.namespace)) reach(src, a.svc, a.ns, (p) => (a.port !== undefined ? p.port === a.port : true));
       }
       for (const am of config.alerting?.alertmanagers ?? []) {
-        const targets = [...(am.dns_sd_configs ?? []).flatMap((d: any) => d.names.map((n: string) => `${n}:${d.port}`)), ...(am.static_configs ?? []).flatMap((t: any) => t.targets)];
+        const targets = [
+          ...(am.dns_sd_configs ?? []).flatMap((d: any) => d.names.map((n: string) => `${n}:${d.port}`)),
+          ...(am.static_configs ?? []).flatMap((t: any) => t.targets),
+        ];
         for (const t of targets) for (const a of findAddresses(t, src.namespace)) reach(src, a.svc, a.ns, (p) => p.port === a.port);
       }
     }
@@ -124,9 +151,11 @@ function neededEdges(objects: Manifest[], pods: Pod[]): Set<string> {
 
 describe.each(stacks())('%s: admitted edges equal the wiring', (_, objects) => {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  const pods: Pod[] = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
+  const pods: Pod[] = objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
     .map((w) => ({ name: w.metadata.name, namespace: w.metadata.namespace ?? 'default', labels: w.spec.template.metadata.labels, spec: w.spec.template.spec }));
-  const policyOf = (pod: Pod) => policies.find((p) => (p.metadata.namespace ?? 'default') === pod.namespace && subset(p.spec.podSelector.matchLabels, pod.labels));
+  const policyOf = (pod: Pod) =>
+    policies.find((p) => (p.metadata.namespace ?? 'default') === pod.namespace && subset(p.spec.podSelector.matchLabels, pod.labels));
   const rules = (p: Manifest, dir: 'ingress' | 'egress'): Rule[] => (p.spec[dir] ?? []).map((r: any) => ({ peers: r.from ?? r.to ?? [], ports: r.ports }));
   const covered = pods.filter((p) => policyOf(p));
 
@@ -135,7 +164,10 @@ describe.each(stacks())('%s: admitted edges equal the wiring', (_, objects) => {
     const admitted = new Set<string>();
     for (const src of covered) {
       for (const dst of covered) {
-        for (const port of dst.spec.containers.flatMap((c: any) => c.ports ?? []).filter((p: any) => (p.protocol ?? 'TCP') === 'TCP').map((p: any) => p.containerPort as number)) {
+        for (const port of dst.spec.containers
+          .flatMap((c: any) => c.ports ?? [])
+          .filter((p: any) => (p.protocol ?? 'TCP') === 'TCP')
+          .map((p: any) => p.containerPort as number)) {
           const out = admits(rules(policyOf(src)!, 'egress'), dst, src.namespace, port, 'TCP');
           const into = admits(rules(policyOf(dst)!, 'ingress'), src, dst.namespace, port, 'TCP');
           if (out && into) admitted.add(`${src.name} -> ${dst.name}:${port}`);
@@ -143,8 +175,13 @@ describe.each(stacks())('%s: admitted edges equal the wiring', (_, objects) => {
       }
     }
     const coveredNames = new Set(covered.map((p) => p.name));
-    const needed = [...neededEdges(objects, pods)].filter((e) => { const [s, d] = e.split(' -> '); return coveredNames.has(s) && coveredNames.has(d.split(':')[0]); });
-    expect({ neededNotAdmitted: needed.filter((e) => !admitted.has(e)).sort(), admittedNotNeeded: [...admitted].filter((e) => !needed.includes(e)).sort() })
-      .toEqual({ neededNotAdmitted: [], admittedNotNeeded: [] });
+    const needed = [...neededEdges(objects, pods)].filter((e) => {
+      const [s, d] = e.split(' -> ');
+      return coveredNames.has(s) && coveredNames.has(d.split(':')[0]);
+    });
+    expect({
+      neededNotAdmitted: needed.filter((e) => !admitted.has(e)).sort(),
+      admittedNotNeeded: [...admitted].filter((e) => !needed.includes(e)).sort(),
+    }).toEqual({ neededNotAdmitted: [], admittedNotNeeded: [] });
   });
 });

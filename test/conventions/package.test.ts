@@ -58,9 +58,16 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
     packages[key] = devOptional ? { ...entry, optional: true } : entry;
     for (const dep of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) queue.push(resolve(dep, key));
   }
-  const integrity = `sha512-${createHash('sha512').update(readFileSync(join(work, tarball))).digest('base64')}`;
+  const integrity = `sha512-${createHash('sha512')
+    .update(readFileSync(join(work, tarball)))
+    .digest('base64')}`;
   packages['node_modules/cdk8s-thanos'] = {
-    version: PKG.version, resolved: `file:../${tarball}`, integrity, license: PKG.license, dependencies: PKG.dependencies, peerDependencies: PKG.peerDependencies,
+    version: PKG.version,
+    resolved: `file:../${tarball}`,
+    integrity,
+    license: PKG.license,
+    dependencies: PKG.dependencies,
+    peerDependencies: PKG.peerDependencies,
     // npm ci links bins from the lockfile's record.
     bin: PKG.bin,
   };
@@ -69,7 +76,13 @@ function consumerLockfile(tarball: string, dependencies: { [name: string]: strin
     const { version, license, dependencies: deps, peerDependencies } = locked[`node_modules/${dep}`];
     packages[`node_modules/cdk8s-thanos/node_modules/${dep}`] = { version, inBundle: true, license, dependencies: deps, peerDependencies };
   }
-  return { name: 'consumer', version: '0.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages } };
+  return {
+    name: 'consumer',
+    version: '0.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: { '': { name: 'consumer', version: '0.0.0', dependencies }, ...packages },
+  };
 }
 
 /** The consumer app: plain JavaScript, the package's public exports only. */
@@ -110,14 +123,33 @@ group._problems();
 `;
 
 /** A documented program: where it comes from, and its source. */
-interface Program { readonly name: string; readonly source: string; readonly from: string }
+interface Program {
+  readonly name: string;
+  readonly source: string;
+  readonly from: string;
+}
 
 /** Every ```ts block of README.md and docs/*.md, and every example's main.ts, as written. */
 function documentedPrograms(): Program[] {
-  const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
-  const blocks = docs.flatMap((doc) => [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)]
-    .map((m, i) => ({ name: `${doc.replace(/^docs\//, '').replace(/\.md$/, '').toLowerCase()}-${i + 1}`, source: m[1], from: `${doc} block ${i + 1}` })));
-  const examples = readdirSync(join(ROOT, 'examples')).filter((d) => existsSync(join(ROOT, 'examples', d, 'main.ts'))).sort()
+  const docs = [
+    'README.md',
+    ...readdirSync(join(ROOT, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+  const blocks = docs.flatMap((doc) =>
+    [...readFileSync(join(ROOT, doc), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({
+      name: `${doc
+        .replace(/^docs\//, '')
+        .replace(/\.md$/, '')
+        .toLowerCase()}-${i + 1}`,
+      source: m[1],
+      from: `${doc} block ${i + 1}`,
+    })),
+  );
+  const examples = readdirSync(join(ROOT, 'examples'))
+    .filter((d) => existsSync(join(ROOT, 'examples', d, 'main.ts')))
+    .sort()
     .map((d) => ({ name: `example-${d}`, source: readFileSync(join(ROOT, 'examples', d, 'main.ts'), 'utf8'), from: `examples/${d}/main.ts` }));
   return [...blocks, ...examples];
 }
@@ -141,10 +173,12 @@ function expectedObjects(): Manifest[] {
     prometheusOperator: true,
     createNamespace: true,
   });
-  stack.prometheus.addRuleGroup(new RuleGroup({
-    name: 'availability',
-    rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
-  }));
+  stack.prometheus.addRuleGroup(
+    new RuleGroup({
+      name: 'availability',
+      rules: [Rule.alert({ alert: 'QueryDown', expr: 'absent(up{job="thanos-query"} == 1)', pendingFor: Duration.minutes(5) })],
+    }),
+  );
   return Testing.synth(chart) as Manifest[];
 }
 
@@ -222,28 +256,52 @@ afterAll(async () => {
 });
 
 /** What a synth printed but its warnings (the stack's advice, e.g. a receiver that notifies nobody). */
-const errorsOf = (text: string): string => text.split('\n').filter((l) => l !== '' && !l.startsWith('[WARNING] ')).join('\n');
+const errorsOf = (text: string): string =>
+  text
+    .split('\n')
+    .filter((l) => l !== '' && !l.startsWith('[WARNING] '))
+    .join('\n');
 
 describe('the tarball', () => {
   const files = () => packed.files.map((f) => f.path).sort();
 
   test('holds the compiled library (lib/src, lib/imports: JS and declarations), its jsii assembly, the docs, the synth command, README, LICENSE, package.json and the bundled parser only', () => {
     const bundled = (f: string) => PKG.bundledDependencies.some((d: string) => f.startsWith(`node_modules/${d}/`));
-    const unexpected = files().filter((f) => !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) && !/^docs\/.+\.md$/.test(f) && !bundled(f)
-      && !['.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f));
+    const unexpected = files().filter(
+      (f) =>
+        !/^lib\/(src|imports)\/.+\.(js|d\.ts)$/.test(f) &&
+        !/^docs\/.+\.md$/.test(f) &&
+        !bundled(f) &&
+        !['.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json', 'scripts/synth.js'].includes(f),
+    );
     expect(unexpected).toEqual([]);
-    expect(files()).toEqual(expect.arrayContaining([
-      '.jsii', 'LICENSE', 'README.md', 'package.json', 'lib/src/index.js', 'lib/src/index.d.ts', 'lib/src/thanos-stack.js',
-      'lib/imports/servicemonitor-monitoring.coreos.com.js', 'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
-      'API.md', 'docs/migration-from-bitnami.md', 'scripts/synth.js',
-    ]));
+    expect(files()).toEqual(
+      expect.arrayContaining([
+        '.jsii',
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'lib/src/index.js',
+        'lib/src/index.d.ts',
+        'lib/src/thanos-stack.js',
+        'lib/imports/servicemonitor-monitoring.coreos.com.js',
+        'lib/imports/prometheusrule-monitoring.coreos.com.d.ts',
+        'API.md',
+        'docs/migration-from-bitnami.md',
+        'scripts/synth.js',
+      ]),
+    );
   });
 
   test('ships every source module, and nothing of tests, dist/, examples or the app', () => {
-    const modules = readdirSync(join(ROOT, 'src'), { recursive: true }).map(String).filter((f) => f.endsWith('.ts'))
+    const modules = readdirSync(join(ROOT, 'src'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.ts'))
       .map((f) => `lib/src/${f.replace(/\.ts$/, '')}`);
     for (const m of modules) expect(files()).toEqual(expect.arrayContaining([`${m}.js`, `${m}.d.ts`]));
-    expect(files().filter((f) => !f.startsWith('docs/') && !f.startsWith('node_modules/') && /test|dist\/|examples|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+    expect(
+      files().filter((f) => !f.startsWith('docs/') && !f.startsWith('node_modules/') && /test|dist\/|examples|main\.|bench|\.map$|\.ts$(?<!\.d\.ts)/.test(f)),
+    ).toEqual([]);
   });
 
   test('declares cdk8s, cdk8s-plus-27 and constructs as peers and bundles its one runtime dependency, the PromQL parser, with its peers', () => {
@@ -265,17 +323,25 @@ describe('a fresh consumer project', () => {
     // Outside CI the cache may predate `npm ci` (or be another npm's): the registry fallback is fine there.
     if (offlineFailure && process.env.CI !== 'true') console.warn(`offline install failed, installed with --prefer-offline:\n${offlineFailure}`);
     else expect(offlineFailure).toBeUndefined();
-    expect(readdirSync(join(consumer, 'node_modules')).filter((d) => !d.startsWith('.')).sort()).toEqual(['cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
+    expect(
+      readdirSync(join(consumer, 'node_modules'))
+        .filter((d) => !d.startsWith('.'))
+        .sort(),
+    ).toEqual(['cdk8s', 'cdk8s-plus-27', 'cdk8s-thanos', 'constructs']);
     expect(readdirSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'node_modules')).sort()).toEqual(['@lezer', '@prometheus-io']);
   });
 
-  test('synthesizes a ThanosStack from plain JavaScript, identical to the sources\' output', () => {
+  test("synthesizes a ThanosStack from plain JavaScript, identical to the sources' output", () => {
     const r = mustRun(process.execPath, ['app.js', 'dist', 'FILE_PER_CHART'], consumer);
     expect(JSON.parse(r.stdout)).toEqual(['grafana-admin', 'thanos-objstore']);
     expect(readdirSync(join(consumer, 'dist'))).toEqual(['monitoring.k8s.yaml']);
     const objects = parseAllDocuments(readFileSync(join(consumer, 'dist', 'monitoring.k8s.yaml'), 'utf8')).map((d) => d.toJSON() as Manifest);
     expect(objects[0]).toMatchObject({ kind: 'Namespace', metadata: { name: 'monitoring' } });
-    const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    const names = (kind: string) =>
+      objects
+        .filter((o) => o.kind === kind)
+        .map((o) => o.metadata.name)
+        .sort();
     expect(names('StatefulSet')).toEqual(['alertmanager', 'minio', 'prometheus', 'thanos-compact', 'thanos-rule', 'thanos-store']);
     expect(names('Deployment')).toEqual(['grafana', 'thanos-bucketweb', 'thanos-query', 'thanos-query-frontend']);
     expect(names('PrometheusRule')).toEqual(['prometheus', 'thanos-rule', 'thanos-stack-alerts']);
@@ -291,7 +357,9 @@ describe('a fresh consumer project', () => {
   });
 
   test('reports bad input through the compiled validators: exit 1, every problem, nothing written', () => {
-    writeFileSync(join(consumer, 'bad.js'), `
+    writeFileSync(
+      join(consumer, 'bad.js'),
+      `
       const { App, Chart } = require('cdk8s');
       const { ThanosStack, synthesizeOrExit } = require('cdk8s-thanos');
       synthesizeOrExit((o) => {
@@ -299,7 +367,8 @@ describe('a fresh consumer project', () => {
         new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 } });
         return app;
       }, 'bad-out');
-    `);
+    `,
+    );
     const r = run(process.execPath, ['bad.js'], consumer);
     expect(r.status).toBe(1);
     // The stack's alerts reach nobody in this app: a warning line may precede the problems.
@@ -307,7 +376,7 @@ describe('a fresh consumer project', () => {
     expect(existsSync(join(consumer, 'bad-out'))).toBe(false);
   });
 
-  test('cannot reach into the package\'s internals: only the index is exported', () => {
+  test("cannot reach into the package's internals: only the index is exported", () => {
     const r = run(process.execPath, ['-e', 'require("cdk8s-thanos/lib/src/workload")'], consumer);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('ERR_PACKAGE_PATH_NOT_EXPORTED');
@@ -319,7 +388,7 @@ describe('a fresh consumer project', () => {
     expect(r.status).toBe(0);
   });
 
-  test('has the package\'s metadata: repository, homepage, bugs', () => {
+  test("has the package's metadata: repository, homepage, bugs", () => {
     const manifest = JSON.parse(readFileSync(join(consumer, 'node_modules', 'cdk8s-thanos', 'package.json'), 'utf8'));
     expect(manifest.repository.url).toBe('git+https://github.com/cdk8s-thanos/cdk8s-thanos.git');
     expect(manifest.homepage).toMatch(/^https:\/\/github\.com\/cdk8s-thanos\/cdk8s-thanos/);
@@ -346,7 +415,7 @@ describe('every TypeScript block of README.md and docs/*.md, and every example, 
     }
   });
 
-  test('the package\'s cdk8s-thanos-synth runs a consumer\'s cdk8s.yaml app and swaps its output in', async () => {
+  test("the package's cdk8s-thanos-synth runs a consumer's cdk8s.yaml app and swaps its output in", async () => {
     expect((await typeCheck).status).toBe(0);
     writeFileSync(join(consumer, 'cdk8s.yaml'), 'app: node out/programs/readme-1.js\noutput: synth-bin\n');
     const r = run(process.execPath, [join(consumer, 'node_modules', '.bin', 'cdk8s-thanos-synth')], consumer);
@@ -358,7 +427,9 @@ describe('every TypeScript block of README.md and docs/*.md, and every example, 
   test('there are programs from the README, the migration guide and the examples', () => {
     expect(PROGRAMS.filter((p) => p.from.startsWith('README.md')).length).toBeGreaterThanOrEqual(3);
     expect(PROGRAMS.filter((p) => p.from.startsWith('docs/')).length).toBeGreaterThanOrEqual(1);
-    expect(PROGRAMS.filter((p) => p.from.startsWith('examples/')).length).toBe(readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).length);
+    expect(PROGRAMS.filter((p) => p.from.startsWith('examples/')).length).toBe(
+      readdirSync(join(ROOT, 'examples'), { withFileTypes: true }).filter((d) => d.isDirectory()).length,
+    );
   });
 
   test.each(PROGRAMS.map((p) => [p.from, p] as const))('%s compiles and synthesizes', async (_from, p) => {
@@ -366,7 +437,9 @@ describe('every TypeScript block of README.md and docs/*.md, and every example, 
     const r = runs.get(p.name)!;
     expect(errorsOf(r.output)).toBe('');
     expect(r.status).toBe(0);
-    const files = readdirSync(r.outdir, { recursive: true }).map(String).filter((f) => f.endsWith('.yaml'));
+    const files = readdirSync(r.outdir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
     if (p.from.startsWith('examples/')) {
       // What a user gets from the copied example is the committed dist/, byte for byte.

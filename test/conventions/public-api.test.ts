@@ -48,7 +48,9 @@ function exportsOf(entry: string): Export[] {
 const EXPORTS = exportsOf(join(ROOT, 'src', 'index.ts'));
 
 test('the exported names are exactly the pinned list (edit test/conventions/public-api.txt to change the API)', () => {
-  const pinned = readFileSync(PINNED, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+  const pinned = readFileSync(PINNED, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
   expect(EXPORTS.map((e) => e.name).sort()).toEqual([...pinned].sort());
 });
 
@@ -57,15 +59,31 @@ test('nothing under src/private is exported', () => {
 });
 
 test('no builder or helper function is exported, only the entry points a user calls', () => {
-  expect(EXPORTS.filter((e) => e.kind === 'FunctionDeclaration').map((e) => e.name).sort()).toEqual(Object.keys(FUNCTIONS).sort());
+  expect(
+    EXPORTS.filter((e) => e.kind === 'FunctionDeclaration')
+      .map((e) => e.name)
+      .sort(),
+  ).toEqual(Object.keys(FUNCTIONS).sort());
 });
 
 test('every exported function and constant has a static home on a class, for the other languages', () => {
-  expect(EXPORTS.filter((e) => e.kind === 'VariableDeclaration').map((e) => e.name).sort()).toEqual(Object.keys(CONSTANTS).sort());
+  expect(
+    EXPORTS.filter((e) => e.kind === 'VariableDeclaration')
+      .map((e) => e.name)
+      .sort(),
+  ).toEqual(Object.keys(CONSTANTS).sort());
   const api = require('../../src') as { [name: string]: any };
   const home = (path: string) => path.split('.').reduce((o, k) => o?.[k], api);
-  expect(Object.entries(FUNCTIONS).filter(([, h]) => typeof home(h) !== 'function').map(([f, h]) => `${f} -> ${h}`)).toEqual([]);
-  expect(Object.entries(CONSTANTS).filter(([c, h]) => home(h) !== api[c]).map(([c, h]) => `${c} -> ${h}`)).toEqual([]);
+  expect(
+    Object.entries(FUNCTIONS)
+      .filter(([, h]) => typeof home(h) !== 'function')
+      .map(([f, h]) => `${f} -> ${h}`),
+  ).toEqual([]);
+  expect(
+    Object.entries(CONSTANTS)
+      .filter(([c, h]) => home(h) !== api[c])
+      .map(([c, h]) => `${c} -> ${h}`),
+  ).toEqual([]);
 });
 
 describe('the API reference', () => {
@@ -80,14 +98,26 @@ describe('the API reference', () => {
     const types = EXPORTS.map((e) => e.name).filter((n) => !(n in FUNCTIONS) && !(n in CONSTANTS));
     expect(types.filter((t) => !anchors.has(t))).toEqual([]);
     expect(Object.values(FUNCTIONS).filter((h) => !anchors.has(h))).toEqual([]);
-    expect(Object.values(CONSTANTS).map((h) => h.replace('.', '.property.')).filter((h) => !anchors.has(h))).toEqual([]);
+    expect(
+      Object.values(CONSTANTS)
+        .map((h) => h.replace('.', '.property.'))
+        .filter((h) => !anchors.has(h)),
+    ).toEqual([]);
   });
 
   test('every function and constant has a doc comment, and the README names it with its static twin', () => {
     const documented = (e: Export) => ts.getJSDocCommentsAndTags(e.node).some((d) => ts.isJSDoc(d) && !!d.comment);
-    expect(EXPORTS.filter((e) => e.name in FUNCTIONS || e.name in CONSTANTS).filter((e) => !documented(e)).map((e) => e.name)).toEqual([]);
+    expect(
+      EXPORTS.filter((e) => e.name in FUNCTIONS || e.name in CONSTANTS)
+        .filter((e) => !documented(e))
+        .map((e) => e.name),
+    ).toEqual([]);
     const twins = { ...FUNCTIONS, ...CONSTANTS };
-    expect(Object.entries(twins).filter(([n, h]) => !readme.replace(/\s+/g, ' ').includes(`\`${n}\` (\`${h}\``)).map(([n, h]) => `${n} (${h})`)).toEqual([]);
+    expect(
+      Object.entries(twins)
+        .filter(([n, h]) => !readme.replace(/\s+/g, ' ').includes(`\`${n}\` (\`${h}\``))
+        .map(([n, h]) => `${n} (${h})`),
+    ).toEqual([]);
   });
 });
 
@@ -96,8 +126,11 @@ test('no exported constant is mutable', () => {
   const readonlyType = (decl: ts.VariableDeclaration) => {
     if (!decl.type || !ts.isTypeReferenceNode(decl.type)) return false;
     const target = EXPORTS.find((e) => e.name === decl.type!.getText())?.node;
-    return !!target && ts.isInterfaceDeclaration(target)
-      && target.members.every((m) => ts.isPropertySignature(m) && !!m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword));
+    return (
+      !!target &&
+      ts.isInterfaceDeclaration(target) &&
+      target.members.every((m) => ts.isPropertySignature(m) && !!m.modifiers?.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword))
+    );
   };
   const mutable = EXPORTS.filter((e) => ts.isVariableDeclaration(e.node)).filter((e) => {
     const decl = e.node as ts.VariableDeclaration;

@@ -11,7 +11,16 @@ const README = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
 function table(name: string): string[][] {
   const m = new RegExp(`<!-- ${name}:start -->\\n([\\s\\S]*?)<!-- ${name}:end -->`).exec(README);
   if (!m) throw new Error(`README has no ${name} table`);
-  return m[1].trim().split('\n').slice(2).map((row) => row.split('|').slice(1, -1).map((c) => c.trim()));
+  return m[1]
+    .trim()
+    .split('\n')
+    .slice(2)
+    .map((row) =>
+      row
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
 }
 
 test('the README presets table is the code', () => {
@@ -23,11 +32,12 @@ test('the README images table is the code', () => {
   expect(table('images')).toEqual(Object.entries(DEFAULT_IMAGES).map(([k, v]) => [k, `\`${v}\``]));
 });
 
-test('the README lists the default stack\'s generated scrape job names, in order', () => {
+test("the README lists the default stack's generated scrape job names, in order", () => {
   const chart = new Chart(Testing.app(), 'monitoring', { namespace: 'monitoring' });
   new ThanosStack(chart, 'Thanos');
-  const config = (Testing.synth(chart) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>)
-    .find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
+  const config = (Testing.synth(chart) as Array<{ kind: string; metadata: { name: string }; data?: Record<string, string> }>).find(
+    (o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config',
+  )!;
   const jobs = parse(config.data!['prometheus.yml']).scrape_configs.map((j: { job_name: string }) => `\`${j.job_name}\``);
   expect(table('jobs').map((row) => row[0])).toEqual(jobs);
 });

@@ -37,9 +37,12 @@ describe.each(stacks())('%s', (_, objects, secrets) => {
   test('every container has requests and a memory limit; long-running ones have liveness and readiness probes', () => {
     for (const w of pods) {
       for (const c of w.spec.template.spec.containers) {
-        expect({ c: c.name, requests: Object.keys(c.resources?.requests ?? {}).sort(), limits: Object.keys(c.resources?.limits ?? {}) })
-          .toMatchObject({ requests: ['cpu', 'memory'], limits: expect.arrayContaining(['memory']) });
-        if (w.kind !== 'Job') expect({ c: `${w.metadata.name}/${c.name}`, live: !!c.livenessProbe, ready: !!c.readinessProbe }).toMatchObject({ live: true, ready: true });
+        expect({ c: c.name, requests: Object.keys(c.resources?.requests ?? {}).sort(), limits: Object.keys(c.resources?.limits ?? {}) }).toMatchObject({
+          requests: ['cpu', 'memory'],
+          limits: expect.arrayContaining(['memory']),
+        });
+        if (w.kind !== 'Job')
+          expect({ c: `${w.metadata.name}/${c.name}`, live: !!c.livenessProbe, ready: !!c.readinessProbe }).toMatchObject({ live: true, ready: true });
       }
     }
   });
@@ -72,7 +75,8 @@ describe.each(stacks())('%s', (_, objects, secrets) => {
     for (const w of pods) {
       for (const c of [...(w.spec.template.spec.initContainers ?? []), ...w.spec.template.spec.containers]) {
         for (const e of c.env ?? []) {
-          if (/(PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL)/i.test(e.name) && !/(_FILE|_PATH|_DIR)$/.test(e.name)) expect({ env: e.name, value: e.value }).toEqual({ env: e.name, value: undefined });
+          if (/(PASSWORD|SECRET|ACCESS_KEY|TOKEN|CREDENTIAL)/i.test(e.name) && !/(_FILE|_PATH|_DIR)$/.test(e.name))
+            expect({ env: e.name, value: e.value }).toEqual({ env: e.name, value: undefined });
         }
       }
     }
@@ -81,10 +85,11 @@ describe.each(stacks())('%s', (_, objects, secrets) => {
 
 describe('the traffic each component accepts follows the wiring', () => {
   const objects = Testing.synth(new MonitoringChart(Testing.app(), 'monitoring')) as Manifest[];
-  const from = (policy: string, port: number) => find(objects, 'NetworkPolicy', policy).spec.ingress
-    .filter((r: any) => r.ports.some((p: any) => p.port === port))
-    .flatMap((r: any) => r.from.map((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? f.ipBlock?.cidr))
-    .sort();
+  const from = (policy: string, port: number) =>
+    find(objects, 'NetworkPolicy', policy)
+      .spec.ingress.filter((r: any) => r.ports.some((p: any) => p.port === port))
+      .flatMap((r: any) => r.from.map((f: any) => f.podSelector?.matchLabels?.['app.kubernetes.io/name'] ?? f.ipBlock?.cidr))
+      .sort();
 
   test('Grafana -> query frontend -> querier -> sidecars, store and ruler', () => {
     expect(from('thanos-query-frontend', 10902)).toEqual(['grafana', 'prometheus']);
@@ -105,9 +110,18 @@ describe('the traffic each component accepts follows the wiring', () => {
   });
 
   test('every component, Prometheus included, has egress only to the cluster DNS and its peers', () => {
-    const kubeDns = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
+    const kubeDns = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+      podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+    };
     for (const p of objects.filter((o) => o.kind === 'NetworkPolicy')) {
-      expect(p.spec.egress[0]).toEqual({ to: [kubeDns], ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }] });
+      expect(p.spec.egress[0]).toEqual({
+        to: [kubeDns],
+        ports: [
+          { port: 53, protocol: 'UDP' },
+          { port: 53, protocol: 'TCP' },
+        ],
+      });
       for (const rule of p.spec.egress.slice(1)) {
         expect(rule.to.length).toBeGreaterThan(0);
         // "Anywhere" only with ports; every-port rules only to pods (annotated scrape targets).

@@ -29,7 +29,9 @@ interface Notification {
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve) => {
     let b = '';
-    req.on('data', (d) => { b += String(d); });
+    req.on('data', (d) => {
+      b += String(d);
+    });
     req.on('end', () => resolve(b));
   });
 }
@@ -67,10 +69,12 @@ describe('an alert from two Prometheus replicas reaches the webhook once', () =>
         }),
       },
     });
-    stack.prometheus.addRuleGroup(new RuleGroup({
-      name: 'test-always-firing',
-      rules: [Rule.alert({ alert: 'AlwaysFiring', expr: 'vector(1)', labels: { severity: 'test' } })],
-    }));
+    stack.prometheus.addRuleGroup(
+      new RuleGroup({
+        name: 'test-always-firing',
+        rules: [Rule.alert({ alert: 'AlwaysFiring', expr: 'vector(1)', labels: { severity: 'test' } })],
+      }),
+    );
     const objects = Testing.synth(chart) as any[];
 
     // Alertmanager.
@@ -106,11 +110,11 @@ describe('an alert from two Prometheus replicas reaches the webhook once', () =>
     for (const { local, run } of proms) {
       const port = local.ports['--web.listen-address'];
       await waitFor(`${local.env.POD_NAME} sent alerts`, run, 40_000, async () => {
-        const m = await get(port, '/metrics') as string;
+        const m = (await get(port, '/metrics')) as string;
         const sent = /^prometheus_notifications_sent_total\{[^}]*\} (\S+)/m.exec(m);
         return sent && Number(sent[1]) > 0 ? true : undefined;
       });
-      const errs = /^prometheus_notifications_errors_total\{[^}]*\} (\S+)/m.exec(await get(port, '/metrics') as string);
+      const errs = /^prometheus_notifications_errors_total\{[^}]*\} (\S+)/m.exec((await get(port, '/metrics')) as string);
       expect(Number(errs?.[1] ?? 0)).toBe(0);
     }
 
@@ -118,13 +122,16 @@ describe('an alert from two Prometheus replicas reaches the webhook once', () =>
     await waitFor('webhook notification', amRun, 20_000, async () => (received.length > 0 ? true : undefined));
     await new Promise((r) => setTimeout(r, 4_000));
 
-    const groups = await get(amPort, '/api/v2/alerts/groups') as Array<{ labels: Record<string, string>; receiver: { name: string }; alerts: Array<{ labels: Record<string, string> }> }>;
-    expect(groups.map((g) => ({ labels: g.labels, receiver: g.receiver.name, alerts: g.alerts.length })))
-      .toEqual([
-        { labels: { alertname: 'AlwaysFiring', cluster: 'prometheus' }, receiver: 'test-hook', alerts: 1 },
-        // The stack's always-firing Watchdog takes the user's route too: a dead-man switch sees it.
-        { labels: { alertname: 'Watchdog', cluster: 'prometheus' }, receiver: 'test-hook', alerts: 1 },
-      ]);
+    const groups = (await get(amPort, '/api/v2/alerts/groups')) as Array<{
+      labels: Record<string, string>;
+      receiver: { name: string };
+      alerts: Array<{ labels: Record<string, string> }>;
+    }>;
+    expect(groups.map((g) => ({ labels: g.labels, receiver: g.receiver.name, alerts: g.alerts.length }))).toEqual([
+      { labels: { alertname: 'AlwaysFiring', cluster: 'prometheus' }, receiver: 'test-hook', alerts: 1 },
+      // The stack's always-firing Watchdog takes the user's route too: a dead-man switch sees it.
+      { labels: { alertname: 'Watchdog', cluster: 'prometheus' }, receiver: 'test-hook', alerts: 1 },
+    ]);
 
     const firing = received.filter((n) => n.groupLabels.alertname === 'AlwaysFiring');
     expect(firing.length).toBeGreaterThan(0);

@@ -12,13 +12,17 @@ const pin = (name: string): string | undefined => new RegExp(`^${name}=(\\S+)$`,
 const tag = (image: string): string => image.split(':')[1].replace(/^v/, '');
 
 test('tools.sh pins the image versions', () => {
-  expect({ prometheus: pin('PROMETHEUS_VERSION'), alertmanager: pin('ALERTMANAGER_VERSION') })
-    .toEqual({ prometheus: tag(DEFAULT_IMAGES.prometheus), alertmanager: tag(DEFAULT_IMAGES.alertmanager) });
+  expect({ prometheus: pin('PROMETHEUS_VERSION'), alertmanager: pin('ALERTMANAGER_VERSION') }).toEqual({
+    prometheus: tag(DEFAULT_IMAGES.prometheus),
+    alertmanager: tag(DEFAULT_IMAGES.alertmanager),
+  });
 });
 
 const TOOLS: Array<[Tool, string]> = [
-  ['promtool', DEFAULT_IMAGES.prometheus], ['prometheus', DEFAULT_IMAGES.prometheus],
-  ['amtool', DEFAULT_IMAGES.alertmanager], ['alertmanager', DEFAULT_IMAGES.alertmanager],
+  ['promtool', DEFAULT_IMAGES.prometheus],
+  ['prometheus', DEFAULT_IMAGES.prometheus],
+  ['amtool', DEFAULT_IMAGES.alertmanager],
+  ['alertmanager', DEFAULT_IMAGES.alertmanager],
 ];
 test.each(TOOLS)('the %s the tests run is the pinned version', (tool, image) => {
   if (!hasTool(tool) && process.env.CI !== 'true') return; // the tests that need it skip and say so

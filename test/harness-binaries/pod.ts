@@ -39,8 +39,11 @@ export interface PodContainer {
 /** The one container of `binary` in the StatefulSet/Deployment named `workload`. */
 export function findContainer(objects: readonly unknown[], workload: string, binary: Binary): PodContainer {
   const set = new ManifestSet(objects, 'default');
-  const hits = set.pods.flatMap((pod) => (pod.obj.metadata?.name === workload ? pod.spec.containers ?? [] : [])
-    .filter((c) => parseCommandLine(c)?.binary === binary).map((container) => ({ pod, container, set })));
+  const hits = set.pods.flatMap((pod) =>
+    (pod.obj.metadata?.name === workload ? (pod.spec.containers ?? []) : [])
+      .filter((c) => parseCommandLine(c)?.binary === binary)
+      .map((container) => ({ pod, container, set })),
+  );
   if (hits.length !== 1) throw new Error(`expected one ${binary} container in workload ${workload}, found ${hits.length}`);
   return hits[0];
 }
@@ -88,7 +91,8 @@ export async function preparePod(pc: PodContainer, opts: PrepareOptions): Promis
     else throw new Error(`env ${e.name}: no local equivalent for ${JSON.stringify(e.valueFrom)}; teach test/harness-binaries/pod.ts`);
   }
   // Kubernetes expands $(VAR) in args from the container's env; $$ is a literal $.
-  const expand = (a: string): string => a.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string | undefined) => (v === undefined ? '$' : env[v] ?? m));
+  const expand = (a: string): string =>
+    a.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v: string | undefined) => (v === undefined ? '$' : (env[v] ?? m)));
   const ports: Record<string, number> = {};
   const args: string[] = [];
   let configFile = '';
@@ -133,10 +137,22 @@ export function start(binary: 'prometheus' | 'alertmanager', local: LocalPod): R
   const proc = spawn(toolPath(binary), local.args, { cwd: local.root, env: local.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let code: number | null | undefined;
-  proc.stdout?.on('data', (d) => { out += String(d); });
-  proc.stderr?.on('data', (d) => { out += String(d); });
-  const done = new Promise<void>((resolve) => proc.on('exit', (c, sig) => { code = c ?? (sig ? -1 : null); resolve(); }));
-  proc.on('error', (e) => { out += `spawn error: ${e.message}\n`; code = -1; });
+  proc.stdout?.on('data', (d) => {
+    out += String(d);
+  });
+  proc.stderr?.on('data', (d) => {
+    out += String(d);
+  });
+  const done = new Promise<void>((resolve) =>
+    proc.on('exit', (c, sig) => {
+      code = c ?? (sig ? -1 : null);
+      resolve();
+    }),
+  );
+  proc.on('error', (e) => {
+    out += `spawn error: ${e.message}\n`;
+    code = -1;
+  });
   return {
     proc,
     output: () => out,

@@ -26,13 +26,15 @@ const it = testWithTools(['prometheus'], 'prometheus boot test');
 function defaultStack(): unknown[] {
   const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
   const stack = new ThanosStack(chart, 'Thanos');
-  stack.prometheus.addRuleGroup(new RuleGroup({
-    name: 'user-rules',
-    rules: [
-      Rule.alert({ alert: 'TargetDown', expr: 'up == 0', pendingFor: Duration.minutes(5), labels: { severity: 'warning' } }),
-      Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' }),
-    ],
-  }));
+  stack.prometheus.addRuleGroup(
+    new RuleGroup({
+      name: 'user-rules',
+      rules: [
+        Rule.alert({ alert: 'TargetDown', expr: 'up == 0', pendingFor: Duration.minutes(5), labels: { severity: 'warning' } }),
+        Rule.record({ record: 'job:up:sum', expr: 'sum by (job) (up)' }),
+      ],
+    }),
+  );
   return Testing.synth(chart);
 }
 
@@ -99,14 +101,17 @@ describe('prometheus runs the generated config', () => {
       for (const g of parse(tree.files.get(f)?.content ?? '').groups ?? []) expected[g.name] = (g.rules ?? []).length;
     }
     expect(Object.keys(expected).length).toBeGreaterThan(0);
-    const groups = (await get(port, '/api/v1/rules')).data.groups as Array<{ name: string; rules: Array<{ health: string; name: string; lastError?: string }> }>;
+    const groups = (await get(port, '/api/v1/rules')).data.groups as Array<{
+      name: string;
+      rules: Array<{ health: string; name: string; lastError?: string }>;
+    }>;
     expect(Object.fromEntries(groups.map((g) => [g.name, g.rules.length]))).toEqual(expected);
     const unhealthy = groups.flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError}`));
     expect(unhealthy).toEqual([]);
 
     // Kubernetes SD failed harmlessly (see the file comment): one failed SD config per kubernetes_sd job.
     const k8sJobs = gen.scrape_configs.filter((s: any) => s.kubernetes_sd_configs).length;
-    const metrics = await get(port, '/metrics') as string;
+    const metrics = (await get(port, '/metrics')) as string;
     const failed = /^prometheus_sd_failed_configs\{name="scrape"\} (\d+)/m.exec(metrics);
     expect(Number(failed?.[1])).toBe(k8sJobs);
     expect(run.output()).toMatch(/Cannot create service discovery/);

@@ -7,7 +7,7 @@ export const formats = {
   int32: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31 },
   int64: { type: 'number' as const, validate: (n: number) => Number.isInteger(n) },
   double: { type: 'number' as const, validate: () => true },
-  'byte': /^[A-Za-z0-9+/]*={0,2}$/,
+  byte: /^[A-Za-z0-9+/]*={0,2}$/,
   'date-time': /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/i,
 };
 

@@ -67,7 +67,9 @@ function checkKubernetesSdToken(owner: Record<string, unknown>, tree: ContainerT
   for (const [i, raw] of arr<unknown>(owner.kubernetes_sd_configs).entries()) {
     const sd = rec(raw);
     if (tree && !sd.api_server && !sd.kubeconfig_file && !pathExists(tree, `${SA_DIR}/token`)) {
-      problems.push(`${where}: kubernetes_sd_configs[${i}]: in-cluster discovery needs the ServiceAccount token at ${SA_DIR}, but the pod does not mount it (set automountServiceAccountToken: true)`);
+      problems.push(
+        `${where}: kubernetes_sd_configs[${i}]: in-cluster discovery needs the ServiceAccount token at ${SA_DIR}, but the pod does not mount it (set automountServiceAccountToken: true)`,
+      );
     }
   }
 }
@@ -79,13 +81,19 @@ function checkKubernetesSdToken(owner: Record<string, unknown>, tree: ContainerT
  */
 function stripThanosRuleFields(text: string, where: string, problems: string[]): string {
   let doc: unknown;
-  try { doc = parse(text); } catch { return text; } // promtool reports the syntax error
+  try {
+    doc = parse(text);
+  } catch {
+    return text;
+  } // promtool reports the syntax error
   let changed = false;
   for (const g of arr<unknown>(rec(doc).groups)) {
     const group = rec(g);
     if ('partial_response_strategy' in group) {
       if (!['warn', 'abort'].includes(String(group.partial_response_strategy))) {
-        problems.push(`${where}: group ${JSON.stringify(group.name)}: partial_response_strategy must be warn or abort (got ${JSON.stringify(group.partial_response_strategy)})`);
+        problems.push(
+          `${where}: group ${JSON.stringify(group.name)}: partial_response_strategy must be warn or abort (got ${JSON.stringify(group.partial_response_strategy)})`,
+        );
       }
       delete group.partial_response_strategy;
       changed = true;
@@ -108,7 +116,9 @@ function runBatch(bin: string, jobs: Job[], problems: string[]): void {
       let out = `${one.stdout ?? ''}\n${one.stderr ?? ''}`.split(job.file).join(job.shownAs);
       if (job.root) out = out.split(job.root).join('');
       // amtool prints "Checking 'f'  FAILED: ..." on one line: keep what follows the file name.
-      const lines = out.split('\n').map((l) => l.trim().replace(/^Checking \S+\s*/, ''))
+      const lines = out
+        .split('\n')
+        .map((l) => l.trim().replace(/^Checking \S+\s*/, ''))
         .filter((l) => l && !/^SUCCESS|^Found:|^- |^FAILED:$|^amtool: error: failed to validate/.test(l));
       problems.push(`${job.label}: ${bin.split('/').pop()} ${job.args.join(' ')} failed: ${lines.join(' | ')}`);
     }
@@ -128,8 +138,17 @@ function mountedIn(set: ManifestSet, obj: K8sObject, binary: Binary): Mounted[] 
  * Prepares one config file for its tool: as mounted in `m` (re-rooted, materialized) or, when no container
  * of that binary mounts it, as a standalone file.
  */
-function prepare(set: ManifestSet, opts: HarnessOptions, tmp: string, n: number, obj: K8sObject, key: string, text: string,
-  m: Mounted | undefined, problems: string[]): Job {
+function prepare(
+  set: ManifestSet,
+  opts: HarnessOptions,
+  tmp: string,
+  n: number,
+  obj: K8sObject,
+  key: string,
+  text: string,
+  m: Mounted | undefined,
+  problems: string[],
+): Job {
   const dir = join(tmp, `c${n}`);
   mkdirSync(dir, { recursive: true });
   const label = `${set.ref(obj)}: key ${JSON.stringify(key)}${m ? ` (as mounted in ${m.pod.ref} ${cref(m.container)})` : ''}`;
@@ -196,8 +215,14 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
     }
     return false;
   };
-  const withProm = usable(promtool, sources.some((s) => s.key !== 'alertmanager.yml'));
-  const withAm = usable(amtool, sources.some((s) => s.key === 'alertmanager.yml'));
+  const withProm = usable(
+    promtool,
+    sources.some((s) => s.key !== 'alertmanager.yml'),
+  );
+  const withAm = usable(
+    amtool,
+    sources.some((s) => s.key === 'alertmanager.yml'),
+  );
   const tmp = mkdtempSync(join(tmpdir(), 'k8s-harness-'));
   try {
     const ruleJobs: Job[] = [];

@@ -7,8 +7,18 @@
 import { mkdirSync, writeFileSync } from 'fs';
 import { dirname, join, posix } from 'path';
 import {
-  Container, HarnessOptions, K8sObject, KeyToPath, ManifestSet, PodTemplate, ProjectionSource, Volume, VolumeMount,
-  arr, dataOf, externalSecret,
+  Container,
+  HarnessOptions,
+  K8sObject,
+  KeyToPath,
+  ManifestSet,
+  PodTemplate,
+  ProjectionSource,
+  Volume,
+  VolumeMount,
+  arr,
+  dataOf,
+  externalSecret,
 } from './model';
 
 export interface PodFile {
@@ -37,7 +47,13 @@ function projectKeys(data: Record<string, string | undefined>, items: KeyToPath[
 }
 
 /** Keys of an in-set object, or declared keys (unknown content) of an external Secret. */
-function sourceData(set: ManifestSet, opts: HarnessOptions, ns: string, kind: 'ConfigMap' | 'Secret', name: string | undefined): Record<string, string | undefined> | undefined {
+function sourceData(
+  set: ManifestSet,
+  opts: HarnessOptions,
+  ns: string,
+  kind: 'ConfigMap' | 'Secret',
+  name: string | undefined,
+): Record<string, string | undefined> | undefined {
   if (!name) return undefined;
   const obj = set.find(kind, ns, name);
   if (obj) return dataOf(obj);
@@ -90,7 +106,10 @@ export function containerTree(set: ManifestSet, opts: HarnessOptions, pod: PodTe
     const files = vol ? volumeFiles(set, opts, pod, vol) : pod.claimTemplates.includes(String(m.name)) ? 'open' : undefined;
     if (files === undefined) continue; // dangling mount: integrity reports it
     if (!m.subPath) tree.mountDirs.add(posix.normalize(m.mountPath));
-    if (files === 'open') { tree.openDirs.set(posix.normalize(m.mountPath), `volume ${m.name}`); continue; }
+    if (files === 'open') {
+      tree.openDirs.set(posix.normalize(m.mountPath), `volume ${m.name}`);
+      continue;
+    }
     for (const [rel, file] of files) {
       if (m.subPath) {
         // A subPath mount of a key puts that single file at mountPath.
@@ -102,7 +121,8 @@ export function containerTree(set: ManifestSet, opts: HarnessOptions, pod: PodTe
     }
   }
   if (automountsToken(set, pod) && !mounts.some((m) => m.mountPath && posix.normalize(m.mountPath) === SA_DIR)) {
-    for (const f of ['token', 'ca.crt', 'namespace']) tree.files.set(`${SA_DIR}/${f}`, { source: 'ServiceAccount token', content: f === 'namespace' ? pod.namespace : undefined });
+    for (const f of ['token', 'ca.crt', 'namespace'])
+      tree.files.set(`${SA_DIR}/${f}`, { source: 'ServiceAccount token', content: f === 'namespace' ? pod.namespace : undefined });
   }
   return tree;
 }
@@ -124,12 +144,18 @@ export function underOpenDir(tree: ContainerTree, path: string): boolean {
 
 /** Projected files matching a glob (`*`, `?`, `[...]` within one path segment, as Go's filepath.Glob). */
 export function globFiles(tree: ContainerTree, pattern: string): string[] {
-  const re = new RegExp(`^${posix.normalize(pattern).split('').map((ch) => {
-    if (ch === '*') return '[^/]*';
-    if (ch === '?') return '[^/]';
-    if (ch === '[' || ch === ']') return ch;
-    return ch.replace(/[.+^${}()|\\]/g, '\\$&');
-  }).join('')}$`);
+  const re = new RegExp(
+    `^${posix
+      .normalize(pattern)
+      .split('')
+      .map((ch) => {
+        if (ch === '*') return '[^/]*';
+        if (ch === '?') return '[^/]';
+        if (ch === '[' || ch === ']') return ch;
+        return ch.replace(/[.+^${}()|\\]/g, '\\$&');
+      })
+      .join('')}$`,
+  );
   return [...tree.files.keys()].filter((f) => re.test(f));
 }
 
@@ -167,12 +193,16 @@ export function mountersOf(set: ManifestSet, obj: K8sObject): Array<{ pod: PodTe
   if (!name) return out;
   for (const pod of set.pods) {
     if (pod.namespace !== ns) continue;
-    const vols = new Set(arr<Volume>(pod.spec.volumes).filter((v) => {
-      if (obj.kind === 'ConfigMap') {
-        return v.configMap?.name === name || arr<ProjectionSource>(v.projected?.sources).some((s) => s.configMap?.name === name);
-      }
-      return v.secret?.secretName === name || arr<ProjectionSource>(v.projected?.sources).some((s) => s.secret?.name === name);
-    }).map((v) => v.name));
+    const vols = new Set(
+      arr<Volume>(pod.spec.volumes)
+        .filter((v) => {
+          if (obj.kind === 'ConfigMap') {
+            return v.configMap?.name === name || arr<ProjectionSource>(v.projected?.sources).some((s) => s.configMap?.name === name);
+          }
+          return v.secret?.secretName === name || arr<ProjectionSource>(v.projected?.sources).some((s) => s.secret?.name === name);
+        })
+        .map((v) => v.name),
+    );
     if (vols.size === 0) continue;
     for (const c of [...arr<Container>(pod.spec.initContainers), ...arr<Container>(pod.spec.containers)]) {
       if (arr<VolumeMount>(c.volumeMounts).some((m) => vols.has(m.name))) out.push({ pod, container: c });

@@ -4,9 +4,7 @@
  * on value flags and a non-repeatable flag given twice: any of these is a crash loop in the cluster.
  */
 import { AlertmanagerFlags, FlagSpec, PrometheusFlags, ThanosFlags, fixture } from './fixtures';
-import {
-  Container, EnvVar, HarnessOptions, ManifestSet, PodTemplate, allContainers, arr, cref, dollarRefs, envNames,
-} from './model';
+import { Container, EnvVar, HarnessOptions, ManifestSet, PodTemplate, allContainers, arr, cref, dollarRefs, envNames } from './model';
 
 export type Binary = 'thanos' | 'prometheus' | 'alertmanager';
 
@@ -62,8 +60,14 @@ export function parseCommandLine(container: Container): CommandLine | undefined 
   const words: string[] = [];
   let endOfFlags = false;
   for (const arg of argv) {
-    if (endOfFlags || !arg.startsWith('-') || arg === '-') { words.push(arg); continue; }
-    if (arg === '--') { endOfFlags = true; continue; }
+    if (endOfFlags || !arg.startsWith('-') || arg === '-') {
+      words.push(arg);
+      continue;
+    }
+    if (arg === '--') {
+      endOfFlags = true;
+      continue;
+    }
     const eq = arg.indexOf('=');
     const rawName = eq < 0 ? arg : arg.slice(0, eq);
     const negated = rawName.startsWith('--no-');
@@ -139,7 +143,10 @@ function suggestion(name: string, known: Iterable<string>): string {
   let bestD = Infinity;
   for (const k of known) {
     const d = distance(name, k);
-    if (d < bestD) { best = k; bestD = d; }
+    if (d < bestD) {
+      best = k;
+      bestD = d;
+    }
   }
   return best && bestD <= Math.max(2, Math.floor(name.length / 4)) ? ` (did you mean ${best}?)` : '';
 }
@@ -160,7 +167,10 @@ function commandLineProblems(cl: CommandLine, where: string, counter: { n: numbe
   for (const f of cl.flags) {
     counter.n++;
     const removed = table.removed[f.raw.split('=')[0]] ?? table.removed[f.name];
-    if (removed) { problems.push(`${where}: flag ${f.raw} no longer exists in ${bin}: ${removed}`); continue; }
+    if (removed) {
+      problems.push(`${where}: flag ${f.raw} no longer exists in ${bin}: ${removed}`);
+      continue;
+    }
     const spec = table.flags.get(f.name);
     if (!spec) {
       problems.push(`${where}: unknown flag ${f.raw} for ${bin}${suggestion(f.name, table.flags.keys())}`);
@@ -196,10 +206,16 @@ function commandLineProblems(cl: CommandLine, where: string, counter: { n: numbe
 function featureProblems(binary: Binary, value: string, spec: FlagSpec, where: string): string[] {
   const problems: string[] = [];
   const valid = new Set([...(spec.validValues ?? []), ...Object.keys(spec.acceptedNoOpOrDeprecatedValues ?? {})]);
-  const removed: Record<string, string> = binary === 'prometheus'
-    ? Object.fromEntries(fixture<PrometheusFlags>('prometheus-flags.json').removedFeatureFlagsIn3_0.map((f) => [f, 'removed in Prometheus 3.0 (now default or gone)']))
-    : fixture<AlertmanagerFlags>('alertmanager-flags.json').removedFeatureValues;
-  for (const feature of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+  const removed: Record<string, string> =
+    binary === 'prometheus'
+      ? Object.fromEntries(
+          fixture<PrometheusFlags>('prometheus-flags.json').removedFeatureFlagsIn3_0.map((f) => [f, 'removed in Prometheus 3.0 (now default or gone)']),
+        )
+      : fixture<AlertmanagerFlags>('alertmanager-flags.json').removedFeatureValues;
+  for (const feature of value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     if (removed[feature]) problems.push(`${where}: --enable-feature=${feature}: ${removed[feature]}`);
     // Prometheus only logs unknown features, Alertmanager exits 1; either way the feature is not what was meant.
     else if (!valid.has(feature)) problems.push(`${where}: --enable-feature=${feature} is not a ${binary} feature (valid: ${[...valid].join(', ')})`);

@@ -102,16 +102,21 @@ export function expectValid(objects: readonly unknown[], options?: HarnessOption
 
 /** Objects of a multi-document YAML string (e.g. one `dist/*.k8s.yaml`), empty documents dropped. */
 export function parseManifests(yamlText: string): unknown[] {
-  return parseAllDocuments(yamlText).map((d) => {
-    if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0].message}`);
-    return d.toJS() as unknown;
-  }).filter((o) => o !== null && o !== undefined);
+  return parseAllDocuments(yamlText)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`invalid YAML: ${d.errors[0].message}`);
+      return d.toJS() as unknown;
+    })
+    .filter((o) => o !== null && o !== undefined);
 }
 
 /** Objects of a `.k8s.yaml` file, or of every `*.k8s.yaml` in a directory (sorted by file name). */
 export function loadManifests(path: string): unknown[] {
   const files = statSync(path).isDirectory()
-    ? readdirSync(path).filter((f) => f.endsWith('.k8s.yaml')).sort().map((f) => join(path, f))
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.k8s.yaml'))
+        .sort()
+        .map((f) => join(path, f))
     : [path];
   return files.flatMap((f) => parseManifests(readFileSync(f, 'utf8')));
 }

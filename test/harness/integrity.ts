@@ -9,9 +9,28 @@ import { parse } from 'yaml';
 import { ContainerTree, containerTree, globProblem, pathExists, underOpenDir } from './files';
 import { CommandLine, flagValue, flagValues, hasFlag, parseCommandLine } from './flags';
 import {
-  Container, ContainerPort, EnvFromSource, EnvVar, HarnessOptions, K8sObject, KeyToPath, LabelSelector, ManifestSet, PodTemplate,
-  ProjectionSource, Volume, VolumeMount, allContainers, arr, cref, dataOf, externalSecret, mapSelectorMatches, rec,
-  selectorMatches, str,
+  Container,
+  ContainerPort,
+  EnvFromSource,
+  EnvVar,
+  HarnessOptions,
+  K8sObject,
+  KeyToPath,
+  LabelSelector,
+  ManifestSet,
+  PodTemplate,
+  ProjectionSource,
+  Volume,
+  VolumeMount,
+  allContainers,
+  arr,
+  cref,
+  dataOf,
+  externalSecret,
+  mapSelectorMatches,
+  rec,
+  selectorMatches,
+  str,
 } from './model';
 
 type Problems = string[];
@@ -21,11 +40,18 @@ type Problems = string[];
 // ---------------------------------------------------------------------------------------------------------
 
 class RefChecker {
-  public constructor(private readonly set: ManifestSet, private readonly opts: HarnessOptions, private readonly problems: Problems) {}
+  public constructor(
+    private readonly set: ManifestSet,
+    private readonly opts: HarnessOptions,
+    private readonly problems: Problems,
+  ) {}
 
   /** A ConfigMap reference; `keys` must exist in it. */
   public configMap(pod: PodTemplate, where: string, name: string | undefined, keys: string[], optional?: boolean): void {
-    if (!name) { this.problems.push(`${where}: ConfigMap reference without a name`); return; }
+    if (!name) {
+      this.problems.push(`${where}: ConfigMap reference without a name`);
+      return;
+    }
     // Kubernetes publishes the cluster CA into every namespace (root-ca-cert-publisher, since 1.20).
     if (name === 'kube-root-ca.crt' && keys.every((k) => k === 'ca.crt')) return;
     const cm = this.set.find('ConfigMap', pod.namespace, name);
@@ -34,12 +60,17 @@ class RefChecker {
       return;
     }
     const data = dataOf(cm);
-    for (const k of keys) if (!(k in data)) this.problems.push(`${where}: ConfigMap ${pod.namespace}/${name} has no key ${JSON.stringify(k)} (keys: ${Object.keys(data).join(', ')})`);
+    for (const k of keys)
+      if (!(k in data))
+        this.problems.push(`${where}: ConfigMap ${pod.namespace}/${name} has no key ${JSON.stringify(k)} (keys: ${Object.keys(data).join(', ')})`);
   }
 
   /** A Secret reference: in the set, or a declared external Secret with those keys. */
   public secret(pod: PodTemplate, where: string, name: string | undefined, keys: string[], optional?: boolean): void {
-    if (!name) { this.problems.push(`${where}: Secret reference without a name`); return; }
+    if (!name) {
+      this.problems.push(`${where}: Secret reference without a name`);
+      return;
+    }
     const obj = this.set.find('Secret', pod.namespace, name);
     const ext = obj ? undefined : externalSecret(this.opts, pod.namespace, name);
     if (!obj && !ext) {
@@ -50,7 +81,8 @@ class RefChecker {
     // A Secret of the set without data (filled by an operator) cannot prove its keys.
     if (obj && known.length === 0) return;
     for (const k of keys) {
-      if (!known.includes(k)) this.problems.push(`${where}: Secret ${pod.namespace}/${name} has no ${ext ? 'declared ' : ''}key ${JSON.stringify(k)} (keys: ${known.join(', ')})`);
+      if (!known.includes(k))
+        this.problems.push(`${where}: Secret ${pod.namespace}/${name} has no ${ext ? 'declared ' : ''}key ${JSON.stringify(k)} (keys: ${known.join(', ')})`);
     }
   }
 
@@ -98,7 +130,9 @@ class RefChecker {
       for (const m of arr<VolumeMount>(container.volumeMounts)) {
         const name = String(m.name);
         if (!volumes.has(name) && !pod.claimTemplates.includes(name)) {
-          this.problems.push(`${at}: volumeMount ${JSON.stringify(name)} (at ${m.mountPath}) names no volume of the pod${pod.claimTemplates.length ? ' nor claim template' : ''}`);
+          this.problems.push(
+            `${at}: volumeMount ${JSON.stringify(name)} (at ${m.mountPath}) names no volume of the pod${pod.claimTemplates.length ? ' nor claim template' : ''}`,
+          );
         }
         const p = posix.normalize(String(m.mountPath));
         if (paths.has(p)) this.problems.push(`${at}: two volumeMounts at ${p}`);
@@ -146,7 +180,10 @@ function serviceProblems(set: ManifestSet, problems: Problems): void {
       const target = port.targetPort ?? port.port;
       for (const pod of selected) {
         const ok = templatePorts(pod).some((cp) => (typeof target === 'string' ? cp.name === target : cp.containerPort === target));
-        if (!ok) problems.push(`${set.ref(svc)}: port ${JSON.stringify(port.name ?? port.port)} targetPort ${JSON.stringify(target)} is not a containerPort of ${pod.ref}`);
+        if (!ok)
+          problems.push(
+            `${set.ref(svc)}: port ${JSON.stringify(port.name ?? port.port)} targetPort ${JSON.stringify(target)} is not a containerPort of ${pod.ref}`,
+          );
       }
     }
   }
@@ -194,7 +231,10 @@ function networkPolicyProblems(set: ManifestSet, problems: Problems): void {
     const matches = (sel: unknown): boolean => set.pods.some((p) => p.namespace === ns && selectorMatches(sel as LabelSelector, p.labels));
     if (!matches(spec.podSelector)) problems.push(`${set.ref(np)}: podSelector ${JSON.stringify(spec.podSelector)} matches no pod template in namespace ${ns}`);
     // A peer podSelector without namespaceSelector means "pods of this namespace": a stale one silently allows nothing.
-    for (const [dir, key] of [['ingress', 'from'], ['egress', 'to']] as const) {
+    for (const [dir, key] of [
+      ['ingress', 'from'],
+      ['egress', 'to'],
+    ] as const) {
       for (const rule of arr<Record<string, unknown>>(spec[dir])) {
         for (const peer of arr<Record<string, unknown>>(rule[key])) {
           if (peer.podSelector && !peer.namespaceSelector && !matches(peer.podSelector)) {
@@ -213,14 +253,18 @@ function rbacProblems(set: ManifestSet, problems: Problems): void {
     const role = rec(b.roleRef);
     const ns = set.namespaceOf(b);
     const name = String(role.name);
-    const exists = role.kind === 'Role'
-      ? !!set.find('Role', ns, name)
-      : !!set.find('ClusterRole', '', name) || BUILTIN_CLUSTER_ROLES.has(name) || name.startsWith('system:');
+    const exists =
+      role.kind === 'Role'
+        ? !!set.find('Role', ns, name)
+        : !!set.find('ClusterRole', '', name) || BUILTIN_CLUSTER_ROLES.has(name) || name.startsWith('system:');
     if (!exists) problems.push(`${set.ref(b)}: roleRef ${role.kind} ${name} does not exist in the set`);
     for (const s of arr<Record<string, unknown>>(b.subjects)) {
       if (s.kind !== 'ServiceAccount') continue;
       const sns = str(s.namespace) ?? (b.kind === 'RoleBinding' ? ns : undefined);
-      if (!sns) { problems.push(`${set.ref(b)}: ServiceAccount subject ${s.name} needs a namespace`); continue; }
+      if (!sns) {
+        problems.push(`${set.ref(b)}: ServiceAccount subject ${s.name} needs a namespace`);
+        continue;
+      }
       if (s.name !== 'default' && !set.find('ServiceAccount', sns, String(s.name))) {
         problems.push(`${set.ref(b)}: subject ServiceAccount ${sns}/${s.name} does not exist in the set`);
       }
@@ -234,12 +278,15 @@ function rbacProblems(set: ManifestSet, problems: Problems): void {
 
 const HOST = '[a-z0-9]([a-z0-9-]*[a-z0-9])?(?:\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*';
 /** One left-to-right scan, so a span matched by one form is not matched again by a later one. */
-const ADDRESS = new RegExp([
-  `(?<srvscheme>dnssrv(?:noa)?\\+)?_(?<srvport>[a-z0-9-]+)\\._tcp\\.(?<srvhost>${HOST})`,
-  `dns\\+(?<dnshost>${HOST}):(?<dnsport>\\d+)`,
-  `(?<scheme>https?)://(?<httphost>${HOST})(?::(?<httpport>\\d+))?`,
-  `(?<![\\w.+/@-])(?<barehost>${HOST}\\.svc(?:\\.cluster\\.local)?)(?::(?<bareport>\\d+))?(?!\\.?[\\w-])`,
-].join('|'), 'g');
+const ADDRESS = new RegExp(
+  [
+    `(?<srvscheme>dnssrv(?:noa)?\\+)?_(?<srvport>[a-z0-9-]+)\\._tcp\\.(?<srvhost>${HOST})`,
+    `dns\\+(?<dnshost>${HOST}):(?<dnsport>\\d+)`,
+    `(?<scheme>https?)://(?<httphost>${HOST})(?::(?<httpport>\\d+))?`,
+    `(?<![\\w.+/@-])(?<barehost>${HOST}\\.svc(?:\\.cluster\\.local)?)(?::(?<bareport>\\d+))?(?!\\.?[\\w-])`,
+  ].join('|'),
+  'g',
+);
 
 interface Address {
   text: string;
@@ -299,10 +346,15 @@ function addressProblems(set: ManifestSet, opts: HarnessOptions, problems: Probl
       if (external.has(`${a.svc}.${a.ns}`)) continue;
       const svc = set.find('Service', a.ns, a.svc);
       const at = `${where}: address ${JSON.stringify(a.text)}`;
-      if (!svc) { problems.push(`${at}: Service ${a.ns}/${a.svc} does not exist in the set`); continue; }
+      if (!svc) {
+        problems.push(`${at}: Service ${a.ns}/${a.svc} does not exist in the set`);
+        continue;
+      }
       const ports = arr<ServicePort>(rec(svc.spec).ports);
       if (a.portName !== undefined && !ports.some((p) => p.name === a.portName)) {
-        problems.push(`${at}: Service ${a.ns}/${a.svc} has no port named ${JSON.stringify(a.portName)} (ports: ${ports.map((p) => p.name ?? p.port).join(', ')})`);
+        problems.push(
+          `${at}: Service ${a.ns}/${a.svc} has no port named ${JSON.stringify(a.portName)} (ports: ${ports.map((p) => p.name ?? p.port).join(', ')})`,
+        );
       }
       if (a.port !== undefined && !ports.some((p) => p.port === a.port)) {
         problems.push(`${at}: Service ${a.ns}/${a.svc} has no port ${a.port} (ports: ${ports.map((p) => p.port).join(', ')})`);
@@ -334,7 +386,11 @@ function addressProblems(set: ManifestSet, opts: HarnessOptions, problems: Probl
 /** Input files a binary reads at startup (outputs and data dirs are checked for writability instead). */
 function isInputFileFlag(cl: CommandLine, name: string): boolean {
   if (cl.binary === 'thanos') {
-    return (name.endsWith('-file') && name !== '--reloader.config-envsubst-file') || name === '--http.config' || /^--grpc-server-tls-(cert|key|client-ca)$/.test(name);
+    return (
+      (name.endsWith('-file') && name !== '--reloader.config-envsubst-file') ||
+      name === '--http.config' ||
+      /^--grpc-server-tls-(cert|key|client-ca)$/.test(name)
+    );
   }
   return ['--config.file', '--web.config.file', '--cluster.tls-config'].includes(name);
 }
@@ -374,8 +430,15 @@ function mountFor(c: Container, path: string): VolumeMount | undefined {
     .sort((a, b) => String(b.mountPath).length - String(a.mountPath).length)[0];
 }
 
-function prometheusConfigText(set: ManifestSet, opts: HarnessOptions, pod: PodTemplate, prom: Container, promCl: CommandLine,
-  sidecar: Container, sidecarCl: CommandLine): string | undefined {
+function prometheusConfigText(
+  set: ManifestSet,
+  opts: HarnessOptions,
+  pod: PodTemplate,
+  prom: Container,
+  promCl: CommandLine,
+  sidecar: Container,
+  sidecarCl: CommandLine,
+): string | undefined {
   const path = flagValue(promCl, '--config.file');
   if (!path) return undefined;
   const direct = containerTree(set, opts, pod, prom).files.get(posix.normalize(path))?.content;
@@ -401,8 +464,11 @@ function sidecarProblems(set: ManifestSet, opts: HarnessOptions, pod: PodTemplat
   const mp = mountFor(prom.c, promTsdb);
   if (!ms || !mp) {
     problems.push(`${where}: ${!ms ? 'sidecar' : 'Prometheus'} has no volume mounted at ${!ms ? tsdb : promTsdb}`);
-  } else if (ms.name !== mp.name || (ms.subPath ?? '') !== (mp.subPath ?? '')
-    || posix.relative(String(ms.mountPath), tsdb) !== posix.relative(String(mp.mountPath), promTsdb)) {
+  } else if (
+    ms.name !== mp.name ||
+    (ms.subPath ?? '') !== (mp.subPath ?? '') ||
+    posix.relative(String(ms.mountPath), tsdb) !== posix.relative(String(mp.mountPath), promTsdb)
+  ) {
     problems.push(`${where}: the TSDB directories are different volumes (sidecar: ${ms.name} at ${ms.mountPath}, Prometheus: ${mp.name} at ${mp.mountPath})`);
   }
   const uploads = flagValue(side.cl, '--objstore.config-file') !== undefined || flagValue(side.cl, '--objstore.config') !== undefined;
@@ -411,12 +477,15 @@ function sidecarProblems(set: ManifestSet, opts: HarnessOptions, pod: PodTemplat
     const min = flagValue(prom.cl, '--storage.tsdb.min-block-duration');
     const max = flagValue(prom.cl, '--storage.tsdb.max-block-duration');
     if (!min || !max || min !== max) {
-      problems.push(`${where}: the sidecar uploads blocks, so Prometheus needs --storage.tsdb.min-block-duration == --storage.tsdb.max-block-duration (got ${min ?? 'unset'} / ${max ?? 'unset'}) or --storage.tsdb.delay-compact-file.path`);
+      problems.push(
+        `${where}: the sidecar uploads blocks, so Prometheus needs --storage.tsdb.min-block-duration == --storage.tsdb.max-block-duration (got ${min ?? 'unset'} / ${max ?? 'unset'}) or --storage.tsdb.delay-compact-file.path`,
+      );
     }
   }
   if (delay !== undefined) {
     const expected = posix.join(tsdb, flagValue(side.cl, '--shipper.meta-file-name') ?? 'thanos.shipper.json');
-    if (posix.normalize(delay) !== expected) problems.push(`${where}: --storage.tsdb.delay-compact-file.path=${delay} must be ${expected} (the sidecar's shipper file)`);
+    if (posix.normalize(delay) !== expected)
+      problems.push(`${where}: --storage.tsdb.delay-compact-file.path=${delay} must be ${expected} (the sidecar's shipper file)`);
   }
   const reloads = flagValue(side.cl, '--reloader.config-file') || flagValues(side.cl, '--reloader.rule-dir').length > 0;
   if (reloads && !hasFlag(prom.cl, '--web.enable-lifecycle')) {
@@ -425,8 +494,13 @@ function sidecarProblems(set: ManifestSet, opts: HarnessOptions, pod: PodTemplat
   const text = prometheusConfigText(set, opts, pod, prom.c, prom.cl, side.c, side.cl);
   if (text !== undefined) {
     let labels: Record<string, unknown> = {};
-    try { labels = rec(rec(rec(parse(text)).global).external_labels); } catch { /* configs check reports it */ }
-    if (Object.keys(labels).length === 0) problems.push(`${where}: the Prometheus config has no global.external_labels; the sidecar refuses to start without them`);
+    try {
+      labels = rec(rec(rec(parse(text)).global).external_labels);
+    } catch {
+      /* configs check reports it */
+    }
+    if (Object.keys(labels).length === 0)
+      problems.push(`${where}: the Prometheus config has no global.external_labels; the sidecar refuses to start without them`);
   }
 }
 
@@ -435,7 +509,11 @@ function replicaLabelProblems(set: ManifestSet, problems: Problems): void {
   for (const cm of [...set.ofKind('ConfigMap'), ...set.ofKind('Secret')]) {
     const text = dataOf(cm)['prometheus.yml'];
     if (text === undefined) continue;
-    try { Object.keys(rec(rec(rec(parse(text)).global).external_labels)).forEach((l) => known.add(l)); } catch { /* configs check reports it */ }
+    try {
+      Object.keys(rec(rec(rec(parse(text)).global).external_labels)).forEach((l) => known.add(l));
+    } catch {
+      /* configs check reports it */
+    }
   }
   const users: Array<{ where: string; flag: string; label: string }> = [];
   for (const pod of set.pods) {
@@ -450,7 +528,9 @@ function replicaLabelProblems(set: ManifestSet, problems: Problems): void {
   }
   for (const u of users) {
     if (!known.has(u.label)) {
-      problems.push(`${u.where}: ${u.flag}=${u.label} is not an external label of any Prometheus config nor a ruler/receiver --label (known: ${[...known].join(', ') || 'none'})`);
+      problems.push(
+        `${u.where}: ${u.flag}=${u.label} is not an external label of any Prometheus config nor a ruler/receiver --label (known: ${[...known].join(', ') || 'none'})`,
+      );
     }
   }
 }

@@ -140,12 +140,35 @@ export interface LabelSelector {
 
 /** Kinds whose objects have no namespace (a `metadata.namespace` on them is a bug: cdk8s stamps it anyway). */
 export const CLUSTER_SCOPED_KINDS = new Set([
-  'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass',
-  'CustomResourceDefinition', 'PriorityClass', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration',
-  'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'APIService', 'CSIDriver', 'CSINode',
-  'IngressClass', 'RuntimeClass', 'VolumeAttachment', 'FlowSchema', 'PriorityLevelConfiguration',
-  'CertificateSigningRequest', 'ComponentStatus', 'ClusterCIDR', 'StorageVersion', 'ClusterTrustBundle',
-  'SelfSubjectReview', 'SelfSubjectAccessReview', 'SelfSubjectRulesReview', 'SubjectAccessReview',
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'APIService',
+  'CSIDriver',
+  'CSINode',
+  'IngressClass',
+  'RuntimeClass',
+  'VolumeAttachment',
+  'FlowSchema',
+  'PriorityLevelConfiguration',
+  'CertificateSigningRequest',
+  'ComponentStatus',
+  'ClusterCIDR',
+  'StorageVersion',
+  'ClusterTrustBundle',
+  'SelfSubjectReview',
+  'SelfSubjectAccessReview',
+  'SelfSubjectRulesReview',
+  'SubjectAccessReview',
   'TokenReview',
 ]);
 
@@ -190,11 +213,20 @@ export function selectorMatches(selector: LabelSelector | undefined, labels: Rec
     const values = arr<string>(expr.values);
     const has = Object.prototype.hasOwnProperty.call(labels, key);
     switch (expr.operator) {
-      case 'In': if (!has || !values.includes(labels[key])) return false; break;
-      case 'NotIn': if (has && values.includes(labels[key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(labels[key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(labels[key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;
@@ -212,7 +244,10 @@ export class ManifestSet {
   public readonly pods: PodTemplate[] = [];
   private readonly index = new Map<string, K8sObject>();
 
-  public constructor(objects: readonly unknown[], public readonly defaultNamespace: string) {
+  public constructor(
+    objects: readonly unknown[],
+    public readonly defaultNamespace: string,
+  ) {
     this.objects = objects.filter((o): o is K8sObject => o !== null && typeof o === 'object' && !Array.isArray(o));
     for (const obj of this.objects) {
       const name = obj.metadata?.name;
@@ -262,9 +297,12 @@ export class ManifestSet {
       annotations: rec<string>(rec(template.metadata).annotations),
       spec: rec(template.spec) as PodSpec,
       runsToCompletion: obj.kind === 'Job' || obj.kind === 'CronJob',
-      claimTemplates: obj.kind === 'StatefulSet'
-        ? arr<K8sObject>(spec.volumeClaimTemplates).map((t) => str(t.metadata?.name)).filter((n): n is string => !!n)
-        : [],
+      claimTemplates:
+        obj.kind === 'StatefulSet'
+          ? arr<K8sObject>(spec.volumeClaimTemplates)
+              .map((t) => str(t.metadata?.name))
+              .filter((n): n is string => !!n)
+          : [],
     };
   }
 }
@@ -287,10 +325,16 @@ export function dollarRefs(value: string): string[] {
   const refs: string[] = [];
   for (let i = 0; i < value.length; i++) {
     if (value[i] !== '$') continue;
-    if (value[i + 1] === '$') { i++; continue; }
+    if (value[i + 1] === '$') {
+      i++;
+      continue;
+    }
     if (value[i + 1] === '(') {
       const end = value.indexOf(')', i + 2);
-      if (end > 0) { refs.push(value.slice(i + 2, end)); i = end; }
+      if (end > 0) {
+        refs.push(value.slice(i + 2, end));
+        i = end;
+      }
     }
   }
   return refs;
@@ -352,7 +396,7 @@ export function envNames(set: ManifestSet, opts: HarnessOptions, ns: string, con
     if (cm) keys = Object.keys(dataOf(set.find('ConfigMap', ns, cm) ?? {}));
     if (secret) {
       const obj = set.find('Secret', ns, secret);
-      keys = obj ? Object.keys(dataOf(obj)) : externalSecret(opts, ns, secret)?.keys ?? [];
+      keys = obj ? Object.keys(dataOf(obj)) : (externalSecret(opts, ns, secret)?.keys ?? []);
     }
     keys.forEach((k) => names.add(prefix + k));
   }

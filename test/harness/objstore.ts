@@ -11,9 +11,29 @@ import { Container, HarnessOptions, K8sObject, ManifestSet, allContainers, cref,
 
 const FIELDS: Record<string, { fields: string[]; required: string[][] }> = {
   S3: {
-    fields: ['bucket', 'endpoint', 'region', 'disable_dualstack', 'aws_sdk_auth', 'access_key', 'insecure', 'signature_version2',
-      'secret_key', 'session_token', 'put_user_metadata', 'http_config', 'trace', 'list_objects_version', 'bucket_lookup_type',
-      'send_content_md5', 'disable_multipart', 'part_size', 'sse_config', 'sts_endpoint', 'max_retries'],
+    fields: [
+      'bucket',
+      'endpoint',
+      'region',
+      'disable_dualstack',
+      'aws_sdk_auth',
+      'access_key',
+      'insecure',
+      'signature_version2',
+      'secret_key',
+      'session_token',
+      'put_user_metadata',
+      'http_config',
+      'trace',
+      'list_objects_version',
+      'bucket_lookup_type',
+      'send_content_md5',
+      'disable_multipart',
+      'part_size',
+      'sse_config',
+      'sts_endpoint',
+      'max_retries',
+    ],
     required: [['bucket'], ['endpoint']],
   },
   GCS: {
@@ -21,8 +41,22 @@ const FIELDS: Record<string, { fields: string[]; required: string[][] }> = {
     required: [['bucket']],
   },
   AZURE: {
-    fields: ['storage_account', 'storage_account_key', 'storage_connection_string', 'container', 'endpoint', 'user_assigned_id',
-      'max_retries', 'reader_config', 'pipeline_config', 'http_config', 'msi_resource', 'az_tenant_id', 'client_id', 'client_secret'],
+    fields: [
+      'storage_account',
+      'storage_account_key',
+      'storage_connection_string',
+      'container',
+      'endpoint',
+      'user_assigned_id',
+      'max_retries',
+      'reader_config',
+      'pipeline_config',
+      'http_config',
+      'msi_resource',
+      'az_tenant_id',
+      'client_id',
+      'client_secret',
+    ],
     required: [['storage_account', 'storage_connection_string'], ['container']],
   },
   FILESYSTEM: { fields: ['directory'], required: [['directory']] },
@@ -33,8 +67,13 @@ const SECRET_FIELDS = ['access_key', 'secret_key', 'session_token', 'storage_acc
 const PLACEHOLDER = /^\$\([A-Za-z_][A-Za-z0-9_]*\)$/;
 
 /** Problems of one objstore document; `readers` are the containers whose environment Thanos expands it with. */
-function objstoreProblems(set: ManifestSet, opts: HarnessOptions, text: string, where: string,
-  readers: Array<{ ns: string; container: Container; ref: string }>): string[] {
+function objstoreProblems(
+  set: ManifestSet,
+  opts: HarnessOptions,
+  text: string,
+  where: string,
+  readers: Array<{ ns: string; container: Container; ref: string }>,
+): string[] {
   const problems: string[] = [];
   let doc: Record<string, unknown>;
   try {
@@ -71,7 +110,8 @@ function objstoreProblems(set: ManifestSet, opts: HarnessOptions, text: string, 
   for (const r of readers) {
     const names = envNames(set, opts, r.ns, r.container);
     for (const v of refs) {
-      if (!names.has(v)) problems.push(`${where}: $(${v}) is not an env var of ${r.ref} ${cref(r.container)}, which reads this config (Thanos fails on unset variables)`);
+      if (!names.has(v))
+        problems.push(`${where}: $(${v}) is not an env var of ${r.ref} ${cref(r.container)}, which reads this config (Thanos fails on unset variables)`);
     }
   }
   return problems;

@@ -16,7 +16,6 @@ import { HarnessOptions, K8sObject, ManifestSet, arr, rec } from './model';
 
 type Schema = Record<string, unknown>;
 
-
 /**
  * Adds `additionalProperties: false` to every schema with `properties` (except preserve-unknown-fields ones),
  * recursing into sub-schemas. `properties`/`definitions` are maps of schemas, not schemas: JSONSchemaProps has
@@ -41,10 +40,22 @@ export const KUBERNETES_VERSIONS = ['1.27', '1.30', '1.33', '1.36'];
  * stacks emit. Compiling the Pod-bearing ones takes ~100 ms each, in every test file that validates.
  */
 const PRECOMPILED = [
-  'v1|Namespace', 'v1|ConfigMap', 'v1|Secret', 'v1|Service', 'v1|ServiceAccount', 'v1|PersistentVolumeClaim', 'v1|Pod',
-  'apps/v1|Deployment', 'apps/v1|StatefulSet', 'batch/v1|Job', 'networking.k8s.io/v1|NetworkPolicy', 'policy/v1|PodDisruptionBudget',
-  'rbac.authorization.k8s.io/v1|ClusterRole', 'rbac.authorization.k8s.io/v1|ClusterRoleBinding',
-  'rbac.authorization.k8s.io/v1|Role', 'rbac.authorization.k8s.io/v1|RoleBinding',
+  'v1|Namespace',
+  'v1|ConfigMap',
+  'v1|Secret',
+  'v1|Service',
+  'v1|ServiceAccount',
+  'v1|PersistentVolumeClaim',
+  'v1|Pod',
+  'apps/v1|Deployment',
+  'apps/v1|StatefulSet',
+  'batch/v1|Job',
+  'networking.k8s.io/v1|NetworkPolicy',
+  'policy/v1|PodDisruptionBudget',
+  'rbac.authorization.k8s.io/v1|ClusterRole',
+  'rbac.authorization.k8s.io/v1|ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1|Role',
+  'rbac.authorization.k8s.io/v1|RoleBinding',
 ];
 const CACHE_DIR = join(__dirname, '..', '..', 'node_modules', '.cache', 'k8s-harness');
 const RUNTIME = join(__dirname, 'ajv-runtime');
@@ -64,7 +75,10 @@ const compiled = new Map<string, Compiled>();
 /** The strict definitions of `version`: additionalProperties false, and the two union types simplified. */
 function strictDefinitions(version: string): Record<string, Schema> {
   // A fresh parse, not the cached fixture object: the strict copy is mutated.
-  const defs = JSON.parse(JSON.stringify(fixture<{ definitions: Record<string, Schema> }>(`k8s-v${version}.0-definitions.json`).definitions)) as Record<string, Schema>;
+  const defs = JSON.parse(JSON.stringify(fixture<{ definitions: Record<string, Schema> }>(`k8s-v${version}.0-definitions.json`).definitions)) as Record<
+    string,
+    Schema
+  >;
   Object.values(defs).forEach(strictify);
   // The API server accepts both JSON forms; the published oneOf yields unreadable double errors.
   defs['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { type: ['string', 'integer'] };
@@ -78,8 +92,13 @@ function strictDefinitions(version: string): Record<string, Schema> {
  */
 function precompiledValidators(version: string, gvk: Map<string, string>): Record<string, ValidateFunction> {
   const fixtureFile = join(__dirname, '..', 'fixtures', `k8s-v${version}.0-definitions.json`);
-  const key = createHash('sha1').update(readFileSync(fixtureFile)).update(readFileSync(__filename))
-    .update(readFileSync(`${RUNTIME}.ts`)).update(PRECOMPILED.join()).digest('hex').slice(0, 16);
+  const key = createHash('sha1')
+    .update(readFileSync(fixtureFile))
+    .update(readFileSync(__filename))
+    .update(readFileSync(`${RUNTIME}.ts`))
+    .update(PRECOMPILED.join())
+    .digest('hex')
+    .slice(0, 16);
   const file = join(CACHE_DIR, `k8s-v${version}-${key}.js`);
   if (!existsSync(file)) {
     const defs = strictDefinitions(version);
@@ -91,7 +110,7 @@ function precompiledValidators(version: string, gvk: Map<string, string>): Recor
     writeFileSync(tmp, standaloneCode(ajv, refs));
     renameSync(tmp, file);
   }
-   
+
   return require(file);
 }
 
@@ -170,7 +189,10 @@ function validatorFor(c: Compiled, definition: string): ValidateFunction {
 function kubernetesAjv(source = false): Ajv {
   const regExp = Object.assign((pattern: string, flags: string) => goRegExp(pattern, flags), { code: `require(${JSON.stringify(RUNTIME)}).goRegExp` });
   const ajv = new Ajv({
-    strict: false, allErrors: true, verbose: true, validateFormats: true,
+    strict: false,
+    allErrors: true,
+    verbose: true,
+    validateFormats: true,
     code: { regExp, ...(source ? { source: true, formats: _`require(${RUNTIME}).formats` } : {}) },
   });
   for (const [name, format] of Object.entries(formats)) ajv.addFormat(name, format);
@@ -190,7 +212,10 @@ function customValidator(schema: object): ValidateFunction {
 
 /** `/spec/template/spec/containers/0/x` -> `spec.template.spec.containers[0].x (container "c")`. */
 function describePath(obj: K8sObject, instancePath: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let out = '';
   let node: unknown = obj;
   let container = '';
@@ -239,8 +264,10 @@ export function checkSchema(set: ManifestSet, opts: HarnessOptions): string[] {
       const validate = definition ? validatorFor(c, definition) : custom ? customValidator(custom) : undefined;
       const these = !validate
         ? [`${set.ref(obj)}: unknown apiVersion/kind ${apiVersion} ${kind} (add it to allowedCustomKinds if it is a CRD)`]
-        : validate(obj) ? [] : formatErrors(set, obj, validate.errors ?? []);
-      for (const p of these) found.set(p, [...found.get(p) ?? [], c.version]);
+        : validate(obj)
+          ? []
+          : formatErrors(set, obj, validate.errors ?? []);
+      for (const p of these) found.set(p, [...(found.get(p) ?? []), c.version]);
     }
     // A problem of every version is just the problem; one of some versions says which.
     for (const [p, in_] of found) problems.push(in_.length === versions.length ? p : `${p} (Kubernetes ${in_.join(', ')})`);
@@ -252,7 +279,8 @@ export function checkSchema(set: ManifestSet, opts: HarnessOptions): string[] {
 
 /** Compiles the validators of the usual kinds up front (tests call this in beforeAll to keep timings honest). */
 export function warmUpSchemas(
-  kinds: string[] = ['apps/v1|Deployment', 'apps/v1|StatefulSet', 'v1|ConfigMap', 'v1|Service'], versions: readonly string[] = ['1.27'],
+  kinds: string[] = ['apps/v1|Deployment', 'apps/v1|StatefulSet', 'v1|ConfigMap', 'v1|Service'],
+  versions: readonly string[] = ['1.27'],
 ): void {
   for (const c of versions.map(k8sSchemas)) {
     for (const k of kinds) {

@@ -12,7 +12,8 @@ const PATH_ENV_NAME = /(_FILE|_PATH|_DIR)$/i;
  * `key: value` / `key = value` lines assigning a credential. A value starting with `$` is a reference
  * (`$(VAR)`, `${VAR}`, Grafana's `$__file{...}`/`$__env{...}`), as is an empty one.
  */
-const CREDENTIAL_LINE = /^\s*-?\s*["']?(access_key|secret_key|session_token|password|admin_password|client_secret|storage_account_key|basicAuthPassword|bearer_token)["']?\s*[:=]\s*(.*?)\s*,?\s*$/gim;
+const CREDENTIAL_LINE =
+  /^\s*-?\s*["']?(access_key|secret_key|session_token|password|admin_password|client_secret|storage_account_key|basicAuthPassword|bearer_token)["']?\s*[:=]\s*(.*?)\s*,?\s*$/gim;
 
 function literalCredential(value: string): boolean {
   const v = value.replace(/^["']|["']$/g, '').trim();
@@ -25,14 +26,17 @@ export function checkCredentials(set: ManifestSet, opts: HarnessOptions): string
     if (obj.kind === 'Secret' && !opts.allowSecretData) {
       for (const field of ['data', 'stringData']) {
         if (Object.keys(rec(obj[field])).length > 0) {
-          problems.push(`${set.ref(obj)}: carries ${field} (${Object.keys(rec(obj[field])).join(', ')}): credentials must not be rendered; declare the Secret as a prerequisite instead`);
+          problems.push(
+            `${set.ref(obj)}: carries ${field} (${Object.keys(rec(obj[field])).join(', ')}): credentials must not be rendered; declare the Secret as a prerequisite instead`,
+          );
         }
       }
     }
     if (obj.kind === 'ConfigMap') {
       for (const [key, text] of Object.entries(dataOf(obj))) {
         for (const m of text.matchAll(CREDENTIAL_LINE)) {
-          if (literalCredential(m[2])) problems.push(`${set.ref(obj)}: key ${JSON.stringify(key)}: ${m[1]} is assigned a literal value; reference a Secret (env var / file) instead`);
+          if (literalCredential(m[2]))
+            problems.push(`${set.ref(obj)}: key ${JSON.stringify(key)}: ${m[1]} is assigned a literal value; reference a Secret (env var / file) instead`);
         }
       }
     }
@@ -56,14 +60,19 @@ const SECCOMP_OK = new Set(['RuntimeDefault', 'Localhost']);
 /** Baseline (so also restricted) limits that the restricted list builds on. */
 const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
 const SAFE_SYSCTLS = new Set([
-  'kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.ip_unprivileged_port_start', 'net.ipv4.tcp_syncookies',
-  'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports',
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
 ]);
 
 function baselineProblems(at: string, sc: SecurityContext): string[] {
   const problems: string[] = [];
   const se = sc.seLinuxOptions;
-  if (se && (!SELINUX_TYPES.has(se.type ?? '') || se.user || se.role)) problems.push(`${at}: seLinuxOptions ${JSON.stringify(se)} is forbidden (only type container_t/container_init_t/container_kvm_t, no user/role)`);
+  if (se && (!SELINUX_TYPES.has(se.type ?? '') || se.user || se.role))
+    problems.push(`${at}: seLinuxOptions ${JSON.stringify(se)} is forbidden (only type container_t/container_init_t/container_kvm_t, no user/role)`);
   if (sc.procMount !== undefined && sc.procMount !== 'Default') problems.push(`${at}: procMount ${sc.procMount} is forbidden`);
   if (sc.windowsOptions?.hostProcess) problems.push(`${at}: windowsOptions.hostProcess is forbidden`);
   return problems;
@@ -89,7 +98,10 @@ export function checkSecurity(set: ManifestSet): string[] {
     for (const v of arr<Volume>(spec.volumes)) {
       const types = Object.keys(v).filter((k) => k !== 'name');
       const bad = types.filter((t) => !ALLOWED_VOLUME_TYPES.has(t));
-      if (bad.length) problems.push(`${where}: volume ${JSON.stringify(v.name)} of type ${bad.join(', ')} is not allowed (restricted: ${[...ALLOWED_VOLUME_TYPES].join(', ')})`);
+      if (bad.length)
+        problems.push(
+          `${where}: volume ${JSON.stringify(v.name)} of type ${bad.join(', ')} is not allowed (restricted: ${[...ALLOWED_VOLUME_TYPES].join(', ')})`,
+        );
     }
     for (const { container: c, init, ephemeral } of allContainers(spec)) {
       const at = `${where}: ${cref(c)}`;
@@ -98,8 +110,10 @@ export function checkSecurity(set: ManifestSet): string[] {
       if (runAsNonRoot !== true) problems.push(`${at}: runAsNonRoot must be true (pod or container securityContext; got ${JSON.stringify(runAsNonRoot)})`);
       if (sc.runAsUser === 0) problems.push(`${at}: runAsUser 0 (root) is forbidden`);
       const seccomp = sc.seccompProfile?.type ?? psc.seccompProfile?.type;
-      if (!SECCOMP_OK.has(String(seccomp))) problems.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost (pod or container; got ${JSON.stringify(seccomp)})`);
-      if (sc.allowPrivilegeEscalation !== false) problems.push(`${at}: allowPrivilegeEscalation must be false (got ${JSON.stringify(sc.allowPrivilegeEscalation)})`);
+      if (!SECCOMP_OK.has(String(seccomp)))
+        problems.push(`${at}: seccompProfile.type must be RuntimeDefault or Localhost (pod or container; got ${JSON.stringify(seccomp)})`);
+      if (sc.allowPrivilegeEscalation !== false)
+        problems.push(`${at}: allowPrivilegeEscalation must be false (got ${JSON.stringify(sc.allowPrivilegeEscalation)})`);
       if (sc.privileged) problems.push(`${at}: privileged: true is forbidden`);
       problems.push(...baselineProblems(at, sc));
       const drop = arr<string>(sc.capabilities?.drop);

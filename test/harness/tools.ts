@@ -31,7 +31,13 @@ const found = new Map<string, string | undefined>();
 /** Absolute path of `tool`: `.tools/bin/<tool>`, else the first on PATH; undefined when neither exists. */
 export function findTool(tool: Tool): string | undefined {
   if (!found.has(tool)) {
-    const candidates = [join(TOOLS_BIN, tool), ...(process.env.PATH ?? '').split(delimiter).filter(Boolean).map((d) => join(d, tool))];
+    const candidates = [
+      join(TOOLS_BIN, tool),
+      ...(process.env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, tool)),
+    ];
     found.set(tool, candidates.find(executable));
   }
   return found.get(tool);
@@ -69,9 +75,10 @@ export function testWithTools(tools: Tool[], what: string): jest.It {
   if (missing.length === 0) return test;
   const msg = missingToolMessage(missing);
   if (process.env.CI === 'true') {
-    const failing = ((name: string) => test(name, () => {
-      throw new Error(`${what} cannot run under CI=true: ${msg}`);
-    })) as unknown as jest.It;
+    const failing = ((name: string) =>
+      test(name, () => {
+        throw new Error(`${what} cannot run under CI=true: ${msg}`);
+      })) as unknown as jest.It;
     return failing;
   }
   // One plain line (console.log in Jest adds a stack-location block).

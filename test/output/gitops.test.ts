@@ -52,7 +52,7 @@ describe('OutputLayout.FILE_PER_CHART (the default)', () => {
     expect(objects[0].kind).toBe('Namespace');
   });
 
-  test('is byte-identical to what cdk8s writes on its own (today\'s dist/)', () => {
+  test("is byte-identical to what cdk8s writes on its own (today's dist/)", () => {
     const plain = join(work, 'plain');
     buildApp(plain).synth();
     expect(readFileSync(join(dir, 'monitoring.k8s.yaml'), 'utf8')).toBe(readFileSync(join(plain, 'monitoring.k8s.yaml'), 'utf8'));
@@ -62,7 +62,9 @@ describe('OutputLayout.FILE_PER_CHART (the default)', () => {
     const withKustomization = synthTo({ kustomization: true });
     expect(filesUnder(withKustomization)).toEqual([KUSTOMIZATION_FILE, 'monitoring.k8s.yaml']);
     expect(kustomizationOf(withKustomization)).toEqual({
-      apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['monitoring.k8s.yaml'],
+      apiVersion: 'kustomize.config.k8s.io/v1beta1',
+      kind: 'Kustomization',
+      resources: ['monitoring.k8s.yaml'],
     });
   });
 
@@ -86,7 +88,7 @@ describe('OutputLayout.FOLDER_PER_COMPONENT', () => {
     expect(files).toHaveLength(expected.length);
     for (const o of expected) {
       const component = o.metadata.labels?.['app.kubernetes.io/name'];
-      const folder = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) ? 'cluster' : component ?? 'namespace';
+      const folder = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(o.kind) ? 'cluster' : (component ?? 'namespace');
       expect(readObjects(join(dir, folder, `${o.kind}-${o.metadata.name}.yaml`))).toEqual([o]);
     }
   });
@@ -94,13 +96,26 @@ describe('OutputLayout.FOLDER_PER_COMPONENT', () => {
   test('has one folder per component, cluster/ for cluster-scoped objects, namespace/ for shared ones', () => {
     const folders = [...new Set(files.map((f) => f.split('/')[0]))].sort();
     expect(folders).toEqual([
-      'alertmanager', 'cluster', 'grafana', 'minio', 'minio-client', 'namespace', 'prometheus', 'thanos-bucketweb', 'thanos-compact',
-      'thanos-query', 'thanos-query-frontend', 'thanos-rule', 'thanos-store',
+      'alertmanager',
+      'cluster',
+      'grafana',
+      'minio',
+      'minio-client',
+      'namespace',
+      'prometheus',
+      'thanos-bucketweb',
+      'thanos-compact',
+      'thanos-query',
+      'thanos-query-frontend',
+      'thanos-rule',
+      'thanos-store',
     ]);
     // The objstore config every Thanos component reads belongs to none of them.
     expect(filesUnder(join(dir, 'namespace'))).toEqual(['ConfigMap-thanos-objstore.yaml']);
     expect(filesUnder(join(dir, 'cluster'))).toEqual([
-      'ClusterRole-monitoring-prometheus.yaml', 'ClusterRoleBinding-monitoring-prometheus.yaml', 'Namespace-monitoring.yaml',
+      'ClusterRole-monitoring-prometheus.yaml',
+      'ClusterRoleBinding-monitoring-prometheus.yaml',
+      'Namespace-monitoring.yaml',
     ]);
     expect(files).toContain('prometheus/StatefulSet-prometheus.yaml');
     expect(files).toContain('thanos-query/Deployment-thanos-query.yaml');
@@ -170,7 +185,9 @@ describe('determinism and all-or-nothing writes', () => {
 
   test('a build function that ignores the outdir it is given is an error, and nothing is written', () => {
     const outdir = join(work, 'ignored');
-    expect(() => synthesize(() => new App({ outdir: join(work, 'elsewhere') }), outdir)).toThrow(/created its App with outdir .*elsewhere, not the one it was given/);
+    expect(() => synthesize(() => new App({ outdir: join(work, 'elsewhere') }), outdir)).toThrow(
+      /created its App with outdir .*elsewhere, not the one it was given/,
+    );
     expect(existsSync(outdir)).toBe(false);
     expect(existsSync(join(work, 'elsewhere'))).toBe(false);
   });
@@ -198,12 +215,19 @@ describe('determinism and all-or-nothing writes', () => {
     const outdir = join(work, 'clash');
     const twoNamespaces = (o: string) => {
       const app = new App({ outdir: o });
-      new ThanosStack(new Chart(app, 'eu1', { namespace: 'eu1' }), 'Thanos', { prometheus: { externalLabels: { cluster: 'eu1' } }, ruler: { externalLabels: { ruler: 'eu1' } } });
-      new ThanosStack(new Chart(app, 'us1', { namespace: 'us1' }), 'Thanos', { prometheus: { externalLabels: { cluster: 'us1' } }, ruler: { externalLabels: { ruler: 'us1' } } });
+      new ThanosStack(new Chart(app, 'eu1', { namespace: 'eu1' }), 'Thanos', {
+        prometheus: { externalLabels: { cluster: 'eu1' } },
+        ruler: { externalLabels: { ruler: 'eu1' } },
+      });
+      new ThanosStack(new Chart(app, 'us1', { namespace: 'us1' }), 'Thanos', {
+        prometheus: { externalLabels: { cluster: 'us1' } },
+        ruler: { externalLabels: { ruler: 'us1' } },
+      });
       return app;
     };
-    expect(() => synthesize(twoNamespaces, outdir, { layout: OutputLayout.FOLDER_PER_COMPONENT }))
-      .toThrow(/\[layout\] two objects would be written to prometheus\/StatefulSet-prometheus\.yaml: StatefulSet eu1\/prometheus and StatefulSet us1\/prometheus; synthesize each namespace to its own outdir/);
+    expect(() => synthesize(twoNamespaces, outdir, { layout: OutputLayout.FOLDER_PER_COMPONENT })).toThrow(
+      /\[layout\] two objects would be written to prometheus\/StatefulSet-prometheus\.yaml: StatefulSet eu1\/prometheus and StatefulSet us1\/prometheus; synthesize each namespace to its own outdir/,
+    );
     expect(existsSync(outdir)).toBe(false);
     // One file per chart has no such clash.
     synthesize(twoNamespaces, outdir);
@@ -215,18 +239,28 @@ describe('determinism and all-or-nothing writes', () => {
     synthesizeOrExit(buildApp, outdir, { layout: OutputLayout.FOLDER_PER_COMPONENT });
     expect(readdirSync(outdir)).toContain(KUSTOMIZATION_FILE);
 
-    const exit = jest.spyOn(process, 'exit').mockImplementation((() => { throw new Error('exit'); }) as never);
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => {
+      throw new Error('exit');
+    }) as never);
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
       const failed = join(work, 'or-exit-bad');
-      expect(() => synthesizeOrExit((o) => {
-        const app = new App({ outdir: o });
-        new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 } });
-        return app;
-      }, failed, { layout: OutputLayout.FOLDER_PER_COMPONENT })).toThrow('exit');
+      expect(() =>
+        synthesizeOrExit(
+          (o) => {
+            const app = new App({ outdir: o });
+            new ThanosStack(new Chart(app, 'monitoring', { namespace: 'monitoring' }), 'Thanos', { compactor: { replicas: 2 } });
+            return app;
+          },
+          failed,
+          { layout: OutputLayout.FOLDER_PER_COMPONENT },
+        ),
+      ).toThrow('exit');
       expect(exit).toHaveBeenCalledWith(1);
       // A warning (this stack's alerts reach nobody) may come first.
-      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/m);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toMatch(
+        /^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[monitoring\/Thanos\/Compactor\] replicas 2/m,
+      );
       expect(existsSync(failed)).toBe(false);
     } finally {
       exit.mockRestore();

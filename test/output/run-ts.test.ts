@@ -9,8 +9,11 @@ const dir = mkdtempSync(join(tmpdir(), 'run-ts-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Reports on stderr whether the run loaded esbuild.
-writeFileSync(join(dir, 'spy.js'), `const M = require('module'); const load = M._load;
-M._load = function (request, ...rest) { if (request === 'esbuild') process.stderr.write('esbuild loaded\\n'); return load.call(this, request, ...rest); };`);
+writeFileSync(
+  join(dir, 'spy.js'),
+  `const M = require('module'); const load = M._load;
+M._load = function (request, ...rest) { if (request === 'esbuild') process.stderr.write('esbuild loaded\\n'); return load.call(this, request, ...rest); };`,
+);
 writeFileSync(join(dir, 'main.ts'), "import { value } from './value';\nconst n: number = value;\nconsole.log(n, require.main === module);\n");
 
 function run() {

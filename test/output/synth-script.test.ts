@@ -16,15 +16,20 @@ writeFileSync(join(project, 'cdk8s.yaml'), `app: node ${join(ROOT, 'scripts', 'r
 
 /** Writes main.ts with `body` after the imports and runs the synth script in the project. */
 function synth(body: string) {
-  writeFileSync(join(project, 'main.ts'), `
+  writeFileSync(
+    join(project, 'main.ts'),
+    `
 import { App, Chart } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
 import { ThanosStack, synthesizeOrExit } from ${JSON.stringify(join(ROOT, 'src'))};
 void App; void Chart; void k8s; void ThanosStack; void synthesizeOrExit;
 ${body}
-`);
+`,
+  );
   return spawnSync(process.execPath, [join(ROOT, 'scripts', 'synth.js')], {
-    cwd: project, encoding: 'utf8', env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
+    cwd: project,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') },
   });
 }
 
@@ -36,7 +41,12 @@ const chartApp = (chart: string) => `synthesizeOrExit((outdir) => {
 
 /** Every file under dist/ with its bytes. */
 function contents(): { [file: string]: string } {
-  return Object.fromEntries(readdirSync(dist, { recursive: true }).map(String).sort().map((f) => [f, readFileSync(join(dist, f), 'latin1')]));
+  return Object.fromEntries(
+    readdirSync(dist, { recursive: true })
+      .map(String)
+      .sort()
+      .map((f) => [f, readFileSync(join(dist, f), 'latin1')]),
+  );
 }
 
 /** What is left in the project folder besides the app and dist/ (staging folders must not be). */

@@ -11,7 +11,9 @@ const ROOT = join(__dirname, '..', '..');
 function runApp(script: string) {
   const outdir = join(mkdtempSync(join(tmpdir(), 'synth-test-')), 'dist');
   const r = spawnSync(process.execPath, ['scripts/run-ts.js', script], {
-    cwd: ROOT, env: { ...process.env, CDK8S_OUTDIR: outdir }, encoding: 'utf8',
+    cwd: ROOT,
+    env: { ...process.env, CDK8S_OUTDIR: outdir },
+    encoding: 'utf8',
   });
   return { ...r, outdir };
 }
@@ -56,7 +58,9 @@ describe('synthesis of the default app', () => {
 
   test('exits 0 and writes one file per chart', () => {
     // The default app has no receiver that notifies anyone: one warning, and synth succeeds.
-    expect(r.stderr).toBe('[WARNING] monitoring/Thanos: no Alertmanager receiver notifies anyone (every receiver is Receiver.none): give alertmanager.receivers a Slack, PagerDuty, email or webhook receiver (README "Alerts that reach someone")\n');
+    expect(r.stderr).toBe(
+      '[WARNING] monitoring/Thanos: no Alertmanager receiver notifies anyone (every receiver is Receiver.none): give alertmanager.receivers a Slack, PagerDuty, email or webhook receiver (README "Alerts that reach someone")\n',
+    );
     expect(r.status).toBe(0);
     expect(readdirSync(r.outdir)).toEqual(['monitoring.k8s.yaml']);
   });
@@ -70,7 +74,7 @@ describe('Synth, the class other languages call', () => {
   const dir = mkdtempSync(join(tmpdir(), 'synth-class-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('Synth.synthesize(app) writes what synthesize(build) writes, into the app\'s outdir', () => {
+  test("Synth.synthesize(app) writes what synthesize(build) writes, into the app's outdir", () => {
     synthesize(buildApp, join(dir, 'fn'));
     const app = buildApp(join(dir, 'class'));
     Synth.synthesize(app);
@@ -84,7 +88,9 @@ describe('Synth, the class other languages call', () => {
     const app = new App({ outdir });
     new Prometheus(new Chart(app, 'bad'), 'Eu1', { externalLabels: { cluster: 'eu1' }, externalUrl: 'prometheus.example.com' });
     expect(() => Synth.synthesize(app)).toThrow(/externalUrl "prometheus.example.com"/);
-    expect(Synth.trySynthesize(app)).toMatch(/^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] externalUrl "prometheus.example.com"/);
+    expect(Synth.trySynthesize(app)).toMatch(
+      /^cdk8s-thanos: 1 problem in the stack, nothing was written:\n {2}- \[bad\/Eu1\] externalUrl "prometheus.example.com"/,
+    );
     expect(existsSync(outdir)).toBe(false);
     expect(app.outdir).toBe(outdir);
   });

@@ -11,7 +11,17 @@ import { IConstruct, Node } from 'constructs';
 import { MonitoringChart } from '../../main';
 import { buildFleet } from '../../bench/fleet';
 import {
-  Alertmanager, Memcached, MinIO, Prometheus, S3Credentials, S3ObjectStorage, SeaweedFS, ThanosCompactor, ThanosQuery, ThanosRuler, ThanosStore,
+  Alertmanager,
+  Memcached,
+  MinIO,
+  Prometheus,
+  S3Credentials,
+  S3ObjectStorage,
+  SeaweedFS,
+  ThanosCompactor,
+  ThanosQuery,
+  ThanosRuler,
+  ThanosStore,
 } from '../../src';
 import { MAX_STATEFULSET_NAME } from '../../src/private/invariants';
 import { Manifest, problems } from '../support/util';
@@ -39,7 +49,9 @@ describe('one place to grep', () => {
     ['shards cover the bucket', 'no compactor shard'],
     ['unique scrape job names per Prometheus', 'Prometheus refuses to load a config with duplicate job_name'],
   ])('%s: its message is written only in invariants.ts', (_, fragment) => {
-    const files = sources().filter((f) => readFileSync(f, 'utf8').includes(fragment)).map((f) => relative(SRC, f));
+    const files = sources()
+      .filter((f) => readFileSync(f, 'utf8').includes(fragment))
+      .map((f) => relative(SRC, f));
     expect(files).toEqual([INVARIANTS]);
   });
 
@@ -84,7 +96,9 @@ describe('one place to grep', () => {
 
   test('no source adds a validation to a chart or app outside invariants.ts', () => {
     // Every addValidation call in src/ and what it is called on: a new one is reviewed here.
-    const calls = sources().flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/([\w.()]+)\.node\.addValidation\(/g)].map((m) => `${relative(SRC, f)}: ${m[1]}`));
+    const calls = sources().flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/([\w.()]+)\.node\.addValidation\(/g)].map((m) => `${relative(SRC, f)}: ${m[1]}`),
+    );
     expect(calls.sort()).toEqual([
       `${INVARIANTS}: chart`,
       `${INVARIANTS}: root`,
@@ -107,10 +121,14 @@ describe('each validation pass checks the app as it is then', () => {
 
   test('a twin removed after a failing synth lets the next one pass', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'monitoring' });
-    const bucket = (id: string) => new S3ObjectStorage(chart, id, {
-      bucket: 'thanos', endpoint: 'minio.monitoring.svc:9000', insecure: true, configMapName: `objstore-${id.toLowerCase()}`,
-      credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, `${id}Secret`, 'thanos-objstore')),
-    });
+    const bucket = (id: string) =>
+      new S3ObjectStorage(chart, id, {
+        bucket: 'thanos',
+        endpoint: 'minio.monitoring.svc:9000',
+        insecure: true,
+        configMapName: `objstore-${id.toLowerCase()}`,
+        credentials: S3Credentials.fromSecret(Secret.fromSecretName(chart, `${id}Secret`, 'thanos-objstore')),
+      });
     new ThanosCompactor(chart, 'First', { name: 'first', objectStorage: bucket('A') });
     new ThanosCompactor(chart, 'Second', { name: 'second', objectStorage: bucket('B') });
     expect(() => Testing.synth(chart)).toThrow(/\[test\/First\] bucket .* is also compacted by test\/Second/);
@@ -131,10 +149,13 @@ describe('name limits are the Kubernetes rules', () => {
     expect(MAX_STATEFULSET_NAME).toBe(52);
   });
 
-  const bucket = (c: Chart) => new S3ObjectStorage(c, 'Bucket', {
-    bucket: 'thanos', endpoint: 'minio.monitoring.svc:9000', insecure: true,
-    credentials: S3Credentials.fromSecret(Secret.fromSecretName(c, 'S', 'thanos-objstore')),
-  });
+  const bucket = (c: Chart) =>
+    new S3ObjectStorage(c, 'Bucket', {
+      bucket: 'thanos',
+      endpoint: 'minio.monitoring.svc:9000',
+      insecure: true,
+      credentials: S3Credentials.fromSecret(Secret.fromSecretName(c, 'S', 'thanos-objstore')),
+    });
   const credentials = (c: Chart) => Secret.fromSecretName(c, 'Creds', 'thanos-objstore');
 
   /** How far an object's name is from the rule its kind is under: a StatefulSet's revision label, a Job's pods' job-name label, a Service's DNS label. */
@@ -145,12 +166,16 @@ describe('name limits are the Kubernetes rules', () => {
     return Infinity;
   };
   /** Longest label value of an object and its pod template. */
-  const longestLabel = (o: Manifest): number => Math.max(0, ...[o.metadata.labels, o.spec?.template?.metadata?.labels]
-    .flatMap((l) => Object.values(l ?? {}) as string[]).map((v) => v.length));
+  const longestLabel = (o: Manifest): number =>
+    Math.max(0, ...[o.metadata.labels, o.spec?.template?.metadata?.labels].flatMap((l) => Object.values(l ?? {}) as string[]).map((v) => v.length));
 
   test.each<[string, (c: Chart, name: string) => void]>([
     ['Prometheus', (c, name) => new Prometheus(c, 'P', { name })],
-    ['Prometheus with an external sidecar Service', (c, name) => new Prometheus(c, 'P', { name, sidecarServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true })],
+    [
+      'Prometheus with an external sidecar Service',
+      (c, name) =>
+        new Prometheus(c, 'P', { name, sidecarServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['198.51.100.0/24'], acknowledgePlaintextExposure: true }),
+    ],
     ['Alertmanager', (c, name) => new Alertmanager(c, 'AM', { name })],
     ['ThanosRuler', (c, name) => new ThanosRuler(c, 'Ruler', { name, query: new ThanosQuery(c, 'Query') })],
     ['ThanosCompactor', (c, name) => new ThanosCompactor(c, 'Compactor', { name, objectStorage: bucket(c) })],

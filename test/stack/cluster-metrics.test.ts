@@ -26,7 +26,10 @@ test('by default the ClusterRole grants only what the generated jobs read: no no
 });
 
 test('clusterMetrics scrapes kubelet and cAdvisor on :10250 with the token and the cluster CA, and grants nodes + get nodes/metrics', () => {
-  for (const [name, path] of [['kubelet', '/metrics'], ['cadvisor', '/metrics/cadvisor']]) {
+  for (const [name, path] of [
+    ['kubelet', '/metrics'],
+    ['cadvisor', '/metrics/cadvisor'],
+  ]) {
     expect(job(cluster.objects, name)).toMatchObject({
       metrics_path: path,
       scheme: 'https',
@@ -44,11 +47,19 @@ test('clusterMetrics scrapes kubelet and cAdvisor on :10250 with the token and t
   expect(JSON.stringify(rules(cluster.objects))).not.toContain('proxy');
 });
 
-test('clusterMetrics finds node-exporter and kube-state-metrics by their Services\' app.kubernetes.io/name, plain HTTP ports only', () => {
+test("clusterMetrics finds node-exporter and kube-state-metrics by their Services' app.kubernetes.io/name, plain HTTP ports only", () => {
   const keep = (name: string) => job(cluster.objects, name).relabel_configs.find((r: any) => r.action === 'keep');
-  expect(keep('node-exporter')).toEqual({ source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_name'], regex: '(prometheus-)?node-exporter', action: 'keep' });
+  expect(keep('node-exporter')).toEqual({
+    source_labels: ['__meta_kubernetes_service_label_app_kubernetes_io_name'],
+    regex: '(prometheus-)?node-exporter',
+    action: 'keep',
+  });
   expect(keep('kube-state-metrics').regex).toBe('kube-state-metrics');
-  expect(job(cluster.objects, 'kube-state-metrics').relabel_configs).toContainEqual({ source_labels: ['__meta_kubernetes_endpointslice_port_name'], regex: 'https.*|.*telemetry.*|.*self.*', action: 'drop' });
+  expect(job(cluster.objects, 'kube-state-metrics').relabel_configs).toContainEqual({
+    source_labels: ['__meta_kubernetes_endpointslice_port_name'],
+    regex: 'https.*|.*telemetry.*|.*self.*',
+    action: 'drop',
+  });
   expect(job(cluster.objects, 'kube-state-metrics').honor_labels).toBe(true);
 });
 
@@ -63,8 +74,16 @@ test('every generated job has a sample_limit and a label_limit', () => {
 });
 
 test('annotation discovery keeps only Running pods', () => {
-  expect(job(plain.objects, 'kubernetes-pods').relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Running', action: 'keep' });
-  expect(job(plain.objects, 'kubernetes-service-endpoints').relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed|Unknown', action: 'drop' });
+  expect(job(plain.objects, 'kubernetes-pods').relabel_configs[0]).toEqual({
+    source_labels: ['__meta_kubernetes_pod_phase'],
+    regex: 'Running',
+    action: 'keep',
+  });
+  expect(job(plain.objects, 'kubernetes-service-endpoints').relabel_configs[0]).toEqual({
+    source_labels: ['__meta_kubernetes_pod_phase'],
+    regex: 'Pending|Succeeded|Failed|Unknown',
+    action: 'drop',
+  });
 });
 
 test('a kubelet job added by hand adds its RBAC; verifyTls: false skips verification', () => {

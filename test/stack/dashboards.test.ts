@@ -2,10 +2,19 @@ import { Dashboard, InClusterObjectStore, SizePreset, ThanosStack, ThanosStackPr
 import { promqlSyntaxError } from '../../src/private/promql';
 import { Manifest, synth } from '../support/util';
 
-const stackObjects = (props: ThanosStackProps = {}) => synth((c) => { new ThanosStack(c, 'Thanos', props); });
-const dashboards = (objects: Manifest[]) => Object.fromEntries(objects
-  .filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard-'))
-  .map((o) => { const [json] = Object.values(o.data as { [f: string]: string }); return [o.metadata.name.replace('grafana-dashboard-', ''), JSON.parse(json)]; }));
+const stackObjects = (props: ThanosStackProps = {}) =>
+  synth((c) => {
+    new ThanosStack(c, 'Thanos', props);
+  });
+const dashboards = (objects: Manifest[]) =>
+  Object.fromEntries(
+    objects
+      .filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('grafana-dashboard-'))
+      .map((o) => {
+        const [json] = Object.values(o.data as { [f: string]: string });
+        return [o.metadata.name.replace('grafana-dashboard-', ''), JSON.parse(json)];
+      }),
+  );
 const queriesOf = (d: any): string[] => (d.panels as any[]).flatMap((p) => (p.targets ?? []).map((t: any) => t.expr));
 
 describe('component dashboards', () => {
@@ -13,10 +22,18 @@ describe('component dashboards', () => {
   const all = dashboards(objects);
 
   test('one ConfigMap per component dashboard, next to the overview', () => {
-    expect(Object.keys(all).sort()).toEqual(['thanos-bucket', 'thanos-compact', 'thanos-overview', 'thanos-query', 'thanos-rule', 'thanos-sidecar', 'thanos-store']);
+    expect(Object.keys(all).sort()).toEqual([
+      'thanos-bucket',
+      'thanos-compact',
+      'thanos-overview',
+      'thanos-query',
+      'thanos-rule',
+      'thanos-sidecar',
+      'thanos-store',
+    ]);
   });
 
-  test('they read the stack\'s datasource by uid and select the stack\'s scrape jobs', () => {
+  test("they read the stack's datasource by uid and select the stack's scrape jobs", () => {
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'prometheus-config')!;
     const jobs = new Set([...String(Object.values(config.data)[0]).matchAll(/job_name: (\S+)/g)].map((m) => m[1]));
     for (const [slug, d] of Object.entries(all)) {
@@ -67,6 +84,8 @@ describe('dashboards of Receive, caches and SeaweedFS', () => {
         expect({ slug, job, scraped: jobs.has(job) }).toEqual({ slug, job, scraped: true });
       }
     }
-    expect(queriesOf(all['thanos-receive'])[0]).toBe('sum by (code) (rate(http_requests_total{job="thanos-receive-router", handler="receive"}[$__rate_interval]))');
+    expect(queriesOf(all['thanos-receive'])[0]).toBe(
+      'sum by (code) (rate(http_requests_total{job="thanos-receive-router", handler="receive"}[$__rate_interval]))',
+    );
   });
 });

@@ -23,7 +23,7 @@ describe.each(COMPONENTS)('extraArgs of %s', (prop, kind, name, containerName, b
     ]);
   });
 
-  test('a known flag is appended after the construct\'s own', () => {
+  test("a known flag is appended after the construct's own", () => {
     const flag = '--log.format=json';
     const objects: Manifest[] = synth(stack({ [prop]: { extraArgs: [flag] } }));
     const args: string[] = containerOf(find(objects, kind, name), containerName).args;

@@ -53,14 +53,22 @@ describe('ThanosStack with SeaweedFS as the in-cluster store', () => {
   test('every Thanos component reads one objstore config pointing at the SeaweedFS Service on 8333', () => {
     const configs = objstoreConfigs(objects);
     expect(configs.map((c) => `${c.workload}/${c.container}`).sort()).toEqual([
-      'prometheus/thanos-sidecar', 'thanos-bucketweb/thanos-bucketweb', 'thanos-compact/thanos-compact', 'thanos-rule/thanos-rule', 'thanos-store/thanos-store',
+      'prometheus/thanos-sidecar',
+      'thanos-bucketweb/thanos-bucketweb',
+      'thanos-compact/thanos-compact',
+      'thanos-rule/thanos-rule',
+      'thanos-store/thanos-store',
     ]);
     for (const { config } of configs) {
       expect(config).toEqual({
         type: 'S3',
         config: {
-          bucket: 'thanos', endpoint: 'seaweedfs.monitoring.svc:8333', insecure: true, bucket_lookup_type: 'path',
-          access_key: '$(OBJSTORE_ACCESS_KEY)', secret_key: '$(OBJSTORE_SECRET_KEY)',
+          bucket: 'thanos',
+          endpoint: 'seaweedfs.monitoring.svc:8333',
+          insecure: true,
+          bucket_lookup_type: 'path',
+          access_key: '$(OBJSTORE_ACCESS_KEY)',
+          secret_key: '$(OBJSTORE_SECRET_KEY)',
         },
       });
     }
@@ -81,7 +89,9 @@ describe('ThanosStack with SeaweedFS as the in-cluster store', () => {
     // (Prometheus' egress is open by design: it scrapes and discovers across the cluster).
     const seaweed = inNamespace('seaweedfs');
     for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy' && !['seaweedfs', 'prometheus'].includes(o.metadata.name))) {
-      const toSeaweed = (policy.spec.egress ?? []).filter((r: any) => (r.to ?? []).some((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'seaweedfs'));
+      const toSeaweed = (policy.spec.egress ?? []).filter((r: any) =>
+        (r.to ?? []).some((p: any) => p.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'seaweedfs'),
+      );
       const name = policy.metadata.name;
       if (!users.includes(name)) expect({ name, toSeaweed }).toEqual({ name, toSeaweed: [] });
       else expect({ name, toSeaweed }).toEqual({ name, toSeaweed: [{ to: [seaweed], ports: [{ protocol: 'TCP', port: 8333 }] }] });
@@ -110,7 +120,10 @@ describe('ThanosStack with SeaweedFS as the in-cluster store', () => {
   });
 
   test('seaweedfs options reach the component; the objectStorageSecret is its credentials', () => {
-    const { objects: custom, problems: p } = synthStack({ inClusterObjectStore: InClusterObjectStore.SEAWEEDFS, seaweedfs: { name: 'objects', bucket: 'metrics' } });
+    const { objects: custom, problems: p } = synthStack({
+      inClusterObjectStore: InClusterObjectStore.SEAWEEDFS,
+      seaweedfs: { name: 'objects', bucket: 'metrics' },
+    });
     expect(p).toEqual([]);
     const cfg = objstoreConfigs(custom)[0].config.config;
     expect(cfg).toMatchObject({ bucket: 'metrics', endpoint: 'objects.monitoring.svc:8333' });
@@ -119,7 +132,11 @@ describe('ThanosStack with SeaweedFS as the in-cluster store', () => {
   test('seaweedfs off: no bucket, so no store, compactor or bucket web, and nothing names SeaweedFS', () => {
     const { objects: off, problems: p } = synthStack({ inClusterObjectStore: InClusterObjectStore.SEAWEEDFS, seaweedfs: { enabled: false } });
     expect(p).toEqual([]);
-    expect(workloads(off).map((w) => w.metadata.name).sort()).toEqual(['alertmanager', 'grafana', 'prometheus', 'thanos-query', 'thanos-query-frontend', 'thanos-rule']);
+    expect(
+      workloads(off)
+        .map((w) => w.metadata.name)
+        .sort(),
+    ).toEqual(['alertmanager', 'grafana', 'prometheus', 'thanos-query', 'thanos-query-frontend', 'thanos-rule']);
     expect(JSON.stringify(off)).not.toMatch(/seaweedfs/);
   });
 });

@@ -40,16 +40,19 @@ describe.each([SizePreset.SMALL, SizePreset.MEDIUM, SizePreset.LARGE])('memory f
     expect(new Set(containers.map((x) => x.owner)).size).toBeGreaterThanOrEqual(10);
   });
 
-  test.each(containers.map((x) => [`${x.owner} ${x.c.name}`, x.c]))('%s: caches + runtime headroom fit, GOMEMLIMIT set from the limit, request = limit', (_, c: any) => {
-    const limit = mib(c.resources.limits.memory);
-    expect(mib(c.resources.requests.memory)).toBe(limit);
-    const gomemlimit = c.env.find((e: any) => e.name === 'GOMEMLIMIT');
-    expect(gomemlimit).toEqual({ name: 'GOMEMLIMIT', value: `${Math.floor(limit * (1 - OUTSIDE_GO_SHARE))}MiB` });
-    expect(cachesMiB(c, objects) + Math.floor(limit * WORKING_SHARE)).toBeLessThanOrEqual(mib(gomemlimit.value));
-    // Nothing else sizes the heap from the cgroup behind GOMEMLIMIT's back.
-    expect(c.args ?? []).not.toContain('--enable-auto-gomemlimit');
-    if (c.image.includes('prometheus/prometheus')) expect(c.args).toContain('--no-auto-gomemlimit');
-  });
+  test.each(containers.map((x) => [`${x.owner} ${x.c.name}`, x.c]))(
+    '%s: caches + runtime headroom fit, GOMEMLIMIT set from the limit, request = limit',
+    (_, c: any) => {
+      const limit = mib(c.resources.limits.memory);
+      expect(mib(c.resources.requests.memory)).toBe(limit);
+      const gomemlimit = c.env.find((e: any) => e.name === 'GOMEMLIMIT');
+      expect(gomemlimit).toEqual({ name: 'GOMEMLIMIT', value: `${Math.floor(limit * (1 - OUTSIDE_GO_SHARE))}MiB` });
+      expect(cachesMiB(c, objects) + Math.floor(limit * WORKING_SHARE)).toBeLessThanOrEqual(mib(gomemlimit.value));
+      // Nothing else sizes the heap from the cgroup behind GOMEMLIMIT's back.
+      expect(c.args ?? []).not.toContain('--enable-auto-gomemlimit');
+      if (c.image.includes('prometheus/prometheus')) expect(c.args).toContain('--no-auto-gomemlimit');
+    },
+  );
 
   test('the store and the frontend do hold caches (the check above is not vacuous)', () => {
     const store = containers.find((x) => x.c.name === 'thanos-store')!.c;

@@ -15,7 +15,10 @@ import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
 import { containerOf, find, flag, flags, Manifest, problems, synth } from '../support/util';
 
-const THANOS_FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'thanos-flags.json'), 'utf8')).commands as Record<string, Record<string, { takesValue: boolean }>>;
+const THANOS_FLAGS = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'thanos-flags.json'), 'utf8')).commands as Record<
+  string,
+  Record<string, { takesValue: boolean }>
+>;
 
 /** A stack with one Prometheus per cluster: eu1 (the stack's), us1 and ap1. */
 function threeClusters(): { app: App; chart: Chart; stack: ThanosStack; objects: Manifest[] } {
@@ -101,15 +104,23 @@ describe('overlapping label sets are rejected at synth time', () => {
       stack.addPrometheus('Eu1Again', { name: 'prometheus-eu1b', externalLabels: { env: 'prod', cluster: 'eu1' } });
     });
     expect(found).toHaveLength(2);
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again, on the same bucket .+: every Prometheus needs a unique set/));
-    expect(found).toContainEqual(expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus, on the same bucket .+:/));
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^\[test\/Thanos\/Prometheus\] external labels .* are the same as those of test\/Thanos\/Eu1Again, on the same bucket .+: every Prometheus needs a unique set/,
+      ),
+    );
+    expect(found).toContainEqual(
+      expect.stringMatching(/^\[test\/Thanos\/Eu1Again\] external labels .* are the same as those of test\/Thanos\/Prometheus, on the same bucket .+:/),
+    );
   });
 
   test('labels differing in one value are accepted', () => {
-    expect(problems((c) => {
-      const stack = new ThanosStack(c, 'Thanos', { prometheus: { name: 'prometheus-eu1', externalLabels: { cluster: 'eu1', env: 'prod' } } });
-      stack.addPrometheus('Eu1Staging', { name: 'prometheus-eu1-staging', externalLabels: { cluster: 'eu1', env: 'staging' } });
-    })).toEqual([]);
+    expect(
+      problems((c) => {
+        const stack = new ThanosStack(c, 'Thanos', { prometheus: { name: 'prometheus-eu1', externalLabels: { cluster: 'eu1', env: 'prod' } } });
+        stack.addPrometheus('Eu1Staging', { name: 'prometheus-eu1-staging', externalLabels: { cluster: 'eu1', env: 'staging' } });
+      }),
+    ).toEqual([]);
   });
 
   test('two charts (clusters) of one app are checked against each other', () => {
@@ -120,14 +131,18 @@ describe('overlapping label sets are rejected at synth time', () => {
     expect(() => Testing.synth(us1)).toThrow(/are the same as those of eu1\/Prometheus/);
   });
 
-  test('a ruler whose labels equal a Prometheus\'', () => {
+  test("a ruler whose labels equal a Prometheus'", () => {
     const found = problems((c) => {
       const prometheus = new Prometheus(c, 'Prometheus', { externalLabels: { cluster: 'global' } });
       const query = new ThanosQuery(c, 'Query', { stores: [prometheus] });
       new ThanosRuler(c, 'Ruler', { query, externalLabels: { cluster: 'global' } });
     });
     // Reported once, by the ruler, naming both.
-    expect(found).toEqual([expect.stringMatching(/^\[test\/Ruler\] external labels \{"cluster":"global"\} are the same as those of test\/Prometheus: the ruler needs a set of its own/)]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\[test\/Ruler\] external labels \{"cluster":"global"\} are the same as those of test\/Prometheus: the ruler needs a set of its own/,
+      ),
+    ]);
   });
 });
 
@@ -138,10 +153,19 @@ describe('GrpcServerTls', () => {
     const minio = new MinIO(chart, 'MinIO', { credentials: Secret.fromSecretName(chart, 'Objstore', 'thanos-objstore') });
     const mutual = GrpcServerTls.fromSecret(Secret.fromSecretName(chart, 'SidecarTls', 'sidecar-tls'), { clientCaKey: 'ca.crt' });
     const prometheus = new Prometheus(chart, 'Prometheus', {
-      externalLabels: { cluster: 'eu1' }, objectStorage: minio.objectStorage, sidecarServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: mutual, sourceRanges: ['198.51.100.0/24'],
+      externalLabels: { cluster: 'eu1' },
+      objectStorage: minio.objectStorage,
+      sidecarServiceType: ServiceType.LOAD_BALANCER,
+      grpcServerTls: mutual,
+      sourceRanges: ['198.51.100.0/24'],
     });
     const serverOnly = GrpcServerTls.fromSecret(Secret.fromSecretName(chart, 'StoreTls', 'store-tls'), { certKey: 'server.pem', keyKey: 'server-key.pem' });
-    const store = new ThanosStore(chart, 'Store', { objectStorage: minio.objectStorage, grpcServiceType: ServiceType.LOAD_BALANCER, grpcServerTls: serverOnly, sourceRanges: ['198.51.100.0/24'] });
+    const store = new ThanosStore(chart, 'Store', {
+      objectStorage: minio.objectStorage,
+      grpcServiceType: ServiceType.LOAD_BALANCER,
+      grpcServerTls: serverOnly,
+      sourceRanges: ['198.51.100.0/24'],
+    });
     return { app, chart, prometheus, store, objects: Testing.synth(chart) as Manifest[] };
   };
   const { app, prometheus, store, objects } = tlsChart();
@@ -149,7 +173,10 @@ describe('GrpcServerTls', () => {
   const storeContainer = containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store');
 
   test('every emitted TLS flag exists, with a value, for sidecar and store in Thanos v0.42.4', () => {
-    for (const [command, c] of [['sidecar', sidecar], ['store', storeContainer]] as const) {
+    for (const [command, c] of [
+      ['sidecar', sidecar],
+      ['store', storeContainer],
+    ] as const) {
       const tlsFlags = c.args.filter((a: string) => a.startsWith('--grpc-server-tls-')).map((a: string) => a.split('=')[0]);
       expect(tlsFlags.length).toBeGreaterThanOrEqual(2);
       for (const f of tlsFlags) expect(THANOS_FLAGS[command][f]).toMatchObject({ takesValue: true });
@@ -165,7 +192,10 @@ describe('GrpcServerTls', () => {
     expect(flag(sidecar.args, '--grpc-server-tls-key')).toBe('/etc/thanos/grpc-server-tls/tls.key');
     expect(flag(sidecar.args, '--grpc-server-tls-client-ca')).toBe('/etc/thanos/grpc-server-tls/ca.crt');
     expect(sidecar.volumeMounts).toContainEqual({ name: 'grpc-server-tls', mountPath: '/etc/thanos/grpc-server-tls', readOnly: true });
-    expect(find(objects, 'StatefulSet', 'prometheus').spec.template.spec.volumes).toContainEqual({ name: 'grpc-server-tls', secret: { secretName: 'sidecar-tls' } });
+    expect(find(objects, 'StatefulSet', 'prometheus').spec.template.spec.volumes).toContainEqual({
+      name: 'grpc-server-tls',
+      secret: { secretName: 'sidecar-tls' },
+    });
     expect(containerOf(find(objects, 'StatefulSet', 'prometheus'), 'prometheus').volumeMounts.map((m: any) => m.name)).not.toContain('grpc-server-tls');
     expect(prometheus.grpcServerTls?.mutual).toBe(true);
   });
@@ -185,7 +215,9 @@ describe('GrpcServerTls', () => {
 
   test('the sidecar and the store are exposed on gRPC by a LoadBalancer, and the Service and NetworkPolicy admit their source ranges on 10901', () => {
     expect(find(objects, 'Service', 'prometheus-thanos-sidecar-external').spec).toMatchObject({
-      type: 'LoadBalancer', loadBalancerSourceRanges: ['198.51.100.0/24'], ports: [expect.objectContaining({ name: 'grpc', port: 10901 })],
+      type: 'LoadBalancer',
+      loadBalancerSourceRanges: ['198.51.100.0/24'],
+      ports: [expect.objectContaining({ name: 'grpc', port: 10901 })],
     });
     const grpc = find(objects, 'Service', 'thanos-store-grpc');
     expect(grpc.spec).toMatchObject({ type: 'LoadBalancer', ports: [expect.objectContaining({ name: 'grpc', port: 10901 })] });
@@ -213,16 +245,20 @@ describe('GrpcServerTls', () => {
     ['a bad Secret key', { clientCaKey: 'ca/crt' }, /gRPC server TLS clientCaKey "ca\/crt" is not a valid Secret key/],
     ['certificate and key in one key', { certKey: 'tls.pem', keyKey: 'tls.pem' }, /gRPC server TLS certKey and keyKey are both "tls.pem"/],
   ])('rejects %s', (_, options, message) => {
-    expect(() => synth((c) => {
-      new Prometheus(c, 'Prometheus', { grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(c, 'Tls', 'tls'), options) });
-    })).toThrow(message);
+    expect(() =>
+      synth((c) => {
+        new Prometheus(c, 'Prometheus', { grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(c, 'Tls', 'tls'), options) });
+      }),
+    ).toThrow(message);
   });
 
   test('rejects an ExternalName gRPC Service for the store', () => {
-    expect(() => synth((c) => {
-      const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'Objstore', 'thanos-objstore') });
-      new ThanosStore(c, 'Store', { objectStorage: minio.objectStorage, grpcServiceType: ServiceType.EXTERNAL_NAME });
-    })).toThrow(/grpcServiceType ExternalName cannot expose pods/);
+    expect(() =>
+      synth((c) => {
+        const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'Objstore', 'thanos-objstore') });
+        new ThanosStore(c, 'Store', { objectStorage: minio.objectStorage, grpcServiceType: ServiceType.EXTERNAL_NAME });
+      }),
+    ).toThrow(/grpcServiceType ExternalName cannot expose pods/);
   });
 });
 
@@ -234,25 +270,34 @@ describe('a querier and a TLS StoreAPI (Thanos ignores per-endpoint TLS for dnss
       new Prometheus(c, 'Leaf', { externalLabels: { cluster: 'eu1' }, grpcServerTls: tls(c) });
       new ThanosQuery(c, 'Query');
     });
-    expect(found).toEqual([expect.stringMatching(
-      /^\[test\/Query\] test\/Leaf serves gRPC with TLS \(grpcServerTls\) but this querier would dial it through dnssrv\+_grpc\._tcp\.prometheus-thanos-sidecar\.monitoring\.svc, and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: .*StoreEndpoint\.staticAddress.*one address per replica/,
-    )]);
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^\[test\/Query\] test\/Leaf serves gRPC with TLS \(grpcServerTls\) but this querier would dial it through dnssrv\+_grpc\._tcp\.prometheus-thanos-sidecar\.monitoring\.svc, and Thanos ignores per-endpoint TLS for DNS-discovered endpoints: .*StoreEndpoint\.staticAddress.*one address per replica/,
+      ),
+    ]);
   });
 
   test('adding a TLS store explicitly is rejected too', () => {
-    expect(problems((c) => {
-      const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'Objstore', 'thanos-objstore') });
-      const store = new ThanosStore(c, 'Store', { objectStorage: minio.objectStorage, grpcServerTls: tls(c) });
-      new ThanosQuery(c, 'Query', { autoDiscover: false, stores: [store] });
-    })).toEqual([expect.stringContaining('test/Store serves gRPC with TLS')]);
+    expect(
+      problems((c) => {
+        const minio = new MinIO(c, 'MinIO', { credentials: Secret.fromSecretName(c, 'Objstore', 'thanos-objstore') });
+        const store = new ThanosStore(c, 'Store', { objectStorage: minio.objectStorage, grpcServerTls: tls(c) });
+        new ThanosQuery(c, 'Query', { autoDiscover: false, stores: [store] });
+      }),
+    ).toEqual([expect.stringContaining('test/Store serves gRPC with TLS')]);
   });
 
   test('the supported shape: no discovery of the TLS sidecar, its replicas as static TLS endpoints', () => {
     const app = Testing.app();
     const c = new Chart(app, 'test', { namespace: 'monitoring' });
-    new Prometheus(c, 'Leaf', { externalLabels: { cluster: 'eu1' }, grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(c, 'Tls', 'sidecar-tls'), { clientCaKey: 'ca.crt' }) });
+    new Prometheus(c, 'Leaf', {
+      externalLabels: { cluster: 'eu1' },
+      grpcServerTls: GrpcServerTls.fromSecret(Secret.fromSecretName(c, 'Tls', 'sidecar-tls'), { clientCaKey: 'ca.crt' }),
+    });
     const client = GrpcClientTls.fromSecret(Secret.fromSecretName(c, 'Client', 'query-client-tls'));
-    const replicas = [0, 1].map((i) => StoreEndpoint.staticAddress(`prometheus-${i}.prometheus-thanos-sidecar.monitoring.svc:10901`, { tls: client, replicaLabels: ['replica'] }));
+    const replicas = [0, 1].map((i) =>
+      StoreEndpoint.staticAddress(`prometheus-${i}.prometheus-thanos-sidecar.monitoring.svc:10901`, { tls: client, replicaLabels: ['replica'] }),
+    );
     new ThanosQuery(c, 'Query', { autoDiscover: false, endpoints: replicas });
     const objects = Testing.synth(c) as Manifest[];
     const config = parse(find(objects, 'ConfigMap', 'thanos-query-endpoints').data['endpoints.yaml']);

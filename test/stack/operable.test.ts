@@ -30,13 +30,16 @@ test('with two Prometheus replicas the compactor deduplicates their blocks (pena
   expect(flags(single, '--deduplication.replica-label')).toEqual([]);
 });
 
-test('Grafana\'s datasource follows the scrape interval and the querier timeout', () => {
+test("Grafana's datasource follows the scrape interval and the querier timeout", () => {
   const datasource = (o: Manifest[]) => {
     const cm = o.find((x) => x.kind === 'ConfigMap' && x.data?.['datasources.yaml'])!;
     return parse(cm.data['datasources.yaml']).datasources[0].jsonData;
   };
   expect(datasource(objects)).toMatchObject({ timeInterval: '30s', timeout: 125 });
-  expect(datasource(stack({ prometheus: { scrapeInterval: Duration.minutes(1) }, query: { timeout: Duration.minutes(5) } }))).toMatchObject({ timeInterval: '1m', timeout: 305 });
+  expect(datasource(stack({ prometheus: { scrapeInterval: Duration.minutes(1) }, query: { timeout: Duration.minutes(5) } }))).toMatchObject({
+    timeInterval: '1m',
+    timeout: 305,
+  });
 });
 
 test('Prometheus and the store start up on /-/ready (what waits for WAL replay and the initial sync)', () => {
@@ -44,10 +47,23 @@ test('Prometheus and the store start up on /-/ready (what waits for WAL replay a
   expect(containerOf(find(objects, 'StatefulSet', 'thanos-store'), 'thanos-store').startupProbe.httpGet.path).toBe('/-/ready');
 });
 
-test('placement: stack-wide for every workload, a component\'s own replaces it', () => {
+test("placement: stack-wide for every workload, a component's own replaces it", () => {
   const placed = stack({
-    placement: { nodeSelector: { pool: 'monitoring' }, tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'monitoring', effect: 'NoSchedule' }], priorityClassName: 'monitoring' },
-    store: { placement: { nodeSelector: { pool: 'storage' }, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } } } } },
+    placement: {
+      nodeSelector: { pool: 'monitoring' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'monitoring', effect: 'NoSchedule' }],
+      priorityClassName: 'monitoring',
+    },
+    store: {
+      placement: {
+        nodeSelector: { pool: 'storage' },
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] },
+          },
+        },
+      },
+    },
   });
   const workloads = placed.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment');
   expect(workloads.length).toBeGreaterThanOrEqual(10);
@@ -87,19 +103,19 @@ describe('graceful shutdown', () => {
     expect(pod(kind, name).terminationGracePeriodSeconds).toBe(grace);
   });
 
-  test('Prometheus drains as long as its sidecar; the pod\'s grace covers the sidecar\'s', () => {
+  test("Prometheus drains as long as its sidecar; the pod's grace covers the sidecar's", () => {
     expect(preStop('StatefulSet', 'prometheus')).toEqual(['sleep', '40']);
     expect(preStop('StatefulSet', 'prometheus', 'thanos-sidecar')).toEqual(['sleep', '40']);
     expect(pod('StatefulSet', 'prometheus').terminationGracePeriodSeconds).toBeGreaterThanOrEqual(40 + 240 + 10);
   });
 
-  test('grace periods given in extraArgs set the pod\'s grace period', () => {
+  test("grace periods given in extraArgs set the pod's grace period", () => {
     const o = stack({ query: { extraArgs: ['--http-grace-period=5m', '--grpc-grace-period=30s'] } });
     expect(pod('Deployment', 'thanos-query', o).terminationGracePeriodSeconds).toBe(10 + 300 + 30 + 10);
   });
 });
 
-test('Grafana: an emptyDir by default (the field guide\'s setup), a PVC with persistence', () => {
+test("Grafana: an emptyDir by default (the field guide's setup), a PVC with persistence", () => {
   const data = (o: Manifest[]) => find(o, 'Deployment', 'grafana').spec.template.spec.volumes.find((v: any) => v.name === 'data');
   expect(data(objects)).toEqual({ name: 'data', emptyDir: {} });
   const kept = stack({ grafana: { persistence: Size.gibibytes(1), storageClassName: 'fast' } });

@@ -48,7 +48,9 @@ function granted(objects: Manifest[], serviceAccount: string, namespace: string)
   for (const b of objects.filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')) {
     if (!b.subjects.some((s: any) => s.kind === 'ServiceAccount' && s.name === serviceAccount && s.namespace === namespace)) continue;
     const scope = b.kind === 'ClusterRoleBinding' ? '*' : b.metadata.namespace;
-    const role = objects.find((o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name && (o.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace));
+    const role = objects.find(
+      (o) => o.kind === b.roleRef.kind && o.metadata.name === b.roleRef.name && (o.kind === 'ClusterRole' || o.metadata.namespace === b.metadata.namespace),
+    );
     expect({ binding: b.metadata.name, role: !!role }).toEqual({ binding: b.metadata.name, role: true });
     for (const rule of role!.rules) {
       expect(rule.nonResourceURLs).toBeUndefined();
@@ -65,8 +67,10 @@ describe.each(stacks())('%s', (_, objects) => {
     expect(accounts.length).toBeGreaterThan(0);
     for (const sa of accounts) {
       const ns = sa.metadata.namespace ?? 'default';
-      expect({ sa: sa.metadata.name, grants: [...granted(objects, sa.metadata.name, ns)].sort() })
-        .toEqual({ sa: sa.metadata.name, grants: [...needed(objects, sa.metadata.name)].sort() });
+      expect({ sa: sa.metadata.name, grants: [...granted(objects, sa.metadata.name, ns)].sort() }).toEqual({
+        sa: sa.metadata.name,
+        grants: [...needed(objects, sa.metadata.name)].sort(),
+      });
     }
   });
 
@@ -96,9 +100,15 @@ describe('namespaced discovery', () => {
   });
 
   test('a job outside the namespace with namespaced RBAC is refused with the fix', () => {
-    expect(problems((c) => {
-      const p = new Prometheus(c, 'P', { annotationDiscovery: false });
-      p.addScrapeJob(ScrapeJob.kubernetesService('elsewhere', { serviceName: 'x', portName: 'metrics', namespace: 'apps' }));
-    })).toEqual([expect.stringContaining('scrape jobs elsewhere discover outside namespace monitoring, but with annotationDiscovery false this Prometheus\' RBAC is a Role in that namespace')]);
+    expect(
+      problems((c) => {
+        const p = new Prometheus(c, 'P', { annotationDiscovery: false });
+        p.addScrapeJob(ScrapeJob.kubernetesService('elsewhere', { serviceName: 'x', portName: 'metrics', namespace: 'apps' }));
+      }),
+    ).toEqual([
+      expect.stringContaining(
+        "scrape jobs elsewhere discover outside namespace monitoring, but with annotationDiscovery false this Prometheus' RBAC is a Role in that namespace",
+      ),
+    ]);
   });
 });

@@ -17,10 +17,11 @@ export function stacks(): Array<[string, Manifest[], ReturnType<typeof prerequis
   ];
   // Each chart of an example is one cluster's output (examples.test.ts proves dist/ equals it).
   const examples = join(__dirname, '..', '..', 'examples');
-  for (const name of readdirSync(examples).filter((d) => existsSync(join(examples, d, 'cdk8s.yaml'))).sort()) {
+  for (const name of readdirSync(examples)
+    .filter((d) => existsSync(join(examples, d, 'cdk8s.yaml')))
+    .sort()) {
     const example: App = require(join(examples, name, 'main.ts')).buildApp();
     for (const chart of example.charts) result.push([`example ${name}/${chart.node.id}`, Testing.synth(chart) as Manifest[], prerequisiteSecrets(example)]);
   }
   return result;
 }
-

@@ -16,14 +16,18 @@ export function problems(build: (chart: Chart) => void): string[] {
     synth(build);
     return [];
   } catch (e) {
-    return (e as Error).message.split('\n').slice(1).map((l) => l.trim());
+    return (e as Error).message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
   }
 }
 
 /** The one object of `kind` named `name`. */
 export function find(objects: Manifest[], kind: string, name: string): Manifest {
   const found = objects.filter((o) => o.kind === kind && o.metadata.name === name);
-  if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length}: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
+  if (found.length !== 1)
+    throw new Error(`expected one ${kind}/${name}, found ${found.length}: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found[0];
 }
 
@@ -47,7 +51,6 @@ export function flag(args: string[], name: string): string | true | undefined {
 export function flags(args: string[], name: string): string[] {
   return args.filter((a) => a.startsWith(`${name}=`)).map((a) => a.slice(name.length + 1));
 }
-
 
 /** A container's env without the GOMEMLIMIT every container gets from the shared builder (tested in memory.test.ts). */
 export function ownEnv(container: any): any[] {

@@ -22,14 +22,16 @@ export function alertmanagerAlerts(jobName: string, t: AlertThresholds): RuleGro
         pendingFor: Duration.minutes(15),
         severity: 'warning',
         summary: 'Alertmanager replicas do not see each other.',
-        description: 'A replica of {{ $labels.job }} sees fewer cluster members than there are replicas: notifications may be sent twice and silences not shared.',
+        description:
+          'A replica of {{ $labels.job }} sees fewer cluster members than there are replicas: notifications may be sent twice and silences not shared.',
       }),
       stackAlert('AlertmanagerConfigReloadFailed', {
         expr: `max_over_time(alertmanager_config_last_reload_successful${sel}[5m]) == 0`,
         pendingFor: Duration.minutes(10),
         severity: 'warning',
         summary: 'Alertmanager could not load its configuration.',
-        description: 'The last configuration reload of {{ $labels.instance }} (job {{ $labels.job }}) failed: it keeps routing with the previous configuration.',
+        description:
+          'The last configuration reload of {{ $labels.instance }} (job {{ $labels.job }}) failed: it keeps routing with the previous configuration.',
       }),
     ],
   });

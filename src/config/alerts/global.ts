@@ -6,12 +6,15 @@ import { stackAlert } from './common';
 export function watchdogAlerts(): RuleGroup {
   return new RuleGroup({
     name: 'watchdog',
-    rules: [stackAlert('Watchdog', {
-      expr: 'vector(1)',
-      severity: 'none',
-      summary: 'The alerting pipeline works.',
-      description: 'This alert always fires. Route it to a dead-man switch that pages when it stops arriving: then Prometheus, Alertmanager or the path between them is broken.',
-    })],
+    rules: [
+      stackAlert('Watchdog', {
+        expr: 'vector(1)',
+        severity: 'none',
+        summary: 'The alerting pipeline works.',
+        description:
+          'This alert always fires. Route it to a dead-man switch that pages when it stops arriving: then Prometheus, Alertmanager or the path between them is broken.',
+      }),
+    ],
   });
 }
 
@@ -23,6 +26,7 @@ export function prometheusDownAlert(prometheusJob: string): Rule {
     pendingFor: Duration.minutes(5),
     severity: 'critical',
     summary: `No replica of Prometheus ${prometheusJob} is up in the global view.`,
-    description: 'No replica of Prometheus job {{ $labels.job }} has reported up through the querier for 5 minutes: its targets go unmonitored and its alerts are not evaluated.',
+    description:
+      'No replica of Prometheus job {{ $labels.job }} has reported up through the querier for 5 minutes: its targets go unmonitored and its alerts are not evaluated.',
   });
 }

@@ -78,10 +78,17 @@ export function alertOptionProblems(o: StackAlertsOptions = {}): string[] {
     const v = o[key];
     if (v !== undefined && !(v > 0 && v < 1)) problems.push(`alerts.${key} is ${v}: give a share between 0 and 1 (exclusive), e.g. ${ALERT_DEFAULTS[key]}`);
   }
-  const examples = { sidecarUploadTimeout: 'hours(6)', compactionTimeout: 'hours(24)', bucketLatency: 'seconds(2)', receiveLatency: 'seconds(3)', remoteWriteLag: 'minutes(5)' };
+  const examples = {
+    sidecarUploadTimeout: 'hours(6)',
+    compactionTimeout: 'hours(24)',
+    bucketLatency: 'seconds(2)',
+    receiveLatency: 'seconds(3)',
+    remoteWriteLag: 'minutes(5)',
+  };
   for (const key of ['sidecarUploadTimeout', 'compactionTimeout', 'bucketLatency', 'receiveLatency', 'remoteWriteLag'] as const) {
     const v = o[key];
-    if (v !== undefined && v.toMilliseconds() < 1000) problems.push(`alerts.${key} is ${v.toMilliseconds()}ms: give at least one second, e.g. Duration.${examples[key]}`);
+    if (v !== undefined && v.toMilliseconds() < 1000)
+      problems.push(`alerts.${key} is ${v.toMilliseconds()}ms: give at least one second, e.g. Duration.${examples[key]}`);
   }
   if (o.sidecarUploadTimeout && o.sidecarUploadTimeout.toMilliseconds() % 60_000 !== 0) {
     problems.push(`alerts.sidecarUploadTimeout is ${o.sidecarUploadTimeout.toMilliseconds()}ms: give whole minutes (it is a PromQL range)`);

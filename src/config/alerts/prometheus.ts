@@ -32,21 +32,24 @@ export function prometheusAlerts(p: PrometheusAlertTargets, t: AlertThresholds):
         pendingFor: Duration.minutes(15),
         severity: 'critical',
         summary: 'Prometheus fails to evaluate rules.',
-        description: 'Rule evaluations of {{ $labels.instance }} (job {{ $labels.job }}) have been failing for 15 minutes: alerts may be missed and recorded series have gaps.',
+        description:
+          'Rule evaluations of {{ $labels.instance }} (job {{ $labels.job }}) have been failing for 15 minutes: alerts may be missed and recorded series have gaps.',
       }),
       stackAlert('PrometheusNotificationQueueFull', {
         expr: `max_over_time(prometheus_notifications_queue_length${sel}[5m])\n  >= 0.9 * min_over_time(prometheus_notifications_queue_capacity${sel}[5m])`,
         pendingFor: Duration.minutes(15),
         severity: 'warning',
-        summary: 'Prometheus\' alert notification queue is nearly full.',
-        description: 'The notification queue of {{ $labels.instance }} (job {{ $labels.job }}) has been over 90% full for 15 minutes: alerts will be dropped once it is full.',
+        summary: "Prometheus' alert notification queue is nearly full.",
+        description:
+          'The notification queue of {{ $labels.instance }} (job {{ $labels.job }}) has been over 90% full for 15 minutes: alerts will be dropped once it is full.',
       }),
       stackAlert('PrometheusTSDBCompactionsFailing', {
         expr: `increase(prometheus_tsdb_compactions_failed_total${sel}[3h]) > 0`,
         pendingFor: Duration.minutes(5),
         severity: 'warning',
         summary: 'Prometheus fails to compact its TSDB.',
-        description: 'The TSDB of {{ $labels.instance }} (job {{ $labels.job }}) had failed compactions in the last 3 hours: the head block grows and disk use climbs.',
+        description:
+          'The TSDB of {{ $labels.instance }} (job {{ $labels.job }}) had failed compactions in the last 3 hours: the head block grows and disk use climbs.',
       }),
       stackAlert('PrometheusTSDBWALCorruptions', {
         expr: `increase(prometheus_tsdb_wal_corruptions_total${sel}[3h]) > 0`,
@@ -54,22 +57,24 @@ export function prometheusAlerts(p: PrometheusAlertTargets, t: AlertThresholds):
         summary: 'Prometheus found a corrupted write-ahead log.',
         description: 'The WAL of {{ $labels.instance }} (job {{ $labels.job }}) was corrupted in the last 3 hours: samples since the last block may be lost.',
       }),
-      ...(p.alerting ? [
-        stackAlert('PrometheusNotConnectedToAlertmanagers', {
-          expr: `max_over_time(prometheus_notifications_alertmanagers_discovered${sel}[5m]) < 1`,
-          pendingFor: Duration.minutes(10),
-          severity: 'warning',
-          summary: 'Prometheus has discovered no Alertmanager.',
-          description: '{{ $labels.instance }} (job {{ $labels.job }}) has no Alertmanager to send alerts to: its alerts reach nobody.',
-        }),
-        stackAlert('PrometheusErrorSendingAlerts', {
-          expr: `sum by (job, instance) (rate(prometheus_notifications_errors_total${sel}[5m]))\n  / sum by (job, instance) (rate(prometheus_notifications_sent_total${sel}[5m])) > ${t.errorRatio}`,
-          pendingFor: Duration.minutes(15),
-          severity: 'critical',
-          summary: 'Prometheus fails to send alerts to Alertmanager.',
-          description: `More than ${pct(t.errorRatio)} of the alerts {{ $labels.instance }} (job {{ $labels.job }}) sent to Alertmanager failed over 15 minutes.`,
-        }),
-      ] : []),
+      ...(p.alerting
+        ? [
+            stackAlert('PrometheusNotConnectedToAlertmanagers', {
+              expr: `max_over_time(prometheus_notifications_alertmanagers_discovered${sel}[5m]) < 1`,
+              pendingFor: Duration.minutes(10),
+              severity: 'warning',
+              summary: 'Prometheus has discovered no Alertmanager.',
+              description: '{{ $labels.instance }} (job {{ $labels.job }}) has no Alertmanager to send alerts to: its alerts reach nobody.',
+            }),
+            stackAlert('PrometheusErrorSendingAlerts', {
+              expr: `sum by (job, instance) (rate(prometheus_notifications_errors_total${sel}[5m]))\n  / sum by (job, instance) (rate(prometheus_notifications_sent_total${sel}[5m])) > ${t.errorRatio}`,
+              pendingFor: Duration.minutes(15),
+              severity: 'critical',
+              summary: 'Prometheus fails to send alerts to Alertmanager.',
+              description: `More than ${pct(t.errorRatio)} of the alerts {{ $labels.instance }} (job {{ $labels.job }}) sent to Alertmanager failed over 15 minutes.`,
+            }),
+          ]
+        : []),
     ],
   });
 }
@@ -87,24 +92,28 @@ export function sidecarAlerts(p: PrometheusAlertTargets & { readonly sidecarJob:
         pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'A Thanos sidecar cannot reach its Prometheus.',
-        description: 'Sidecar {{ $labels.instance }} (job {{ $labels.job }}) has not reached its Prometheus for 5 minutes: queries through it fail and nothing is uploaded.',
+        description:
+          'Sidecar {{ $labels.instance }} (job {{ $labels.job }}) has not reached its Prometheus for 5 minutes: queries through it fail and nothing is uploaded.',
       }),
-      ...(p.uploads ? [
-        stackAlert('ThanosSidecarNoUpload', {
-          // Only sidecars that have been up longer than the timeout: a fresh pod has not cut a block yet.
-          expr: `sum by (job, instance) (increase(thanos_shipper_uploads_total${sel}[${Math.round(timeout / 60)}m])) == 0\n  and on (job, instance) (time() - process_start_time_seconds${sel} > ${timeout})`,
-          severity: 'critical',
-          summary: 'A Thanos sidecar has shipped no block for too long.',
-          description: `Sidecar {{ $labels.instance }} (job {{ $labels.job }}) uploaded no block to the bucket in ${t.sidecarUploadTimeout.toHumanString()}: data older than Prometheus' retention will be lost.`,
-        }),
-        stackAlert('ThanosSidecarUploadFailures', {
-          expr: `sum by (job, instance) (increase(thanos_shipper_upload_failures_total${sel}[1h])) > 0`,
-          pendingFor: Duration.minutes(5),
-          severity: 'warning',
-          summary: 'A Thanos sidecar fails to upload blocks.',
-          description: 'Sidecar {{ $labels.instance }} (job {{ $labels.job }}) failed block uploads in the last hour; it retries, but blocks pile up locally.',
-        }),
-      ] : []),
+      ...(p.uploads
+        ? [
+            stackAlert('ThanosSidecarNoUpload', {
+              // Only sidecars that have been up longer than the timeout: a fresh pod has not cut a block yet.
+              expr: `sum by (job, instance) (increase(thanos_shipper_uploads_total${sel}[${Math.round(timeout / 60)}m])) == 0\n  and on (job, instance) (time() - process_start_time_seconds${sel} > ${timeout})`,
+              severity: 'critical',
+              summary: 'A Thanos sidecar has shipped no block for too long.',
+              description: `Sidecar {{ $labels.instance }} (job {{ $labels.job }}) uploaded no block to the bucket in ${t.sidecarUploadTimeout.toHumanString()}: data older than Prometheus' retention will be lost.`,
+            }),
+            stackAlert('ThanosSidecarUploadFailures', {
+              expr: `sum by (job, instance) (increase(thanos_shipper_upload_failures_total${sel}[1h])) > 0`,
+              pendingFor: Duration.minutes(5),
+              severity: 'warning',
+              summary: 'A Thanos sidecar fails to upload blocks.',
+              description:
+                'Sidecar {{ $labels.instance }} (job {{ $labels.job }}) failed block uploads in the last hour; it retries, but blocks pile up locally.',
+            }),
+          ]
+        : []),
     ],
   });
 }

@@ -101,7 +101,11 @@ export class AvailabilityGroup {
  */
 export class OperatorAlertSource extends Construct implements IRuleGroupSource, IRuleGroupSink {
   private readonly groups: RuleGroup[] = [];
-  constructor(scope: Construct, id: string, public readonly name: string) {
+  constructor(
+    scope: Construct,
+    id: string,
+    public readonly name: string,
+  ) {
     super(scope, id);
   }
   public get ruleGroups(): RuleGroup[] {

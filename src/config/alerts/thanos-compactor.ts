@@ -15,7 +15,8 @@ export function compactorAlerts(jobName: string, t: AlertThresholds): RuleGroup 
         pendingFor: Duration.minutes(5),
         severity: 'critical',
         summary: 'The Thanos compactor has halted.',
-        description: 'Compactor {{ $labels.job }} stopped compacting, downsampling and applying retention after an error; it stays halted until someone fixes the bucket and restarts it.',
+        description:
+          'Compactor {{ $labels.job }} stopped compacting, downsampling and applying retention after an error; it stays halted until someone fixes the bucket and restarts it.',
       }),
       downAlert('ThanosCompactDown', jobName, 'The Thanos compactor'),
       stackAlert('ThanosCompactMultipleRunning', {

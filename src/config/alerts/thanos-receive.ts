@@ -48,14 +48,18 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
         summary: 'Thanos Receive answers remote writes slowly.',
         description: `The 99th percentile of remote-write requests to {{ $labels.job }} took longer than ${t.receiveLatency.toHumanString()} for 10 minutes: writers queue up and fall behind.`,
       }),
-      ...(r.replicationFactor > 1 ? [stackAlert('ThanosReceiveReplicationFailures', {
-        // A replication fails when fewer than a quorum of the series' ingestors took the write.
-        expr: `sum by (job) (rate(thanos_receive_replications_total${jobWith(r.routerJob, 'result="error"')}[5m]))\n  / sum by (job) (rate(thanos_receive_replications_total${router}[5m])) > ${t.errorRatio}`,
-        pendingFor: Duration.minutes(5),
-        severity: 'critical',
-        summary: 'Thanos Receive misses its write quorum.',
-        description: `More than ${pct(t.errorRatio)} of the replications of {{ $labels.job }} did not reach a quorum of ingestors for 5 minutes: those writes fail.`,
-      })] : []),
+      ...(r.replicationFactor > 1
+        ? [
+            stackAlert('ThanosReceiveReplicationFailures', {
+              // A replication fails when fewer than a quorum of the series' ingestors took the write.
+              expr: `sum by (job) (rate(thanos_receive_replications_total${jobWith(r.routerJob, 'result="error"')}[5m]))\n  / sum by (job) (rate(thanos_receive_replications_total${router}[5m])) > ${t.errorRatio}`,
+              pendingFor: Duration.minutes(5),
+              severity: 'critical',
+              summary: 'Thanos Receive misses its write quorum.',
+              description: `More than ${pct(t.errorRatio)} of the replications of {{ $labels.job }} did not reach a quorum of ingestors for 5 minutes: those writes fail.`,
+            }),
+          ]
+        : []),
       stackAlert('ThanosReceiveForwardRequestFailures', {
         // One forward per ingestor copy: with replication a failed forward costs redundancy, not data.
         expr: `sum by (job) (rate(thanos_receive_forward_requests_total${jobWith(r.routerJob, 'result="error"')}[5m]))\n  / sum by (job) (rate(thanos_receive_forward_requests_total${router}[5m])) > ${t.errorRatio}`,
@@ -81,13 +85,17 @@ export function receiveAlerts(r: ReceiveAlertTargets, t: AlertThresholds): RuleG
         summary: 'A Thanos Receive router has no hashring.',
         description: 'Router {{ $labels.instance }} (job {{ $labels.job }}) has not loaded a hashring for 5 minutes: it refuses every write.',
       }),
-      ...(r.uploads ? [stackAlert('ThanosReceiveNoUpload', {
-        // Only ingestors up longer than the timeout: a fresh pod has not cut a block yet.
-        expr: `sum by (job, instance) (increase(thanos_shipper_uploads_total${ingestor}[${Math.round(timeout / 60)}m])) == 0\n  and on (job, instance) (time() - process_start_time_seconds${ingestor} > ${timeout})`,
-        severity: 'critical',
-        summary: 'A Thanos Receive ingestor has shipped no block for too long.',
-        description: `Ingestor {{ $labels.instance }} (job {{ $labels.job }}) uploaded no block to the bucket in ${t.sidecarUploadTimeout.toHumanString()}: data older than its retention will be lost.`,
-      })] : []),
+      ...(r.uploads
+        ? [
+            stackAlert('ThanosReceiveNoUpload', {
+              // Only ingestors up longer than the timeout: a fresh pod has not cut a block yet.
+              expr: `sum by (job, instance) (increase(thanos_shipper_uploads_total${ingestor}[${Math.round(timeout / 60)}m])) == 0\n  and on (job, instance) (time() - process_start_time_seconds${ingestor} > ${timeout})`,
+              severity: 'critical',
+              summary: 'A Thanos Receive ingestor has shipped no block for too long.',
+              description: `Ingestor {{ $labels.instance }} (job {{ $labels.job }}) uploaded no block to the bucket in ${t.sidecarUploadTimeout.toHumanString()}: data older than its retention will be lost.`,
+            }),
+          ]
+        : []),
     ],
   });
 }

@@ -19,11 +19,11 @@ export function storeAlerts(jobName: string, t: AlertThresholds): RuleGroup {
         description: 'Store gateway {{ $labels.job }} dropped queries that exceeded its series or sample limits over 5 minutes: long-range queries fail.',
       }),
       stackAlert('ThanosStoreBucketLatencyHigh', {
-        expr: `histogram_quantile(0.99, sum by (job, le) (rate(thanos_objstore_bucket_operation_duration_seconds_bucket${sel}[5m]))) > ${(t.bucketLatency.toMilliseconds() / 1000)}`,
+        expr: `histogram_quantile(0.99, sum by (job, le) (rate(thanos_objstore_bucket_operation_duration_seconds_bucket${sel}[5m]))) > ${t.bucketLatency.toMilliseconds() / 1000}`,
         pendingFor: Duration.minutes(10),
         severity: 'warning',
         summary: 'Object storage is slow for the Thanos store gateway.',
-        description: `The 99th percentile of bucket operations of {{ $labels.job }} has been above ${(t.bucketLatency.toMilliseconds() / 1000)}s for 10 minutes: queries over old data are slow.`,
+        description: `The 99th percentile of bucket operations of {{ $labels.job }} has been above ${t.bucketLatency.toMilliseconds() / 1000}s for 10 minutes: queries over old data are slow.`,
       }),
     ],
   });

@@ -61,7 +61,9 @@ export class Dashboard {
     }
     const bytes = Buffer.byteLength(JSON.stringify(this.render()));
     if (bytes >= MAX_DASHBOARD_BYTES) {
-      problems.push(`dashboard ${q} is ${Math.ceil(bytes / 1024)} KiB as it appears in kubectl's last-applied annotation (limit 256 KiB): split it into smaller dashboards, or drop unused panels`);
+      problems.push(
+        `dashboard ${q} is ${Math.ceil(bytes / 1024)} KiB as it appears in kubectl's last-applied annotation (limit 256 KiB): split it into smaller dashboards, or drop unused panels`,
+      );
     }
     return problems;
   }

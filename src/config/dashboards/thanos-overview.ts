@@ -79,20 +79,24 @@ function rows(): RowSpec[] {
         {
           title: 'Query error ratio',
           description: 'Share of instant and range queries answered with a 5xx status.',
-          queries: [{
-            expr: `sum by (job, handler) (rate(http_requests_total${queryErrors}[$__rate_interval])) / sum by (job, handler) (rate(http_requests_total${query}[$__rate_interval]))`,
-            legend: '{{job}} {{handler}}',
-          }],
+          queries: [
+            {
+              expr: `sum by (job, handler) (rate(http_requests_total${queryErrors}[$__rate_interval])) / sum by (job, handler) (rate(http_requests_total${query}[$__rate_interval]))`,
+              legend: '{{job}} {{handler}}',
+            },
+          ],
           unit: 'percentunit',
           max: 1,
         },
         {
           title: 'Query latency p99',
           description: '99th percentile duration of instant and range queries.',
-          queries: [{
-            expr: `histogram_quantile(0.99, sum by (job, handler, le) (rate(http_request_duration_seconds_bucket${query}[$__rate_interval])))`,
-            legend: '{{job}} {{handler}}',
-          }],
+          queries: [
+            {
+              expr: `histogram_quantile(0.99, sum by (job, handler, le) (rate(http_request_duration_seconds_bucket${query}[$__rate_interval])))`,
+              legend: '{{job}} {{handler}}',
+            },
+          ],
           unit: 's',
         },
       ],
@@ -109,10 +113,12 @@ function rows(): RowSpec[] {
         {
           title: 'Series per request p99',
           description: '99th percentile of series returned by one StoreAPI Series request.',
-          queries: [{
-            expr: `histogram_quantile(0.99, sum by (job, le) (rate(thanos_bucket_store_series_result_series_bucket${store}[$__rate_interval])))`,
-            legend: '{{job}}',
-          }],
+          queries: [
+            {
+              expr: `histogram_quantile(0.99, sum by (job, le) (rate(thanos_bucket_store_series_result_series_bucket${store}[$__rate_interval])))`,
+              legend: '{{job}}',
+            },
+          ],
           unit: 'short',
         },
         {
@@ -211,7 +217,9 @@ export function thanosOverviewDashboard(): { [key: string]: unknown } {
 }
 
 /** The envelope every dashboard of the library shares (fixed uid, no timestamps, read-only). */
-export function dashboardModel(o: { uid: string; title: string; description: string; templating: { list: object[] }; panels: object[] }): { [key: string]: unknown } {
+export function dashboardModel(o: { uid: string; title: string; description: string; templating: { list: object[] }; panels: object[] }): {
+  [key: string]: unknown;
+} {
   return {
     id: null,
     uid: o.uid,
@@ -270,7 +278,13 @@ function panel(id: number, spec: PanelSpec, gridPos: { h: number; w: number; x: 
       fieldConfig: {
         defaults: {
           ...defaults,
-          thresholds: { mode: 'absolute', steps: [{ color: 'green', value: null }, { color: 'red', value: spec.redFrom }] },
+          thresholds: {
+            mode: 'absolute',
+            steps: [
+              { color: 'green', value: null },
+              { color: 'red', value: spec.redFrom },
+            ],
+          },
         },
         overrides: [],
       },
