@@ -23,10 +23,23 @@ export function lazy<T>(produce: () => T): T {
 /**
  * YAML text of a generated config file. The JSON round trip drops shared references, which the
  * YAML writer would otherwise turn into anchors and aliases.
+ *
+ * Memoized by that JSON: the YAML writer is the costliest step of building a stack, and the stacks of
+ * one process (a fleet of clusters, a test file) render the same rule groups and configs over and over.
  */
 export function configYaml(doc: object): string {
-  return Yaml.stringify(JSON.parse(JSON.stringify(doc)));
+  const json = JSON.stringify(doc);
+  let yaml = renderedConfigs.get(json);
+  if (yaml === undefined) {
+    yaml = Yaml.stringify(JSON.parse(json));
+    if (renderedConfigs.size >= MAX_RENDERED_CONFIGS) renderedConfigs.delete(renderedConfigs.keys().next().value!);
+    renderedConfigs.set(json, yaml);
+  }
+  return yaml;
 }
+const renderedConfigs = new Map<string, string>();
+/** About a stack's worth of distinct configs, many times over; the oldest goes first. */
+const MAX_RENDERED_CONFIGS = 512;
 
 /** The namespace of the chart `scope` is in, if it sets one. */
 export function namespaceOf(scope: Construct): string | undefined {

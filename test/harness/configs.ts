@@ -10,14 +10,16 @@
  * rewrite to `http_sd_configs` for Debian's promtool 2.42 is gone.
  */
 import { spawnSync } from 'child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { createHash } from 'crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'fs';
 import { join, posix } from 'path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { ContainerTree, SA_DIR, containerTree, globProblem, inPodPathsOfKey, materialize, mountersOf, pathExists } from './files';
 import { Binary, parseCommandLine } from './flags';
-import { Tool, missingToolMessage, toolPath } from './tools';
+import { REPO_ROOT, Tool, missingToolMessage, toolPath } from './tools';
 import { Container, HarnessOptions, K8sObject, ManifestSet, PodTemplate, arr, cref, dataOf, rec } from './model';
+import { parseYaml } from './yaml';
+import { scratchDir } from '../support/scratch';
 
 export interface ConfigReport {
   problems: string[];
@@ -36,6 +38,8 @@ interface Job {
   /** How the file is named in messages (its key). */
   shownAs: string;
   args: string[];
+  /** Everything the tool reads: the file, or the folder holding it and the files it references. */
+  reads: string;
 }
 
 const toolCache = new Map<string, boolean>();
@@ -82,7 +86,7 @@ function checkKubernetesSdToken(owner: Record<string, unknown>, tree: ContainerT
 function stripThanosRuleFields(text: string, where: string, problems: string[]): string {
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch {
     return text;
   } // promtool reports the syntax error
@@ -102,17 +106,61 @@ function stripThanosRuleFields(text: string, where: string, problems: string[]):
   return changed ? stringify(doc) : text;
 }
 
+/**
+ * Checks that passed before, outside CI, by everything the tool read: the binary (path, size, mtime), its
+ * arguments, and every file it could read (paths relative to the job's folder, contents with the temp
+ * folder's path taken out). A changed config, rule file or mounted file, or a rebuilt tool, runs the tool
+ * again; a failure is never kept; under CI=true (a fresh clone) every check runs.
+ */
+const PASSED = join(REPO_ROOT, 'node_modules', '.cache', 'harness-tools');
+
+/** Once a day, the passes of over a week ago go (property tests add new inputs on every run). */
+function prunePasses(): void {
+  const stamp = join(PASSED, '.pruned');
+  const day = 86_400_000;
+  if (existsSync(stamp) && Date.now() - statSync(stamp).mtimeMs < day) return;
+  mkdirSync(PASSED, { recursive: true });
+  for (const f of readdirSync(PASSED)) if (Date.now() - statSync(join(PASSED, f)).mtimeMs > 7 * day) rmSync(join(PASSED, f), { force: true });
+  writeFileSync(stamp, '');
+}
+
+function inputKey(bin: string, job: Job): string {
+  const h = createHash('sha256');
+  const { size, mtimeMs } = statSync(bin);
+  h.update(`${bin}\0${size}\0${mtimeMs}\0${job.args.join(' ')}\0${job.file.slice(job.reads.length)}\0`);
+  const files = statSync(job.reads).isDirectory() ? readdirSync(job.reads, { recursive: true }).map(String).sort() : [''];
+  for (const f of files) {
+    const path = join(job.reads, f);
+    if (statSync(path).isFile()) h.update(`${f}\0`).update(readFileSync(path, 'utf8').split(job.reads).join('<reads>')).update('\0');
+  }
+  return h.digest('hex');
+}
+
 /** Runs one tool over many files at once; only when that fails, file by file to attribute the errors. */
 function runBatch(bin: string, jobs: Job[], problems: string[]): void {
   if (jobs.length === 0) return;
+  const cache = process.env.CI !== 'true';
+  const keys = new Map(cache ? jobs.map((j) => [j, inputKey(bin, j)]) : []);
+  const passedBefore = (j: Job) => cache && existsSync(join(PASSED, keys.get(j)!));
+  const pass = (group: Job[]) => {
+    if (!cache) return;
+    prunePasses();
+    for (const j of group) writeFileSync(join(PASSED, keys.get(j)!), '');
+  };
   const batches = new Map<string, Job[]>();
-  for (const j of jobs) batches.set(j.args.join(' '), [...(batches.get(j.args.join(' ')) ?? []), j]);
+  for (const j of jobs.filter((j) => !passedBefore(j))) batches.set(j.args.join(' '), [...(batches.get(j.args.join(' ')) ?? []), j]);
   for (const group of batches.values()) {
     const all = spawnSync(bin, [...group[0].args, ...group.map((j) => j.file)], { encoding: 'utf8' });
-    if (all.status === 0) continue;
+    if (all.status === 0) {
+      pass(group);
+      continue;
+    }
     for (const job of group) {
       const one = group.length === 1 ? all : spawnSync(bin, [...job.args, job.file], { encoding: 'utf8' });
-      if (one.status === 0) continue;
+      if (one.status === 0) {
+        pass([job]);
+        continue;
+      }
       let out = `${one.stdout ?? ''}\n${one.stderr ?? ''}`.split(job.file).join(job.shownAs);
       if (job.root) out = out.split(job.root).join('');
       // amtool prints "Checking 'f'  FAILED: ..." on one line: keep what follows the file name.
@@ -156,11 +204,11 @@ function prepare(
   const isProm = key === 'prometheus.yml';
   let doc: Record<string, unknown>;
   try {
-    doc = rec(parse(text));
+    doc = rec(parseYaml(text));
   } catch (e) {
     problems.push(`${label}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
     writeFileSync(file, text);
-    return { label, file, shownAs: key, args: [] };
+    return { label, file, shownAs: key, args: [], reads: dir };
   }
   const tree = m ? containerTree(set, opts, m.pod, m.container) : undefined;
   if (isProm) {
@@ -169,7 +217,7 @@ function prepare(
   }
   if (!tree || !m) {
     writeFileSync(file, stringify(doc));
-    return { label, file, shownAs: key, args: [] };
+    return { label, file, shownAs: key, args: [], reads: dir };
   }
   const root = join(dir, 'root');
   const inPod = inPodPathsOfKey(tree, obj, key)[0] ?? `/${key}`;
@@ -186,7 +234,7 @@ function prepare(
     problems.push(`${label}: mounted files overlap: ${(e as Error).message}`);
   }
   writeFileSync(file, stringify(rerootPaths(doc, root, posix.dirname(inPod))));
-  return { label, file, root, shownAs: inPod, args: [] };
+  return { label, file, root, shownAs: inPod, args: [], reads: dir };
 }
 
 export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigReport {
@@ -223,7 +271,7 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
     amtool,
     sources.some((s) => s.key === 'alertmanager.yml'),
   );
-  const tmp = mkdtempSync(join(tmpdir(), 'k8s-harness-'));
+  const tmp = scratchDir('k8s-harness-');
   try {
     const ruleJobs: Job[] = [];
     const promJobs: Job[] = [];
@@ -235,7 +283,7 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
         const label = `${set.ref(obj)}: key ${JSON.stringify(key)}`;
         const file = join(tmp, `r${n++}-${key}`);
         writeFileSync(file, stripThanosRuleFields(text, label, report.problems));
-        ruleJobs.push({ label, file, shownAs: key, args: ['check', 'rules'] });
+        ruleJobs.push({ label, file, shownAs: key, args: ['check', 'rules'], reads: file });
         continue;
       }
       const isProm = key === 'prometheus.yml';

@@ -5,7 +5,6 @@
  * querier that never finds its stores).
  */
 import { posix } from 'path';
-import { parse } from 'yaml';
 import { ContainerTree, containerTree, globProblem, pathExists, underOpenDir } from './files';
 import { CommandLine, flagValue, flagValues, hasFlag, parseCommandLine } from './flags';
 import {
@@ -32,6 +31,7 @@ import {
   selectorMatches,
   str,
 } from './model';
+import { parseYaml } from './yaml';
 
 type Problems = string[];
 
@@ -495,7 +495,7 @@ function sidecarProblems(set: ManifestSet, opts: HarnessOptions, pod: PodTemplat
   if (text !== undefined) {
     let labels: Record<string, unknown> = {};
     try {
-      labels = rec(rec(rec(parse(text)).global).external_labels);
+      labels = rec(rec(rec(parseYaml(text)).global).external_labels);
     } catch {
       /* configs check reports it */
     }
@@ -510,7 +510,7 @@ function replicaLabelProblems(set: ManifestSet, problems: Problems): void {
     const text = dataOf(cm)['prometheus.yml'];
     if (text === undefined) continue;
     try {
-      Object.keys(rec(rec(rec(parse(text)).global).external_labels)).forEach((l) => known.add(l));
+      Object.keys(rec(rec(rec(parseYaml(text)).global).external_labels)).forEach((l) => known.add(l));
     } catch {
       /* configs check reports it */
     }

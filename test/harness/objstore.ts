@@ -4,10 +4,10 @@
  * credentials only as `$(VAR)` placeholders, and every placeholder backed by an env var of each container
  * that reads the file (Thanos substitutes from its own environment and fails on an unset variable).
  */
-import { parse } from 'yaml';
 import { mountersOf } from './files';
 import { flagValue, parseCommandLine } from './flags';
 import { Container, HarnessOptions, K8sObject, ManifestSet, allContainers, cref, dataOf, dollarRefs, envNames, rec } from './model';
+import { parseYaml } from './yaml';
 
 const FIELDS: Record<string, { fields: string[]; required: string[][] }> = {
   S3: {
@@ -77,7 +77,7 @@ function objstoreProblems(
   const problems: string[] = [];
   let doc: Record<string, unknown>;
   try {
-    doc = rec(parse(text));
+    doc = rec(parseYaml(text));
   } catch (e) {
     return [`${where}: not valid YAML: ${(e as Error).message.split('\n')[0]}`];
   }

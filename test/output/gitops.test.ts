@@ -1,6 +1,5 @@
 import { spawnSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
-import { tmpdir } from 'os';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { App, Chart, Testing } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-27';
@@ -9,8 +8,9 @@ import { MonitoringChart, buildApp } from '../../main';
 import { KUSTOMIZATION_FILE } from '../../src/output/synthesize';
 import { OutputLayout, SynthesizeOptions, ThanosStack, synthesize, synthesizeOrExit } from '../../src';
 import { Manifest } from '../support/util';
+import { scratchDir } from '../support/scratch';
 
-const work = mkdtempSync(join(tmpdir(), 'gitops-test-'));
+const work = scratchDir('gitops-test-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let runs = 0;
 
