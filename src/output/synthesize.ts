@@ -83,7 +83,7 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
     if (resolve(app.outdir) !== staging) {
       throw new Error(`the build function created its App with outdir ${app.outdir}, not the one it was given; ` + 'write `(outdir) => new App({ outdir })`');
     }
-    const files = renderingEachObjectOnce(app, () => {
+    const files = computingEachOnce(app, () => {
       const written = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
       checkApiServerRules(app);
       return written;
@@ -118,22 +118,36 @@ function swap(staging: string, outdir: string): void {
 }
 
 /**
- * Runs `f` with each ApiObject's `toJson()` computed once: the writer and the API-server pass read the
- * same rendering instead of resolving every object twice (a sixth of a default synth). Safe because
- * validation has passed before the first call and nothing changes the tree afterwards.
+ * Runs `f` with each construct validated once and each ApiObject rendered once. cdk8s validates the whole
+ * app again for every chart it renders (`App._synthChart`), and the API-server pass reads every object
+ * again: within one synthesis the tree no longer changes, so the first result of each is the result.
  */
-function renderingEachObjectOnce<T>(app: App, f: () => T): T {
-  const objects = app.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
-  for (const o of objects) {
-    const render = o.toJson.bind(o);
-    let json: unknown;
-    Object.defineProperty(o, 'toJson', { configurable: true, value: () => (json ??= render()) });
-  }
+function computingEachOnce<T>(app: App, f: () => T): T {
+  const constructs = app.node.findAll();
+  const objects = constructs.filter((c): c is ApiObject => c instanceof ApiObject);
+  for (const c of constructs) once(c.node, 'validate');
+  for (const o of objects) once(o, 'toJson');
   try {
     return f();
   } finally {
+    for (const c of constructs) delete (c.node as { validate?: unknown }).validate;
     for (const o of objects) delete (o as { toJson?: unknown }).toJson;
   }
+}
+
+/** Shadows `target[method]` with an own property that calls it the first time and returns that result after. */
+function once<K extends string>(target: { [key in K]: () => unknown }, method: K): void {
+  const call = target[method].bind(target);
+  let result: unknown;
+  let called = false;
+  const value = () => {
+    if (!called) {
+      result = call();
+      called = true;
+    }
+    return result;
+  };
+  Object.defineProperty(target, method, { configurable: true, value });
 }
 
 /**

@@ -11,6 +11,18 @@ const GRAFANA_VARIABLE = /\$\{[^}]*\}|\$\w+/g;
 export function promqlSyntaxError(expr: string, grafana = false): { line: number; column: number } | undefined {
   const text = grafana ? expr.replace(GRAFANA_VARIABLE, (v) => '5m'.padEnd(v.length, ' ')) : expr;
   if (!text.trim()) return { line: 1, column: 1 };
+  if (!checked.has(text)) {
+    if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
+    checked.set(text, syntaxError(text));
+  }
+  return checked.get(text);
+}
+
+/** Results by expression: the stacks of one process (a fleet, a test file) validate the same rules and panels. */
+const checked = new Map<string, { line: number; column: number } | undefined>();
+const MAX_CHECKED = 4096;
+
+function syntaxError(text: string): { line: number; column: number } | undefined {
   let at: number | undefined;
   parser.parse(text).iterate({
     enter: (node) => {

@@ -16,7 +16,7 @@ import { join, posix } from 'path';
 import { stringify } from 'yaml';
 import { ContainerTree, SA_DIR, containerTree, globProblem, inPodPathsOfKey, materialize, mountersOf, pathExists } from './files';
 import { Binary, parseCommandLine } from './flags';
-import { REPO_ROOT, Tool, missingToolMessage, toolPath } from './tools';
+import { REPO_ROOT, Tool, executable, missingToolMessage, toolPath } from './tools';
 import { Container, HarnessOptions, K8sObject, ManifestSet, PodTemplate, arr, cref, dataOf, rec } from './model';
 import { parseYaml } from './yaml';
 import { scratchDir } from '../support/scratch';
@@ -42,13 +42,7 @@ interface Job {
   reads: string;
 }
 
-const toolCache = new Map<string, boolean>();
 const warned = new Set<string>();
-
-function toolAvailable(bin: string): boolean {
-  if (!toolCache.has(bin)) toolCache.set(bin, spawnSync(bin, ['--version'], { encoding: 'utf8' }).status === 0);
-  return toolCache.get(bin) as boolean;
-}
 
 /** Rewrites every file path of a config (keys `*_file`, `*_files`, `files`, `rule_files`, `templates`) under `root`. */
 export function rerootPaths(node: unknown, root: string, baseDir: string, key = ''): unknown {
@@ -253,7 +247,7 @@ export function checkConfigs(set: ManifestSet, opts: HarnessOptions): ConfigRepo
   /** Whether to run `bin`; a needed but missing tool is a warning, or a problem when tools are required (CI). */
   const usable = (bin: string, needed: boolean): boolean => {
     if (!needed) return false;
-    if (toolAvailable(bin)) return true;
+    if (executable(bin)) return true;
     report.missingTools.push(bin);
     const msg = `${bin} not found, Prometheus/Alertmanager configs NOT checked: ${missingToolMessage([bin.split('/').pop() as Tool])}`;
     if (requireTools) report.problems.push(`[configs] ${msg}`);

@@ -17,7 +17,8 @@ export const REPO_ROOT = resolve(__dirname, '..', '..');
 /** Where scripts/tools.sh installs the pinned binaries. */
 export const TOOLS_BIN = join(REPO_ROOT, '.tools', 'bin');
 
-function executable(p: string): boolean {
+/** Whether `p` is a file this process may execute (no process started: the harness asks once per check). */
+export function executable(p: string): boolean {
   try {
     accessSync(p, constants.X_OK);
     return true;
