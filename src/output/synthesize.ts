@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { basename, dirname, join, resolve } from 'path';
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { appApiServerProblems } from '../private/api-server-rules';
+import { CLUSTER_SCOPED } from '../private/invariants';
 
 const VALIDATION_HEADER = 'Validation failed with the following errors:';
 
@@ -224,23 +225,6 @@ function writeFolderPerComponent(app: App, dir: string): string[] {
   }
   return [...paths.keys()];
 }
-
-/** Built-in kinds that live outside namespaces. */
-const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'PersistentVolume',
-  'StorageClass',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'IngressClass',
-  'RuntimeClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'APIService',
-  'CSIDriver',
-]);
 
 function folderOf(o: Manifest): string {
   if (CLUSTER_SCOPED.has(o.kind)) return 'cluster';

@@ -1,6 +1,6 @@
 import { ApiObject, App } from 'cdk8s';
 import { cidrExcept, cidr as cidrGrammar, isDnsLabel, isDnsSubdomain, isLabelValue, isQualifiedName, isQuantity, parseQuantity } from './grammar';
-import { DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from './invariants';
+import { CLUSTER_SCOPED, DNS_LABEL_MAX_LENGTH, DNS_SUBDOMAIN_MAX_LENGTH } from './invariants';
 
 /**
  * The field rules the Kubernetes API server applies in code, beyond the OpenAPI schema
@@ -21,24 +21,6 @@ const SERVICE_TYPES = new Set(['ClusterIP', 'NodePort', 'LoadBalancer', 'Externa
 /** Client-side `kubectl apply` stores the object in an annotation limited to 256 KiB; etcd objects stop at 1 MiB. */
 const APPLY_ANNOTATION_LIMIT = 262144;
 const OBJECT_LIMIT = 1048576;
-
-/** Kinds without a namespace: one object per cluster. */
-export const CLUSTER_SCOPED = new Set([
-  'Namespace',
-  'Node',
-  'PersistentVolume',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'StorageClass',
-  'CustomResourceDefinition',
-  'PriorityClass',
-  'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration',
-  'APIService',
-  'CSIDriver',
-  'IngressClass',
-  'RuntimeClass',
-]);
 
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? v : []);
 const rec = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : {});

@@ -146,8 +146,23 @@ function add(v: Violations, c: IConstruct, problem: string): void {
 
 // The invariants of a chart.
 
-/** Cluster-scoped kinds the components emit: one name per cluster, whatever the chart's namespace. */
-const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'StorageClass', 'PriorityClass', 'CustomResourceDefinition']);
+/** Built-in kinds without a namespace: one object of a name per cluster, whatever the chart's namespace. */
+export const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'Node',
+  'PersistentVolume',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'StorageClass',
+  'CustomResourceDefinition',
+  'PriorityClass',
+  'ValidatingWebhookConfiguration',
+  'MutatingWebhookConfiguration',
+  'APIService',
+  'CSIDriver',
+  'IngressClass',
+  'RuntimeClass',
+]);
 
 /**
  * One object per kind, name and namespace in a chart: the second silently replaces the first when
