@@ -39,3 +39,22 @@ test('the Java app pins the versions node_modules and jsii-pacmak have', () => {
     'maven-dependency-plugin': '3.11.0',
   });
 });
+
+// The Go app's go.mod names each module at the version of its npm twin: the replaced ones are generated from
+// node_modules, and constructs-go comes from the proxy at exactly the version the TypeScript app runs.
+test('the Go app pins the versions node_modules and package.json have', () => {
+  const mod = readFileSync(join(ROOT, 'test', 'bindings', 'go', 'go.mod'), 'utf8');
+  const required = Object.fromEntries([...mod.matchAll(/^\s*(github\.com\/\S+) v(\S+)/gm)].map((m) => [m[1], m[2]]));
+  const version = (pkg: string): string => JSON.parse(readFileSync(join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  expect({
+    constructs: required['github.com/aws/constructs-go/constructs/v10'],
+    cdk8s: required['github.com/cdk8s-team/cdk8s-core-go/cdk8s/v2'],
+    'cdk8s-plus-27': required['github.com/cdk8s-team/cdk8s-plus-go/cdk8splus27/v2'],
+    'cdk8s-thanos': required['github.com/cdk8s-thanos/cdk8s-thanos-go/cdk8sthanos'],
+  }).toEqual({
+    constructs: version('constructs'),
+    cdk8s: version('cdk8s'),
+    'cdk8s-plus-27': version('cdk8s-plus-27'),
+    'cdk8s-thanos': JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version,
+  });
+});
