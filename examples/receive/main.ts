@@ -32,6 +32,9 @@ export function buildApp(outdir?: string): App {
       routerServiceType: ServiceType.LOAD_BALANCER,
       // The leaves' egress addresses (documentation range: put yours here).
       sourceRanges: ['203.0.113.0/24'],
+      // Remote write crosses the network in plaintext and unauthenticated, admitted only from sourceRanges;
+      // in production put a TLS-terminating, authenticating Ingress in front and keep the router ClusterIP.
+      acknowledgePlaintextExposure: true,
       // The leaves' Prometheus replicas differ in `replica`: the querier deduplicates on it.
       writerReplicaLabels: ['replica'],
     },

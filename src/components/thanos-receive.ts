@@ -104,6 +104,8 @@ export interface ThanosReceiveOptions extends ComponentOptions {
   readonly storageClassName?: string;
   /**
    * Type of the router's Service: LOAD_BALANCER or NODE_PORT to take remote writes from other clusters.
+   * Its remote-write endpoint is plaintext and unauthenticated, so exposing it needs `sourceRanges` and
+   * `acknowledgePlaintextExposure`; a TLS-terminating, authenticating Ingress in front is the safer way.
    * @default ServiceType.CLUSTER_IP
    */
   readonly routerServiceType?: ServiceType;
@@ -198,6 +200,11 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
     const { image, labels, selector } = this;
     const serviceType = props.routerServiceType ?? ServiceType.CLUSTER_IP;
     this.connections.allowFromOutside(serviceType, PORTS.receiveRemoteWrite.port);
+    this.connections.refuseUnprotectedExposure(
+      "the router's remote-write endpoint (plaintext HTTP, no authentication: any client can write any tenant)",
+      'keep routerServiceType CLUSTER_IP behind an Ingress or proxy that terminates TLS and authenticates',
+      serviceType,
+    );
     // Forwarding and replication: the router writes to ingestors over gRPC (protobuf, the default protocol).
     this.connections.allowTo(this.ingestors, PORTS.thanosGrpc.port);
 

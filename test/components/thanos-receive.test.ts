@@ -1,5 +1,5 @@
 import { App, Chart, Testing } from 'cdk8s';
-import { Secret } from 'cdk8s-plus-27';
+import { Secret, ServiceType } from 'cdk8s-plus-27';
 import {
   Prometheus,
   RemoteWrite,
@@ -198,5 +198,16 @@ describe('ThanosStack with receive', () => {
     const config = find(objects, 'ConfigMap', 'prometheus-config').data['prometheus.yml'];
     expect(config).toContain('job_name: thanos-receive-router');
     expect(config).toContain('job_name: thanos-receive-ingestor');
+  });
+
+  test('exposing the plaintext, unauthenticated remote-write endpoint is refused unless acknowledged; then it admits its source ranges', () => {
+    const exposed = { routerServiceType: ServiceType.LOAD_BALANCER, sourceRanges: ['203.0.113.0/24'] };
+    expect(problems((c) => receive(c, exposed))).toEqual([
+      expect.stringContaining(
+        "the router's remote-write endpoint (plaintext HTTP, no authentication: any client can write any tenant) would be reachable from outside the cluster through a LoadBalancer Service",
+      ),
+    ]);
+    expect(problems((c) => receive(c, { ...exposed, acknowledgePlaintextExposure: true }))).toEqual([]);
+    expect(problems((c) => receive(c, { routerServiceType: ServiceType.CLUSTER_IP }))).toEqual([]);
   });
 });
