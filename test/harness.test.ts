@@ -708,6 +708,28 @@ describe('configs (promtool / amtool)', () => {
   /** These run the real tools (.tools/bin from scripts/tools.sh, else PATH); see test/harness/tools.ts for the skip rule. */
   const toolTest = testWithTools(['promtool', 'amtool'], 'harness config checks');
 
+  toolTest('a kept pass never hides a change: the same config with a broken mounted rule file is run again and fails', () => {
+    const before = process.env.CI;
+    delete process.env.CI; // passes are kept only outside CI
+    try {
+      expect(problemsAfter(() => undefined, OPTIONS)).toEqual([]);
+      expect(problemsAfter(() => undefined, OPTIONS)).toEqual([]); // from the kept passes
+      const broken = problemsAfter((o) => {
+        find(o, 'ConfigMap', 'prometheus-rules').data['thanos.rules.yaml'] = RULES.replace('== 1)', '== )');
+      }, OPTIONS);
+      // prometheus.yml is unchanged, but promtool check config reads the rule files it names: both fail.
+      expect(broken).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/key "thanos\.rules\.yaml".*promtool check rules failed/),
+          expect.stringMatching(/key "prometheus\.yml".*promtool check config failed/),
+        ]),
+      );
+    } finally {
+      if (before === undefined) delete process.env.CI;
+      else process.env.CI = before;
+    }
+  });
+
   toolTest('invalid PromQL in a rule file', () =>
     expectProblem(
       'configs',
