@@ -6,7 +6,6 @@ import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { NamedPort, PORTS } from '../ports';
 import { Resources } from '../config/resources';
-import { PresetWorkload } from '../private/presets';
 import { PROBE_TIMINGS, ProbeTiming, httpProbe } from '../private/probes';
 import { USERS } from '../private/security';
 import { nameProblems, replicaProblems, validateWith } from '../private/problems';
@@ -101,8 +100,6 @@ export class Memcached extends Component implements IScrapeTarget {
       component: 'cache',
       image: props.image ?? DEFAULT_IMAGES.memcached,
       networkPolicy: props.networkPolicy,
-      // Sized by its cache, not by a preset row.
-      preset: PresetWorkload.JOB,
       resources: serverResources(props),
     });
     this.replicas = props.replicas ?? DEFAULTS.replicas;

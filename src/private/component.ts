@@ -31,8 +31,11 @@ export interface ComponentProps {
   readonly networkPolicy?: boolean;
   /** How its exposed Services admit clients. */
   readonly exposure?: ExposureOptions;
-  /** The preset row of its main container's resources. */
-  readonly preset: PresetWorkload;
+  /**
+   * The preset row of its main container's resources.
+   * @default - none: the component always gives `resources` (memcached is sized by its cache)
+   */
+  readonly preset?: PresetWorkload;
   /**
    * Resource preset.
    * @default SizePreset.SMALL
@@ -97,7 +100,7 @@ export abstract class Component extends Construct implements IConnectable {
     setPlacement(this, props.placement);
     this.givenExtraArgs = [...(props.extraArgs ?? [])];
     // A mistyped value from JavaScript fails its grammar check at synth; build from the preset meanwhile.
-    this.resources = props.resources instanceof Resources ? props.resources : presetResources(props.preset, this.size);
+    this.resources = props.resources instanceof Resources ? props.resources : presetResources(presetOf(props), this.size);
     const ids = { name: props.kind, instance: props.name, component: props.component };
     this.labels = componentLabels(ids, props.image);
     this.selector = selectorLabels(ids);
@@ -154,4 +157,9 @@ export abstract class Component extends Construct implements IConnectable {
   public toNetworkPolicyPeer(): k8s.NetworkPolicyPeer {
     return this.connections.toNetworkPolicyPeer();
   }
+}
+
+function presetOf(props: ComponentProps): PresetWorkload {
+  if (props.preset === undefined) throw new Error(`${props.kind} gives neither resources nor a preset row to take them from`);
+  return props.preset;
 }
