@@ -125,19 +125,23 @@ function swap(staging: string, outdir: string): void {
  */
 function computingEachOnce<T>(app: App, f: () => T): T {
   const constructs = app.node.findAll();
-  const objects = constructs.filter((c): c is ApiObject => c instanceof ApiObject);
-  for (const c of constructs) once(c.node, 'validate');
-  for (const o of objects) once(o, 'toJson');
+  const restores = [
+    ...constructs.map((c) => once(c.node, 'validate')),
+    ...constructs.filter((c): c is ApiObject => c instanceof ApiObject).map((o) => once(o, 'toJson')),
+  ];
   try {
     return f();
   } finally {
-    for (const c of constructs) delete (c.node as { validate?: unknown }).validate;
-    for (const o of objects) delete (o as { toJson?: unknown }).toJson;
+    for (const restore of restores) restore();
   }
 }
 
-/** Shadows `target[method]` with an own property that calls it the first time and returns that result after. */
-function once<K extends string>(target: { [key in K]: () => unknown }, method: K): void {
+/**
+ * Shadows `target[method]` with an own property that calls it the first time and returns that result after;
+ * returns what puts the method back as it was (an own property the app set included).
+ */
+function once<K extends string>(target: { [key in K]: () => unknown }, method: K): () => void {
+  const own = Object.getOwnPropertyDescriptor(target, method);
   const call = target[method].bind(target);
   let result: unknown;
   let called = false;
@@ -148,7 +152,8 @@ function once<K extends string>(target: { [key in K]: () => unknown }, method: K
     }
     return result;
   };
-  Object.defineProperty(target, method, { configurable: true, value });
+  Object.defineProperty(target, method, { configurable: true, writable: true, value });
+  return () => (own ? Object.defineProperty(target, method, own) : delete target[method]);
 }
 
 /**

@@ -268,3 +268,33 @@ describe('determinism and all-or-nothing writes', () => {
     }
   });
 });
+
+describe('work done once per synthesis', () => {
+  test.each([OutputLayout.FILE_PER_CHART, OutputLayout.FOLDER_PER_COMPONENT])(
+    '%s validates each construct once and renders each object once, over several charts, and the tree is left as it was',
+    (layout) => {
+      let validations = 0;
+      let renders = 0;
+      let app: App | undefined;
+      const counted: k8s.KubeConfigMap[] = [];
+      const outdir = synthTo({ layout }, (dir) => {
+        app = new App({ outdir: dir });
+        for (const name of ['one', 'two']) {
+          const chart = new Chart(app, name, { namespace: name });
+          chart.node.addValidation({ validate: () => (validations++, []) });
+          const cm = new k8s.KubeConfigMap(chart, 'Counted', { metadata: { name: 'counted', labels: { 'app.kubernetes.io/name': name } } });
+          const toJson = cm.toJson.bind(cm);
+          cm.toJson = () => (renders++, toJson());
+          counted.push(cm);
+        }
+        return app;
+      });
+      expect({ validations, renders }).toEqual({ validations: 2, renders: 2 });
+      expect(filesUnder(outdir).length).toBeGreaterThan(0);
+      // Outside synthesize, validation and rendering are as the app left them.
+      app!.node.findAll().forEach((c) => c.node.validate());
+      counted.forEach((cm) => cm.toJson());
+      expect({ validations, renders }).toEqual({ validations: 4, renders: 4 });
+    },
+  );
+});
