@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import { Placement } from '../config/placement';
 import { Resources, SizePreset } from '../config/resources';
 import { ExternalTrafficPolicy } from '../wiring/connections';
@@ -39,8 +40,8 @@ export interface ComponentOptions {
    */
   readonly externalTrafficPolicy?: ExternalTrafficPolicy;
   /**
-   * Expose a plaintext StoreAPI or the bucket web UI (block deletion marks) outside the cluster anyway, or serve
-   * an `ingress` without `tlsSecret`, e.g. behind a private network you trust.
+   * Expose a plaintext StoreAPI, the bucket web UI (block deletion marks) or the Receive router's remote write
+   * outside the cluster anyway, or serve an `ingress` without `tlsSecret`, e.g. behind a private network you trust.
    * @default false
    */
   readonly acknowledgePlaintextExposure?: boolean;
@@ -49,6 +50,35 @@ export interface ComponentOptions {
    * @default - anywhere the scheduler puts them
    */
   readonly placement?: Placement;
+}
+
+/** What the in-cluster S3 stores (MinIO, SeaweedFS) share: the Secret keys, the bucket and the data volume. */
+export interface InClusterStoreOptions extends ComponentOptions {
+  /**
+   * Key of the S3 access key in `credentials` (MinIO's root user).
+   * @default 'access_key'
+   */
+  readonly accessKeyKey?: string;
+  /**
+   * Key of the S3 secret key in `credentials` (MinIO's root password).
+   * @default 'secret_key'
+   */
+  readonly secretKeyKey?: string;
+  /**
+   * Bucket the store creates as it starts (an existing one is kept) and Thanos uses.
+   * @default 'thanos'
+   */
+  readonly bucket?: string;
+  /**
+   * Data volume size (SeaweedFS keeps its filer metadata and S3 identities there too).
+   * @default Size.gibibytes(50)
+   */
+  readonly storageSize?: Size;
+  /**
+   * Storage class of the data volume.
+   * @default - the cluster's default storage class
+   */
+  readonly storageClassName?: string;
 }
 
 /** The escape hatch for flags a construct does not model (Thanos, Prometheus and Alertmanager components). */

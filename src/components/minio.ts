@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { ISecret, k8s } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { InClusterStoreOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { componentLabels, selectorLabels } from '../private/labels';
@@ -36,38 +36,13 @@ import {
  *
  * Defaults: name `minio`, bucket `thanos`, Secret keys `access_key` / `secret_key`, a 50 GiB volume.
  */
-export interface MinIOOptions extends ComponentOptions {
+export interface MinIOOptions extends InClusterStoreOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy (the headless Service is `<name>-headless`,
    * the bucket Job `<name>-bucket-<checksum>`). At most 47 characters.
    * @default 'minio'
    */
   readonly name?: string;
-  /**
-   * Key of the root user (S3 access key) in `credentials`.
-   * @default 'access_key'
-   */
-  readonly accessKeyKey?: string;
-  /**
-   * Key of the root password (S3 secret key) in `credentials`.
-   * @default 'secret_key'
-   */
-  readonly secretKeyKey?: string;
-  /**
-   * Bucket created on first start and used by Thanos.
-   * @default 'thanos'
-   */
-  readonly bucket?: string;
-  /**
-   * Data volume size.
-   * @default Size.gibibytes(50)
-   */
-  readonly storageSize?: Size;
-  /**
-   * Storage class of the data volume.
-   * @default - the cluster's default storage class
-   */
-  readonly storageClassName?: string;
   /**
    * MinIO client (`mc`) image of the bucket Job.
    * @default DEFAULT_IMAGES.minioClient

@@ -2,7 +2,7 @@ import { Size } from 'cdk8s';
 import { ISecret } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Component } from '../private/component';
-import { ComponentOptions } from './component-options';
+import { InClusterStoreOptions } from './component-options';
 import { IScrapeTarget, ScrapeEndpoint } from '../wiring/apis';
 import { DEFAULT_IMAGES } from '../images';
 import { IObjectStorage, S3BucketLookup, S3Credentials, S3ObjectStorage } from '../wiring/object-storage';
@@ -20,38 +20,13 @@ import { claimTemplate, container, emptyDir, namespaceOf, secretEnv, service, se
  *
  * Defaults: name `seaweedfs`, bucket `thanos`, Secret keys `access_key` / `secret_key`, a 50 GiB volume.
  */
-export interface SeaweedFSOptions extends ComponentOptions {
+export interface SeaweedFSOptions extends InClusterStoreOptions {
   /**
    * Name of the StatefulSet, Service, ServiceAccount and NetworkPolicy (the headless Service is `<name>-headless`).
    * At most 52 characters.
    * @default 'seaweedfs'
    */
   readonly name?: string;
-  /**
-   * Key of the S3 access key in `credentials`.
-   * @default 'access_key'
-   */
-  readonly accessKeyKey?: string;
-  /**
-   * Key of the S3 secret key in `credentials`.
-   * @default 'secret_key'
-   */
-  readonly secretKeyKey?: string;
-  /**
-   * Bucket created by the server on start (kept if it exists) and used by Thanos.
-   * @default 'thanos'
-   */
-  readonly bucket?: string;
-  /**
-   * Data volume size (volumes, filer metadata and the S3 identities all live on it).
-   * @default Size.gibibytes(50)
-   */
-  readonly storageSize?: Size;
-  /**
-   * Storage class of the data volume.
-   * @default - the cluster's default storage class
-   */
-  readonly storageClassName?: string;
 }
 
 /** Properties of `SeaweedFS`: its options plus what it is wired to. */

@@ -4,11 +4,11 @@ import { parse } from 'yaml';
 import { MinIO } from '../../src/components/minio';
 import { Prometheus } from '../../src/components/prometheus';
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
-import { Resources, SizePreset } from '../../src/config/resources';
+import { Resources } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, problems, synth, ownEnv } from '../support/util';
+import { containerOf, find, Manifest, problems, STORE_OPTIONS, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
 const KUBE_DNS = {
@@ -266,16 +266,9 @@ describe('MinIO wiring', () => {
 describe('MinIO options', () => {
   const objects = synth((c) =>
     minio(c, {
-      name: 'objects',
-      bucket: 'metrics-eu1',
-      accessKeyKey: 'user',
-      secretKeyKey: 'password',
-      storageSize: Size.gibibytes(200),
-      storageClassName: 'fast',
+      ...STORE_OPTIONS,
       image: 'example.com/minio:1',
       clientImage: 'example.com/mc:1',
-      size: SizePreset.LARGE,
-      networkPolicy: false,
     }),
   );
   const sts = find(objects, 'StatefulSet', 'objects');

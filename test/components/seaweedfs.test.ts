@@ -4,11 +4,11 @@ import { parse } from 'yaml';
 import { SeaweedFS } from '../../src/components/seaweedfs';
 import { Prometheus } from '../../src/components/prometheus';
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
-import { Resources, SizePreset } from '../../src/config/resources';
+import { Resources } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, ownEnv, problems, synth } from '../support/util';
+import { containerOf, find, Manifest, ownEnv, problems, STORE_OPTIONS, synth } from '../support/util';
 
 const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
 
@@ -203,15 +203,8 @@ describe('SeaweedFS wiring', () => {
 describe('SeaweedFS options', () => {
   const objects = synth((c) =>
     seaweedfs(c, {
-      name: 'objects',
-      bucket: 'metrics-eu1',
-      accessKeyKey: 'user',
-      secretKeyKey: 'password',
-      storageSize: Size.gibibytes(200),
-      storageClassName: 'fast',
+      ...STORE_OPTIONS,
       image: 'example.com/seaweedfs:1',
-      size: SizePreset.LARGE,
-      networkPolicy: false,
     }),
   );
   const sts = find(objects, 'StatefulSet', 'objects');

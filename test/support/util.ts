@@ -1,4 +1,5 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Size, Testing } from 'cdk8s';
+import { SizePreset } from '../../src/config/resources';
 
 /** A synthesized Kubernetes object, loosely typed for assertions. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; [k: string]: any }; [k: string]: any };
@@ -56,3 +57,15 @@ export function flags(args: string[], name: string): string[] {
 export function ownEnv(container: any): any[] {
   return (container.env ?? []).filter((e: any) => e.name !== 'GOMEMLIMIT');
 }
+
+/** Every option the in-cluster S3 stores share (InClusterStoreOptions), set away from its default. */
+export const STORE_OPTIONS = {
+  name: 'objects',
+  bucket: 'metrics-eu1',
+  accessKeyKey: 'user',
+  secretKeyKey: 'password',
+  storageSize: Size.gibibytes(200),
+  storageClassName: 'fast',
+  size: SizePreset.LARGE,
+  networkPolicy: false,
+};
