@@ -200,6 +200,8 @@ export class ThanosReceive extends Component implements IRemoteWriteApi, IScrape
     const { image, labels, selector } = this;
     const serviceType = props.routerServiceType ?? ServiceType.CLUSTER_IP;
     this.connections.allowFromOutside(serviceType, PORTS.receiveRemoteWrite.port);
+    // The remote-write listener takes no --http.config (its basic auth guards the HTTP port only, thanos-io/thanos
+    // discussions/7284) and this construct sets none of its --remote-write.server-tls-* flags.
     this.connections.refuseUnprotectedExposure(
       "the router's remote-write endpoint (plaintext HTTP, no authentication: any client can write any tenant)",
       'keep routerServiceType CLUSTER_IP behind an Ingress or proxy that terminates TLS and authenticates',
