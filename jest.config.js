@@ -28,7 +28,7 @@ const shared = {
   modulePathIgnorePatterns: ['<rootDir>/lib/', '<rootDir>/dist/', '<rootDir>/.bindings/', '<rootDir>/.jsii-out/'],
 };
 
-if (!integration) process.stdout.write('jest: unit tier only; the integration tier runs under CI=true or with `npm run test:integration`\n');
+if (!integration) process.stderr.write('jest: unit tier only; the integration tier runs under CI=true or with `npm run test:integration`\n');
 
 module.exports = {
   // Jest's default is cores - 1, which is one worker, in band, on a 2-core machine; the integration suites
