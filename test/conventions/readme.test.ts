@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { readFileSync, readdirSync } from 'fs';
 import { join } from 'path';
 import { Chart, Testing } from 'cdk8s';
 import { parse } from 'yaml';
@@ -51,4 +51,16 @@ test('every README TypeScript block is a complete program: it imports the packag
     expect(b).toMatch(/^import .* from 'cdk8s-thanos';$/m);
     expect(b).toContain('synthesizeOrExit(');
   }
+});
+
+test('the suite counts the README gives are those of the two tiers', () => {
+  const root = join(__dirname, '..', '..');
+  const suites = (readdirSync(join(root, 'test'), { recursive: true }) as string[]).filter((f) => f.endsWith('.test.ts')).map((f) => `test/${f}`);
+  suites.push('main.test.ts');
+  const integration = (require('../../jest.config.js').projects as Array<{ displayName: string; testPathIgnorePatterns?: string[] }>)
+    .find((p) => p.displayName === 'unit')!
+    .testPathIgnorePatterns!.map((p) => p.replace('<rootDir>/', ''));
+  const unit = suites.filter((f) => !integration.some((p) => f.startsWith(p)));
+  expect(/runs (\d+) Jest suites/.exec(README)?.[1]).toBe(String(suites.length));
+  expect(/runs the (\d+) suites of the unit tier/.exec(README)?.[1]).toBe(String(unit.length));
 });
