@@ -7,6 +7,7 @@ import { ApiObject, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
+import { memoized } from './memo';
 import { exposureSpec } from '../wiring/connections';
 import { NamedPort } from '../ports';
 import { Resources } from '../config/resources';
@@ -22,24 +23,14 @@ export function lazy<T>(produce: () => T): T {
 
 /**
  * YAML text of a generated config file. The JSON round trip drops shared references, which the
- * YAML writer would otherwise turn into anchors and aliases.
- *
- * Memoized by that JSON: the YAML writer is the costliest step of building a stack, and the stacks of
- * one process (a fleet of clusters, a test file) render the same rule groups and configs over and over.
+ * YAML writer would otherwise turn into anchors and aliases. Memoized by that JSON: the YAML writer is
+ * the costliest step of building a stack, and a fleet renders the same rule groups and configs again.
  */
 export function configYaml(doc: object): string {
-  const json = JSON.stringify(doc);
-  let yaml = renderedConfigs.get(json);
-  if (yaml === undefined) {
-    yaml = Yaml.stringify(JSON.parse(json));
-    if (renderedConfigs.size >= MAX_RENDERED_CONFIGS) renderedConfigs.delete(renderedConfigs.keys().next().value!);
-    renderedConfigs.set(json, yaml);
-  }
-  return yaml;
+  return yamlOfJson(JSON.stringify(doc));
 }
-const renderedConfigs = new Map<string, string>();
-/** About a stack's worth of distinct configs, many times over; the oldest goes first. */
-const MAX_RENDERED_CONFIGS = 512;
+/** About a stack's worth of distinct configs, many times over. */
+const yamlOfJson = memoized((json) => Yaml.stringify(JSON.parse(json)), 512);
 
 /** The namespace of the chart `scope` is in, if it sets one. */
 export function namespaceOf(scope: Construct): string | undefined {

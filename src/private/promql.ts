@@ -3,6 +3,7 @@
  * uses). It checks syntax, not types: `rate(up)` parses. The parser tables load once, with the module.
  */
 import { parser } from '@prometheus-io/lezer-promql';
+import { memoized } from './memo';
 
 /** Grafana variables (`$__rate_interval`, `${job}`, `$job`) are no PromQL: stand-ins of equal length keep positions. */
 const GRAFANA_VARIABLE = /\$\{[^}]*\}|\$\w+/g;
@@ -11,16 +12,11 @@ const GRAFANA_VARIABLE = /\$\{[^}]*\}|\$\w+/g;
 export function promqlSyntaxError(expr: string, grafana = false): { line: number; column: number } | undefined {
   const text = grafana ? expr.replace(GRAFANA_VARIABLE, (v) => '5m'.padEnd(v.length, ' ')) : expr;
   if (!text.trim()) return { line: 1, column: 1 };
-  if (!checked.has(text)) {
-    if (checked.size >= MAX_CHECKED) checked.delete(checked.keys().next().value!);
-    checked.set(text, syntaxError(text));
-  }
-  return checked.get(text);
+  return syntaxErrorOf(text);
 }
 
-/** Results by expression: the stacks of one process (a fleet, a test file) validate the same rules and panels. */
-const checked = new Map<string, { line: number; column: number } | undefined>();
-const MAX_CHECKED = 4096;
+/** By expression: the stacks of one process (a fleet, a test file) validate the same rules and panels. */
+const syntaxErrorOf = memoized(syntaxError, 4096);
 
 function syntaxError(text: string): { line: number; column: number } | undefined {
   let at: number | undefined;

@@ -4,16 +4,11 @@
  * so one that edits the document (stripThanosRuleFields) cannot change what the next one reads.
  */
 import { parse } from 'yaml';
+import { memoized } from '../../src/private/memo';
 
-const parsed = new Map<string, unknown>();
-const MAX_PARSED = 512;
+const parsed = memoized(parse, 512);
 
 /** `parse(text)` from the yaml package; throws as it does. */
 export function parseYaml(text: string): unknown {
-  if (!parsed.has(text)) {
-    const doc = parse(text);
-    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
-    parsed.set(text, doc);
-  }
-  return structuredClone(parsed.get(text));
+  return structuredClone(parsed(text));
 }
