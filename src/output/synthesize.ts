@@ -3,6 +3,8 @@ import { basename, dirname, join, resolve } from 'path';
 import { ApiObject, App, Yaml } from 'cdk8s';
 import { appApiServerProblems } from '../private/api-server-rules';
 import { CLUSTER_SCOPED } from '../private/invariants';
+import { keepingResults } from '../private/kept';
+import { renderingFromKept } from '../private/kept-yaml';
 
 const VALIDATION_HEADER = 'Validation failed with the following errors:';
 
@@ -80,15 +82,21 @@ export function synthesize(build: (outdir: string) => App, outdir: string, optio
   const staging = mkdtempSync(join(dirname(resolve(outdir)), `.${basename(resolve(outdir))}.synth-`));
   try {
     const layout = options.layout ?? OutputLayout.FILE_PER_CHART;
-    const app = build(staging);
-    if (resolve(app.outdir) !== staging) {
-      throw new Error(`the build function created its App with outdir ${app.outdir}, not the one it was given; ` + 'write `(outdir) => new App({ outdir })`');
-    }
-    const files = computingEachOnce(app, () => {
-      const written = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
-      checkApiServerRules(app);
-      return written;
-    });
+    const files = keepingResults(outdir, () =>
+      renderingFromKept(() => {
+        const app = build(staging);
+        if (resolve(app.outdir) !== staging) {
+          throw new Error(
+            `the build function created its App with outdir ${app.outdir}, not the one it was given; ` + 'write `(outdir) => new App({ outdir })`',
+          );
+        }
+        return computingEachOnce(app, () => {
+          const written = layout === OutputLayout.FOLDER_PER_COMPONENT ? writeFolderPerComponent(app, staging) : writeFilePerChart(app, staging);
+          checkApiServerRules(app);
+          return written;
+        });
+      }),
+    );
     if (options.kustomization ?? layout === OutputLayout.FOLDER_PER_COMPONENT) {
       writeFileSync(
         join(staging, KUSTOMIZATION_FILE),

@@ -7,6 +7,7 @@ import { ApiObject, Chart, Lazy, Size, Yaml } from 'cdk8s';
 import { k8s, ServiceType } from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { Labels } from './labels';
+import { keptYaml } from './kept-yaml';
 import { memoized } from './memo';
 import { exposureSpec } from '../wiring/connections';
 import { NamedPort } from '../ports';
@@ -23,11 +24,13 @@ export function lazy<T>(produce: () => T): T {
 
 /**
  * YAML text of a generated config file. The JSON round trip drops shared references, which the
- * YAML writer would otherwise turn into anchors and aliases. Memoized by that JSON: the YAML writer is
- * the costliest step of building a stack, and a fleet renders the same rule groups and configs again.
+ * YAML writer would otherwise turn into anchors and aliases. By that JSON, kept for the next synthesis and
+ * memoized in the process: the YAML writer is the costliest step of building a stack, and a fleet renders
+ * the same rule groups and configs again.
  */
 export function configYaml(doc: object): string {
-  return yamlOfJson(JSON.stringify(doc));
+  const json = JSON.stringify(doc);
+  return keptYaml(json, () => yamlOfJson(json));
 }
 /** About a stack's worth of distinct configs, many times over. */
 const yamlOfJson = memoized((json) => Yaml.stringify(JSON.parse(json)), 512);
