@@ -7,8 +7,8 @@ import { keepingResults } from '../../src/private/kept';
 import { renderingFromKept } from '../../src/private/kept-yaml';
 import { scratchDir } from '../support/scratch';
 
-const project = scratchDir('render-cache-test-');
-const elsewhere = scratchDir('render-cache-elsewhere-');
+const project = scratchDir('kept-test-test-');
+const elsewhere = scratchDir('kept-test-elsewhere-');
 const cacheFile = join(project, 'node_modules', '.cache', 'cdk8s-thanos', 'kept.json');
 const YAML = `yaml cdk8s@${require('cdk8s/package.json').version}`;
 
@@ -161,7 +161,7 @@ test('keeps nothing for outdirs outside the working directory, nor without node_
   rmSync(cacheFile, { force: true });
   synth(buildApp, elsewhere);
   expect(() => readFileSync(cacheFile)).toThrow();
-  const bare = scratchDir('render-cache-bare-');
+  const bare = scratchDir('kept-test-bare-');
   try {
     process.chdir(bare);
     synth(buildApp, bare);
