@@ -1,8 +1,8 @@
 import { Yaml } from 'cdk8s';
-import { kept, packageVersion } from './kept';
+import { keptTable } from './kept';
 
 /** Named with cdk8s' version, which fixes its `yaml` and the options it renders with. */
-const TABLE = `yaml ${packageVersion('cdk8s')}`;
+const kept = keptTable('yaml', ['cdk8s']);
 
 /**
  * Runs `f` with cdk8s' `Yaml.stringify` answering from the kept results (src/private/kept.ts) for every
@@ -28,7 +28,7 @@ export function renderingFromKept<T>(f: () => T): T {
 
 /** The YAML of the document `json` encodes, kept or from `render`. */
 export function keptYaml(json: string, render: () => string): string {
-  return kept(TABLE, json, render)!;
+  return kept(json, render)!;
 }
 
 /**

@@ -33,26 +33,33 @@ export function keepingResults<T>(outdir: string, f: () => T): T {
 }
 
 /**
- * The result of `compute` for `input`, from `table` if the last synthesis kept it; a result `compute`
- * returns as undefined (a failure) is not kept. Outside `keepingResults`, just `compute()`.
+ * A table of kept results, named with the versions of the packages that compute them (read on first use
+ * in a synthesis). Its lookup gives the result of `compute` for `input`, from the table if the last
+ * synthesis kept it; a result `compute` returns as undefined (a failure) is not kept. Outside
+ * `keepingResults`, just `compute()`.
  */
-export function kept(table: string, input: string, compute: () => string | undefined): string | undefined {
-  if (!current) return compute();
-  const key = createHash('sha1').update(input).digest('base64');
-  const used = (current.used[table] ??= {});
-  const result = used[key] ?? current.before[table]?.[key] ?? compute();
-  if (result !== undefined) used[key] = result;
-  return result;
+export function keptTable(name: string, packages: string[]): (input: string, compute: () => string | undefined) => string | undefined {
+  let table: string | undefined;
+  return (input, compute) => {
+    if (!current) return compute();
+    table ??= [name, ...packages.map(packageVersion)].join(' ');
+    const key = createHash('sha1').update(input).digest('base64');
+    const used = (current.used[table] ??= {});
+    const result = used[key] ?? current.before[table]?.[key] ?? compute();
+    if (result !== undefined) used[key] = result;
+    return result;
+  };
 }
 
-/** `name@version` of an installed package, for table names. */
-export function packageVersion(name: string): string {
-  let dir = dirname(require.resolve(name));
-  while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) {
-    if (dirname(dir) === dir) throw new Error(`no package.json of ${name}`);
-    dir = dirname(dir);
+/** `name@version` of an installed package. */
+function packageVersion(name: string): string {
+  for (let dir = dirname(require.resolve(name)); dirname(dir) !== dir; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+    if (pkg.name === name) return `${name}@${pkg.version}`;
   }
-  return `${name}@${JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version}`;
+  throw new Error(`no package.json of ${name} above ${require.resolve(name)}`);
 }
 
 function cacheFileOf(outdir: string): string | undefined {

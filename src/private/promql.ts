@@ -2,14 +2,14 @@
  * PromQL syntax checks at synth, with the Prometheus project's own grammar (the parser its web UI
  * uses). It checks syntax, not types: `rate(up)` parses.
  */
-import { kept, packageVersion } from './kept';
+import { keptTable } from './kept';
 import { memoized } from './memo';
 
 /** Grafana variables (`$__rate_interval`, `${job}`, `$job`) are no PromQL: stand-ins of equal length keep positions. */
 const GRAFANA_VARIABLE = /\$\{[^}]*\}|\$\w+/g;
 
-/** The parser's packages: their versions name the kept results. */
-const PARSER = ['@prometheus-io/lezer-promql', '@lezer/lr'].map(packageVersion).join(' ');
+/** Which expressions parsed, named with the parser's versions. */
+const kept = keptTable('promql', ['@prometheus-io/lezer-promql', '@lezer/lr']);
 
 /**
  * Where the first syntax error of `expr` is, or undefined when it parses. Which expressions parse is kept
@@ -20,7 +20,7 @@ export function promqlSyntaxError(expr: string, grafana = false): { line: number
   const text = grafana ? expr.replace(GRAFANA_VARIABLE, (v) => '5m'.padEnd(v.length, ' ')) : expr;
   if (!text.trim()) return { line: 1, column: 1 };
   let error: { line: number; column: number } | undefined;
-  kept(`promql ${PARSER}`, text, () => {
+  kept(text, () => {
     error = syntaxErrorOf(text);
     return error ? undefined : '';
   });
