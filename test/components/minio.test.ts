@@ -1,14 +1,12 @@
-import { Chart, Size } from 'cdk8s';
-import { Cpu, Secret } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { MinIO } from '../../src/components/minio';
 import { Prometheus } from '../../src/components/prometheus';
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
-import { Resources } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, problems, STORE_OPTIONS, synth, ownEnv } from '../support/util';
+import { describeStoreContract, STORE_HARNESS, storeBuilder } from '../support/in-cluster-store';
+import { containerOf, find, Manifest, STORE_OPTIONS, synth, ownEnv } from '../support/util';
 
 /** Every NetworkPolicy's DNS egress goes to the cluster DNS pods only. */
 const KUBE_DNS = {
@@ -16,11 +14,7 @@ const KUBE_DNS = {
   podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
 };
 
-const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
-
-function minio(chart: Chart, props: Partial<ConstructorParameters<typeof MinIO>[2]> = {}): MinIO {
-  return new MinIO(chart, 'MinIO', { credentials: Secret.fromSecretName(chart, 'S', 'thanos-objstore'), ...props });
-}
+const minio = storeBuilder(MinIO, 'MinIO');
 
 const secretRef = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: 'thanos-objstore', key } } });
 
@@ -36,7 +30,7 @@ describe('MinIO defaults', () => {
   });
 
   test('passes the manifest validation harness', () => {
-    expectValid(objects, HARNESS);
+    expectValid(objects, STORE_HARNESS);
   });
 
   test('the bucket Job is named after its container, so a new image is a new Job, not an immutable-field error', () => {
@@ -259,7 +253,7 @@ describe('MinIO wiring', () => {
       new ThanosStore(c, 'Store', { objectStorage: m.objectStorage });
     });
     expect(find(objects, 'StatefulSet', 'thanos-compact')).toBeDefined();
-    expectValid(objects, HARNESS);
+    expectValid(objects, STORE_HARNESS);
   });
 });
 
@@ -287,40 +281,6 @@ describe('MinIO options', () => {
     expect(mc.env[2].value).toBe('http://$(MINIO_ACCESS_KEY):$(MINIO_SECRET_KEY)@objects.monitoring.svc:9000');
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBe('1');
   });
-
-  test('passes the manifest validation harness', () => {
-    expectValid(objects, HARNESS);
-  });
-
-  test('no NetworkPolicies when disabled', () => {
-    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
-  });
-
-  test('objectStorage follows name and bucket', () => {
-    const cfg = parse(find(objects, 'ConfigMap', 'thanos-objstore').data['objstore.yml']);
-    expect(cfg.config).toMatchObject({ bucket: 'metrics-eu1', endpoint: 'objects.monitoring.svc:9000' });
-  });
-
-  test('explicit resources', () => {
-    const o = synth((c) => minio(c, { resources: Resources.of({ cpu: Cpu.units(2), memory: Size.gibibytes(4) }) }));
-    expect(containerOf(find(o, 'StatefulSet', 'minio'), 'minio').resources.limits.memory).toBe('4096Mi');
-  });
 });
 
-describe('MinIO validation', () => {
-  const cases: Array<[string, (c: Chart) => void, RegExp]> = [
-    ['an invalid name', (c) => minio(c, { name: 'MinIO' }), /name "MinIO" is not a valid name/],
-    ['a name too long for the Job and headless Service', (c) => minio(c, { name: 'm'.repeat(48) }), /is not a valid name: use at most 47/],
-    ['an invalid bucket', (c) => minio(c, { bucket: 'Thanos_Blocks' }), /bucket "Thanos_Blocks" is not a valid S3 bucket name/],
-    ['an invalid Secret key', (c) => minio(c, { secretKeyKey: 'secret key' }), /secretKeyKey "secret key" is not a valid Secret key/],
-  ];
-
-  test.each(cases)('rejects %s', (_, build, message) => {
-    expect(() => synth(build)).toThrow(message);
-  });
-
-  test('reports every problem at once', () => {
-    const found = problems((c) => minio(c, { name: 'Bad', bucket: 'x', accessKeyKey: 'a b' }));
-    expect(found).toHaveLength(3);
-  });
-});
+describeStoreContract({ label: 'MinIO', name: 'minio', s3Port: 9000, maxName: 47, build: minio });

@@ -1,20 +1,14 @@
-import { Chart, Size } from 'cdk8s';
-import { Cpu, Secret } from 'cdk8s-plus-27';
 import { parse } from 'yaml';
 import { SeaweedFS } from '../../src/components/seaweedfs';
 import { Prometheus } from '../../src/components/prometheus';
 import { prerequisiteSecrets } from '../../src/output/prerequisites';
-import { Resources } from '../../src/config/resources';
 import { ThanosCompactor } from '../../src/components/thanos-compactor';
 import { ThanosStore } from '../../src/components/thanos-store';
 import { expectValid } from '../harness';
-import { containerOf, find, Manifest, ownEnv, problems, STORE_OPTIONS, synth } from '../support/util';
+import { describeStoreContract, STORE_HARNESS, storeBuilder } from '../support/in-cluster-store';
+import { containerOf, find, Manifest, ownEnv, STORE_OPTIONS, synth } from '../support/util';
 
-const HARNESS = { externalSecrets: [{ name: 'thanos-objstore', keys: ['access_key', 'secret_key', 'user', 'password'] }] };
-
-function seaweedfs(chart: Chart, props: Partial<ConstructorParameters<typeof SeaweedFS>[2]> = {}): SeaweedFS {
-  return new SeaweedFS(chart, 'SeaweedFS', { credentials: Secret.fromSecretName(chart, 'S', 'thanos-objstore'), ...props });
-}
+const seaweedfs = storeBuilder(SeaweedFS, 'SeaweedFS');
 
 const secretRef = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: 'thanos-objstore', key } } });
 const inNamespace = (matchLabels: Record<string, string>) => ({
@@ -33,7 +27,7 @@ describe('SeaweedFS defaults', () => {
   });
 
   test('passes the manifest validation harness', () => {
-    expectValid(objects, HARNESS);
+    expectValid(objects, STORE_HARNESS);
   });
 
   test('renders exactly the expected objects: no bootstrap Job, the server creates the bucket', () => {
@@ -196,7 +190,7 @@ describe('SeaweedFS wiring', () => {
       new ThanosStore(c, 'Store', { objectStorage: s.objectStorage });
     });
     expect(find(objects, 'StatefulSet', 'thanos-compact')).toBeDefined();
-    expectValid(objects, HARNESS);
+    expectValid(objects, STORE_HARNESS);
   });
 });
 
@@ -222,39 +216,6 @@ describe('SeaweedFS options', () => {
     expect(server.resources.requests).toEqual({ cpu: '1000m', memory: '4096Mi' });
     expect(sts.metadata.labels['app.kubernetes.io/version']).toBe('1');
   });
-
-  test('passes the manifest validation harness', () => {
-    expectValid(objects, HARNESS);
-  });
-
-  test('no NetworkPolicies when disabled', () => {
-    expect(objects.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
-  });
-
-  test('objectStorage follows name and bucket', () => {
-    const cfg = parse(find(objects, 'ConfigMap', 'thanos-objstore').data['objstore.yml']);
-    expect(cfg.config).toMatchObject({ bucket: 'metrics-eu1', endpoint: 'objects.monitoring.svc:8333' });
-  });
-
-  test('explicit resources', () => {
-    const o = synth((c) => seaweedfs(c, { resources: Resources.of({ cpu: Cpu.units(2), memory: Size.gibibytes(4) }) }));
-    expect(containerOf(find(o, 'StatefulSet', 'seaweedfs'), 'seaweedfs').resources.limits.memory).toBe('4096Mi');
-  });
 });
 
-describe('SeaweedFS validation', () => {
-  const cases: Array<[string, (c: Chart) => void, RegExp]> = [
-    ['an invalid name', (c) => seaweedfs(c, { name: 'SeaweedFS' }), /name "SeaweedFS" is not a valid name/],
-    ['a name too long for a StatefulSet', (c) => seaweedfs(c, { name: 's'.repeat(53) }), /is not a valid name: use at most 52/],
-    ['an invalid bucket', (c) => seaweedfs(c, { bucket: 'Thanos_Blocks' }), /bucket "Thanos_Blocks" is not a valid S3 bucket name/],
-    ['an invalid Secret key', (c) => seaweedfs(c, { accessKeyKey: 'access key' }), /accessKeyKey "access key" is not a valid Secret key/],
-  ];
-
-  test.each(cases)('rejects %s', (_, build, message) => {
-    expect(() => synth(build)).toThrow(message);
-  });
-
-  test('reports every problem at once', () => {
-    expect(problems((c) => seaweedfs(c, { name: 'Bad', bucket: 'x', secretKeyKey: 'a b' }))).toHaveLength(3);
-  });
-});
+describeStoreContract({ label: 'SeaweedFS', name: 'seaweedfs', s3Port: 8333, maxName: 52, build: seaweedfs });
