@@ -9,7 +9,7 @@
  */
 import { createHash } from 'crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'path';
 
 type Tables = { [table: string]: { [key: string]: string } };
 
@@ -66,7 +66,7 @@ function cacheFileOf(outdir: string): string | undefined {
   const cwd = process.cwd();
   const inside = relative(cwd, resolve(outdir));
   const modules = join(cwd, 'node_modules');
-  if (inside.startsWith('..') || isAbsolute(inside) || !existsSync(modules)) return undefined;
+  if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside) || !existsSync(modules)) return undefined;
   return join(modules, '.cache', 'cdk8s-thanos', 'kept.json');
 }
 

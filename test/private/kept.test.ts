@@ -161,6 +161,10 @@ test('keeps nothing for outdirs outside the working directory, nor without node_
   rmSync(cacheFile, { force: true });
   synth(buildApp, elsewhere);
   expect(() => readFileSync(cacheFile)).toThrow();
+  // A folder whose name merely starts with two dots is inside.
+  mkdirSync(join(project, '..staging'));
+  synth(buildApp, join(project, '..staging'));
+  expect(Object.keys(keptTables())).toContain(YAML);
   const bare = scratchDir('kept-test-bare-');
   try {
     process.chdir(bare);
