@@ -75,6 +75,28 @@ function bucket(chart: Chart, id: string, name: string, endpoint = 's3.eu-west-1
   });
 }
 
+/** Compactors `compact-a` and `compact-b` on the bucket `thanos`, each where `a` and `b` say (endpoint, prefix). */
+function twoCompactors(a: { endpoint?: string; prefix?: string }, b: { endpoint?: string; prefix?: string }) {
+  return (c: Chart) => {
+    const credentials = S3Credentials.workloadIdentity();
+    for (const [id, place] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
+      new ThanosCompactor(c, id.toUpperCase(), {
+        name: `compact-${id}`,
+        objectStorage: new S3ObjectStorage(c, `B${id}`, {
+          bucket: 'thanos',
+          endpoint: 's3.eu-west-1.amazonaws.com',
+          ...place,
+          configMapName: `objstore-${id}`,
+          credentials,
+        }),
+      });
+    }
+  };
+}
+
 /** [what is wrong, how the app is built, construct path, the bad value as reported, the fix it suggests, chart namespace]. */
 type Case = [string, (chart: Chart) => void, string, string, RegExp, string?];
 
@@ -842,56 +864,14 @@ const CATEGORIES: { [category: string]: Case[] } = {
   'App-wide': [
     [
       'compactors on one bucket spelled with and without slashes',
-      (c) => {
-        const creds = S3Credentials.workloadIdentity();
-        new ThanosCompactor(c, 'A', {
-          name: 'compact-a',
-          objectStorage: new S3ObjectStorage(c, 'Ba', {
-            bucket: 'thanos',
-            endpoint: 's3.eu-west-1.amazonaws.com',
-            prefix: 'eu1',
-            configMapName: 'objstore-a',
-            credentials: creds,
-          }),
-        });
-        new ThanosCompactor(c, 'B', {
-          name: 'compact-b',
-          objectStorage: new S3ObjectStorage(c, 'Bb', {
-            bucket: 'thanos',
-            endpoint: 's3.eu-west-1.amazonaws.com',
-            prefix: '/eu1/',
-            configMapName: 'objstore-b',
-            credentials: creds,
-          }),
-        });
-      },
+      twoCompactors({ prefix: 'eu1' }, { prefix: '/eu1/' }),
       'B',
       's3://s3.eu-west-1.amazonaws.com/thanos/eu1',
       /keep one ThanosCompactor per bucket/,
     ],
     [
       'compactors on one bucket with and without :443',
-      (c) => {
-        const creds = S3Credentials.workloadIdentity();
-        new ThanosCompactor(c, 'A', {
-          name: 'compact-a',
-          objectStorage: new S3ObjectStorage(c, 'Ba', {
-            bucket: 'thanos',
-            endpoint: 's3.eu-west-1.amazonaws.com:443',
-            configMapName: 'objstore-a',
-            credentials: creds,
-          }),
-        });
-        new ThanosCompactor(c, 'B', {
-          name: 'compact-b',
-          objectStorage: new S3ObjectStorage(c, 'Bb', {
-            bucket: 'thanos',
-            endpoint: 'S3.eu-west-1.amazonaws.com',
-            configMapName: 'objstore-b',
-            credentials: creds,
-          }),
-        });
-      },
+      twoCompactors({ endpoint: 's3.eu-west-1.amazonaws.com:443' }, { endpoint: 'S3.eu-west-1.amazonaws.com' }),
       'B',
       's3://s3.eu-west-1.amazonaws.com/thanos/',
       /keep one ThanosCompactor per bucket/,
@@ -1021,32 +1001,7 @@ const VALID: { [category: string]: Array<[string, (chart: Chart) => void, string
         new ThanosStack(new Chart(App.of(c), 'other', { namespace: 'monitoring-2' }), 'Thanos', { prometheus: { externalLabels: { cluster: 'other' } } });
       },
     ],
-    [
-      'compactors on two prefixes of one bucket',
-      (c) => {
-        const creds = S3Credentials.workloadIdentity();
-        new ThanosCompactor(c, 'A', {
-          name: 'compact-a',
-          objectStorage: new S3ObjectStorage(c, 'Ba', {
-            bucket: 'thanos',
-            endpoint: 's3.eu-west-1.amazonaws.com',
-            prefix: 'eu1',
-            configMapName: 'objstore-a',
-            credentials: creds,
-          }),
-        });
-        new ThanosCompactor(c, 'B', {
-          name: 'compact-b',
-          objectStorage: new S3ObjectStorage(c, 'Bb', {
-            bucket: 'thanos',
-            endpoint: 's3.eu-west-1.amazonaws.com',
-            prefix: 'us1',
-            configMapName: 'objstore-b',
-            credentials: creds,
-          }),
-        });
-      },
-    ],
+    ['compactors on two prefixes of one bucket', twoCompactors({ prefix: 'eu1' }, { prefix: 'us1' })],
   ],
   Contradictions: [
     [

@@ -59,19 +59,9 @@ describe('ThanosStack with SeaweedFS as the in-cluster store', () => {
       'thanos-rule/thanos-rule',
       'thanos-store/thanos-store',
     ]);
-    for (const { config } of configs) {
-      expect(config).toEqual({
-        type: 'S3',
-        config: {
-          bucket: 'thanos',
-          endpoint: 'seaweedfs.monitoring.svc:8333',
-          insecure: true,
-          bucket_lookup_type: 'path',
-          access_key: '$(OBJSTORE_ACCESS_KEY)',
-          secret_key: '$(OBJSTORE_SECRET_KEY)',
-        },
-      });
-    }
+    // The config's fields are SeaweedFS' own test (test/components/seaweedfs.test.ts): here, one config for all.
+    for (const { config } of configs) expect(config).toEqual(configs[0].config);
+    expect(configs[0].config).toMatchObject({ type: 'S3', config: { bucket: 'thanos', endpoint: 'seaweedfs.monitoring.svc:8333' } });
     const svc = find(objects, 'Service', 'seaweedfs');
     expect(svc.spec.ports).toContainEqual({ name: 's3', port: 8333, targetPort: 's3', protocol: 'TCP' });
   });
