@@ -215,4 +215,26 @@ describe('PromQL', () => {
     writeFileSync(cacheFile, JSON.stringify({ ...tables, [name]: { ...tables[name], [key]: '' } }));
     expect(synth(withRule('sum(up')).get('monitoring.k8s.yaml')).toContain('expr: sum(up\n');
   });
+
+  test('an unchanged stack does not load the parser', () => {
+    synth(buildApp);
+    jest.isolateModules(() => {
+      jest.doMock('@prometheus-io/lezer-promql', () => {
+        throw new Error('the PromQL parser was loaded');
+      });
+      const fresh = require('../../main') as typeof import('../../main');
+      const { synthesize: synthesizeFresh } = require('../../src') as typeof import('../../src');
+      expect(() => synthesizeFresh(fresh.buildApp, join(project, `out-${runs++}`))).not.toThrow();
+      // The same stack with one new expression needs it.
+      const withNew = (outdir: string) => {
+        const app = fresh.buildApp(outdir);
+        const prometheus = app.charts[0].node.findAll().find((c) => c.constructor.name === 'Prometheus') as any;
+        const src = require('../../src') as typeof import('../../src');
+        prometheus.addRuleGroup(new src.RuleGroup({ name: 'team', rules: [src.Rule.record({ record: 'team:up:count', expr: 'count(up)' })] }));
+        return app;
+      };
+      expect(() => synthesizeFresh(withNew, join(project, `out-${runs++}`))).toThrow(/the PromQL parser was loaded/);
+    });
+    jest.dontMock('@prometheus-io/lezer-promql');
+  });
 });
